@@ -1,0 +1,65 @@
+"""Parse the date spellings feeds, sitemaps and pages use into UTC ISO-8601 strings."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from dateutil import parser as dateutil_parser
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[^0-9])")
+
+
+def to_utc(value: str | datetime | None) -> datetime | None:
+    """Parse ISO-8601, RFC 822 or a loose human date; naive times are taken as UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed: datetime | None = value
+    else:
+        text = value.strip()
+        if not text:
+            return None
+        parsed = None
+        iso = _FRACTION.sub(r"\1", text.replace("Z", "+00:00").replace("z", "+00:00"))
+        try:
+            parsed = datetime.fromisoformat(iso)
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                try:
+                    parsed = dateutil_parser.parse(text)
+                except (ValueError, OverflowError, TypeError):
+                    return None
+    assert parsed is not None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    result = parsed.astimezone(timezone.utc)
+    if not 1990 <= result.year <= 2100:
+        return None
+    return result
+
+
+def to_utc_iso(value: str | datetime | None) -> str | None:
+    """Like to_utc, as 'YYYY-MM-DDTHH:MM:SS+00:00' (seconds precision)."""
+    parsed = to_utc(value)
+    return parsed.replace(microsecond=0).isoformat() if parsed else None
+
+
+def date_from_url(url: str) -> str | None:
+    """A /YYYY/MM/DD/ date in an article URL, as midnight UTC ISO-8601."""
+    match = _URL_DATE.search(url)
+    if not match:
+        return None
+    try:
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).isoformat()
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()

@@ -1,0 +1,278 @@
+"""The one spider class: discovers a source's articles via feeds, sitemaps and section pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
+
+from crawler.dates import to_utc, utc_now_iso
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.items import Hints, PageItem
+from crawler.sources import Listing, Source
+from crawler.urls import canonicalize, host_matches, strip_tracking
+
+_RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
+_HTTP_HEADERS_KEPT = ("content-type", "content-language", "etag", "last-modified", "date",
+                      "x-robots-tag", "link")
+
+# Discovery requests (feeds, sitemaps, listings) are revalidated with conditional GET; a 304
+# answer must reach the spider instead of being filtered as an HTTP error.
+DISCOVERY_META = {"handle_httpstatus_list": [304]}
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument (-a name=value) is malformed."""
+
+
+def parse_window_bound(value: str | None, name: str) -> datetime | None:
+    """'2025-11-01', '2025-11-01T12:00+03:00' or a relative '7d' / '12h' / '2w' ago."""
+    if value in (None, ""):
+        return None
+    assert value is not None
+    match = _RELATIVE.match(value.strip().lower())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount),
+                 "w": timedelta(weeks=amount)}[unit]
+        return datetime.now(timezone.utc) - delta
+    parsed = to_utc(value)
+    if parsed is None:
+        raise SpiderArgumentError(
+            f"spider argument {name}={value!r}: expected a date like 2025-11-01 or a span "
+            f"like 7d, 12h, 2w")
+    return parsed
+
+
+class SourceSpider(scrapy.Spider):
+    """Crawl one configured source. The spider loader makes one subclass per source.
+
+    Arguments (``scrapy crawl <id> -a since=7d -a until=2025-11-30 -a max_articles=50``):
+    ``since``/``until`` bound the publication dates hinted by feeds and sitemaps (articles with
+    no hint are fetched and checked after extraction); ``max_articles`` caps article requests.
+    """
+
+    source: ClassVar[Source]
+
+    def __init__(self, *args: Any, since: str | None = None, until: str | None = None,
+                 max_articles: str | int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.since = parse_window_bound(since, "since")
+        self.until = parse_window_bound(until, "until")
+        if self.until is not None and until and len(until.strip()) == 10:
+            self.until += timedelta(days=1)      # a bare date means "through that day"
+        if max_articles in (None, ""):
+            self.max_articles: int | None = None
+        else:
+            try:
+                self.max_articles = int(max_articles)  # type: ignore[arg-type]
+            except ValueError:
+                raise SpiderArgumentError(
+                    f"spider argument max_articles={max_articles!r}: expected a whole number"
+                ) from None
+            if self.max_articles < 1:
+                raise SpiderArgumentError("spider argument max_articles must be at least 1")
+        self.articles_requested = 0
+        self._article_re = self.source.article_re
+
+    # -- start -------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for item in self.start_requests():
+            yield item
+
+    def start_requests(self) -> Iterator[Request]:
+        for url in self.source.feeds:
+            yield self._discovery_request(url, "feed", self.parse_feed)
+        for url in self.source.sitemaps:
+            yield self._discovery_request(url, "sitemap", self.parse_sitemap)
+        for listing in self.source.listings:
+            yield self._discovery_request(listing.url, "listing", self.parse_listing,
+                                          cb_kwargs={"listing": listing, "page": 1})
+
+    def _discovery_request(self, url: str, kind: str, callback: Any,
+                           cb_kwargs: dict[str, Any] | None = None) -> Request:
+        return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs or {},
+                       meta={"newsmon_kind": kind, **DISCOVERY_META}, priority=10,
+                       dont_filter=True)
+
+    # -- discovery ---------------------------------------------------------------------
+
+    def _count(self, key: str, value: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newsmon/{key}", value)
+
+    def _unchanged(self, response: Response, kind: str) -> bool:
+        if response.status == 304:
+            self._count(f"discovery/{kind}_not_modified")
+            self.logger.debug("%s not modified since last crawl: %s", kind, response.url)
+            return True
+        return False
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response, "feed"):
+            return
+        try:
+            entries = parse_feed(response.body, response.url,
+                                 response.headers.get("Content-Type", b"").decode("latin-1"))
+        except FeedError as exc:
+            self._count("discovery/feed_errors")
+            self.logger.error("source %s: %s", self.source.id, exc)
+            return
+        self._count("discovery/feed_entries", len(entries))
+        for entry in entries:
+            hints = Hints(title=entry.title, published_at=entry.published_at,
+                          modified_at=entry.modified_at,
+                          description=entry.description, keywords=entry.keywords,
+                          authors=entry.authors, lang=entry.lang, via="feed",
+                          discovered_from=response.url)
+            request = self._article_request(entry.url, hints)
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response, "sitemap"):
+            return
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except SitemapError as exc:
+            self._count("discovery/sitemap_errors")
+            self.logger.error("source %s: %s", self.source.id, exc)
+            return
+        if sitemap.kind == "index":
+            oldest = self._sitemap_horizon()
+            for entry in sitemap.entries:
+                lastmod = to_utc(entry.lastmod)
+                if lastmod is not None and lastmod < oldest:
+                    self._count("discovery/sitemaps_skipped_old")
+                    continue
+                if not host_matches(entry.url, self.source.allowed_domains):
+                    continue
+                yield self._discovery_request(entry.url, "sitemap", self.parse_sitemap)
+            return
+        self._count("discovery/sitemap_entries", len(sitemap.entries))
+        for entry in sitemap.entries:
+            hints = Hints(title=entry.title, published_at=entry.published_at,
+                          modified_at=entry.lastmod, keywords=entry.keywords, lang=entry.lang,
+                          via="sitemap", discovered_from=response.url)
+            request = self._article_request(entry.url, hints)
+            if request is not None:
+                yield request
+
+    def _sitemap_horizon(self) -> datetime:
+        """Child sitemaps last modified before this are archives: skip them."""
+        if self.since is not None:
+            return self.since
+        days = self.settings.getint("NEWSMON_SITEMAP_MAX_AGE_DAYS", 30)
+        return datetime.now(timezone.utc) - timedelta(days=days)
+
+    def parse_listing(self, response: Response, listing: Listing, page: int) -> Iterator[Request]:
+        if self._unchanged(response, "listing"):
+            return
+        pattern = re.compile(listing.article_url_pattern) if listing.article_url_pattern \
+            else self._article_re
+        extractor = LinkExtractor(allow_domains=self.source.allowed_domains, unique=True)
+        found = 0
+        for link in extractor.extract_links(response):
+            if pattern.search(strip_tracking(link.url)):
+                found += 1
+                hints = Hints(title=link.text.strip() or None, via="listing",
+                              discovered_from=response.url)
+                request = self._article_request(link.url, hints, pattern)
+                if request is not None:
+                    yield request
+        self._count("discovery/listing_links", found)
+        if page >= listing.max_pages:
+            return
+        next_url = self._next_page(response, listing)
+        if next_url:
+            yield self._discovery_request(next_url, "listing", self.parse_listing,
+                                          cb_kwargs={"listing": listing, "page": page + 1})
+
+    @staticmethod
+    def _next_page(response: Response, listing: Listing) -> str | None:
+        candidates = response.xpath(
+            "//link[@rel='next']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '),"
+            " ' next ')]/@href").getall()
+        if listing.next_page_pattern:
+            next_re = re.compile(listing.next_page_pattern)
+            candidates += [h for h in response.xpath("//a/@href").getall()
+                           if next_re.search(response.urljoin(h))]
+        for href in candidates:
+            url = response.urljoin(href.strip())
+            if url != response.url:
+                return url
+        return None
+
+    # -- articles ----------------------------------------------------------------------
+
+    def _in_window(self, hints: Hints) -> bool:
+        published = to_utc(hints.published_at)
+        if published is None:
+            return True
+        if self.since is not None and published < self.since:
+            return False
+        if self.until is not None and published >= self.until:
+            return False
+        return True
+
+    def _article_request(self, url: str, hints: Hints,
+                         pattern: re.Pattern[str] | None = None) -> Request | None:
+        url = html.unescape(url.strip())
+        clean = strip_tracking(url)
+        target = canonicalize(clean) if not (pattern or self._article_re).search(clean) else clean
+        if not (pattern or self._article_re).search(target):
+            self._count("discovery/links_not_articles")
+            self.logger.debug("not an article URL for %s: %s", self.source.id, url)
+            return None
+        if not host_matches(target, self.source.allowed_domains):
+            self._count("discovery/links_offsite")
+            return None
+        if not self._in_window(hints):
+            self._count("discovery/outside_window")
+            return None
+        if self.max_articles is not None and self.articles_requested >= self.max_articles:
+            self._count("discovery/over_max_articles")
+            return None
+        self.articles_requested += 1
+        return Request(target, callback=self.parse_article, errback=self.on_error,
+                       cb_kwargs={"hints": hints}, meta={"newsmon_kind": "article"})
+
+    def parse_article(self, response: Response, hints: Hints) -> Iterator[PageItem]:
+        headers = {}
+        for name in _HTTP_HEADERS_KEPT:
+            value = response.headers.get(name)
+            if value is not None:
+                headers[name] = value.decode("latin-1")
+        yield PageItem(
+            source=self.source.id,
+            url=response.url,
+            requested_url=response.request.url if response.request else response.url,
+            status=response.status,
+            body=response.body,
+            headers=headers,
+            fetched_at=utc_now_iso(),
+            source_languages=list(self.source.languages),
+            hints=hints,
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        kind = request.meta.get("newsmon_kind", "request") if request is not None else "request"
+        if failure.check(IgnoreRequest):
+            # Known articles, robots.txt and offsite filtering: decided, not failed.
+            self._count(f"ignored/{kind}")
+            return
+        self._count(f"errors/{kind}")
+        self.logger.warning("source %s: %s %s failed: %s", self.source.id, kind,
+                            request.url if request is not None else "?",
+                            failure.getErrorMessage())

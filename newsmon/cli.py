@@ -1,0 +1,307 @@
+"""The `newsmon` command: crawl, inspect, serve and demo the monitoring database."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.sources import Source, SourceConfigError, load_sources
+from newsmon import __version__
+
+DB_OPTION = click.option("--db", "db_path", envvar="NEWSMON_DB", default="newsmon.db",
+                         show_default=True, type=click.Path(dir_okay=False),
+                         help="SQLite database (env NEWSMON_DB).")
+SOURCES_OPTION = click.option("--sources", "sources_path", envvar="NEWSMON_SOURCES",
+                              default=None, type=click.Path(dir_okay=False),
+                              help="Sources YAML (env NEWSMON_SOURCES; default: the bundled "
+                                   "crawler/sources.yaml).")
+METADATA = Path(__file__).resolve().parent.parent / "storage" / "metadata.yml"
+
+
+def _load(sources_path: str | None) -> list[Source]:
+    try:
+        return load_sources(sources_path)
+    except SourceConfigError as exc:
+        raise click.ClickException(f"{exc}\nFix the sources file; nothing was crawled.") from None
+
+
+def _open(db_path: str, readonly: bool = False) -> Any:
+    from storage.db import StorageError, open_db
+    try:
+        return open_db(db_path, readonly=readonly)
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="newsmon")
+def cli() -> None:
+    """Monitor news about Russia's crackdown on dissent and political emigration.
+
+    Example: newsmon crawl themoscowtimes meduza-en
+    """
+
+
+def _crawl(db_path: str, sources_path: str | None, source_ids: list[str],
+           spider_args: dict[str, Any], overrides: dict[str, Any] | None = None,
+           quiet: bool = False) -> dict[str, Any]:
+    from newsmon.runner import crawl_settings, format_outcome, run_crawls, stderr_progress
+    settings = crawl_settings(db_path, sources_path, {"LOG_LEVEL": "WARNING",
+                                                     **(overrides or {})})
+    _open(db_path).close()          # create and migrate before crawlers open it concurrently
+    outcomes = run_crawls(source_ids, settings, spider_args,
+                          progress=None if quiet else stderr_progress)
+    for outcome in outcomes.values():
+        click.echo(format_outcome(outcome))
+    return outcomes
+
+
+@cli.command()
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE]...")
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--since", help="Only articles published since (2025-11-01, or 7d / 12h / 2w).")
+@click.option("--until", help="Only articles published before this date.")
+@click.option("--max-articles", type=click.IntRange(min=1),
+              help="At most this many article requests per source.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy/newsmon setting, e.g. -s DOWNLOAD_DELAY=2.")
+def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
+          since: str | None, until: str | None, max_articles: int | None,
+          settings: tuple[str, ...]) -> None:
+    """Crawl sources (all enabled ones by default) into the database.
+
+    Shows progress while it runs and a per-source summary at the end.
+
+    Example: newsmon crawl --since 2d themoscowtimes svoboda
+    """
+    sources = {s.id: s for s in _load(sources_path)}
+    unknown = [sid for sid in source_ids if sid not in sources]
+    if unknown:
+        raise click.ClickException(
+            f"unknown source {', '.join(unknown)}; configured: {', '.join(sorted(sources))}")
+    chosen = list(source_ids) or [s.id for s in sources.values() if s.enabled]
+    if not chosen:
+        raise click.ClickException("no enabled sources; enable one in the sources file")
+    overrides = {}
+    for item in settings:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        key, value = item.split("=", 1)
+        overrides[key.strip()] = value
+    spider_args = {k: v for k, v in (("since", since), ("until", until),
+                                     ("max_articles", max_articles)) if v is not None}
+    if since or until:
+        from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+        try:
+            parse_window_bound(since, "since")
+            parse_window_bound(until, "until")
+        except SpiderArgumentError as exc:
+            raise click.BadParameter(str(exc)) from None
+    click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
+    _crawl(db_path, sources_path, chosen, spider_args, overrides)
+
+
+@cli.command(name="sources")
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def sources_cmd(db_path: str, sources_path: str | None, as_json: bool) -> None:
+    """List the configured sources and their state (articles, last run).
+
+    Example: newsmon sources --json
+    """
+    from storage.summary import source_states
+    configured = _load(sources_path)
+    states: dict[str, Any] = {}
+    if Path(db_path).exists():
+        db = _open(db_path)
+        states = source_states(db)
+        db.close()
+    rows = []
+    for source in configured:
+        state = states.get(source.id, {})
+        rows.append({"id": source.id, "name": source.name, "enabled": source.enabled,
+                     "languages": list(source.languages),
+                     "discovery": source.discovery_methods(),
+                     "articles": state.get("articles", 0),
+                     "last_run_at": state.get("last_run_at"),
+                     "last_run_status": state.get("last_run_status"),
+                     "last_new_article_at": state.get("last_new_article_at")})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        flag = "on " if row["enabled"] else "off"
+        click.echo(f"{flag} {row['id']:<20} {row['name']:<36} {','.join(row['languages']):<6}"
+                   f" {'+'.join(row['discovery']):<20} {row['articles']:>6} articles"
+                   f"  last run: {row['last_run_at'] or 'never'} {row['last_run_status'] or ''}")
+
+
+@cli.command()
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def stats(db_path: str, sources_path: str | None, as_json: bool) -> None:
+    """Show what the database holds: articles per source and language, dates, runs.
+
+    Example: newsmon stats --db newsmon.db
+    """
+    from storage.summary import database_summary
+    db = _open(db_path, readonly=True)
+    summary = database_summary(db)
+    db.close()
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{db_path}: {summary['articles']} articles in {summary['stories']} stories, "
+               f"{summary['urls']} URLs, {summary['crawl_runs']} crawl runs")
+    first, last = summary["published_range"]
+    click.echo(f"published between {first} and {last}")
+    for source, info in summary["by_source"].items():
+        click.echo(f"  {source:<20} {info['articles']:>6} articles, newest "
+                   f"{info['newest_published_at']}, last seen {info['last_seen_at']}")
+    click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in summary["by_lang"].items()))
+
+
+def datasette_metadata(db_path: str) -> Path:
+    """storage/metadata.yml with its database key renamed to this file's Datasette name."""
+    import tempfile
+
+    import yaml
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    name = Path(db_path).stem
+    metadata["databases"] = {name: metadata["databases"]["newsmon"]}
+    metadata["description_html"] = metadata["description_html"].replace("/newsmon/", f"/{name}/")
+    out = Path(tempfile.mkdtemp(prefix="newsmon-datasette-")) / "metadata.yml"
+    out.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+def datasette_command(db_path: str, host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata",
+            str(datasette_metadata(db_path)), "--host", host, "--port", str(port),
+            "--setting", "facet_time_limit_ms", "1000",
+            "--setting", "sql_time_limit_ms", "5000"]
+
+
+@cli.command()
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
+    """Browse and search the database in Datasette (with storage/metadata.yml).
+
+    Example: newsmon serve --db newsmon.db --port 8001
+    """
+    _open(db_path).close()          # migrate so the FTS table and views exist
+    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    try:
+        raise SystemExit(subprocess.call(datasette_command(db_path, host, port)))
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+@click.argument("file_or_url")
+@click.option("--url", "page_url", help="The page's URL when FILE_OR_URL is a saved file.")
+@click.option("--source", default="", help="Source id to record.")
+@click.option("--content-type", help="Content-Type header the page was served with.")
+def extract(file_or_url: str, page_url: str | None, source: str,
+            content_type: str | None) -> None:
+    """Extract one page and print the article as JSON (to check an outlet's markup).
+
+    Example: newsmon extract saved-page.html --url https://meduza.io/en/news/2025/11/20/x
+    """
+    from crawler.settings import USER_AGENT
+    from pipelines.extraction import ArticleExtractor, NotAnArticle
+    from pipelines.normalise import normalise_article
+    if file_or_url.startswith(("http://", "https://")):
+        request = urllib.request.Request(file_or_url, headers={"User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                body = response.read()
+                content_type = content_type or response.headers.get("Content-Type")
+                page_url = page_url or response.geturl()
+        except OSError as exc:
+            raise click.ClickException(f"cannot fetch {file_or_url}: {exc}") from None
+    else:
+        path = Path(file_or_url)
+        if not path.is_file():
+            raise click.ClickException(f"{file_or_url}: no such file")
+        body = path.read_bytes()
+        if path.suffix == ".gz":
+            import gzip
+            body = gzip.decompress(body)
+        page_url = page_url or path.resolve().as_uri()
+    try:
+        article = ArticleExtractor().extract(body, page_url or file_or_url, source=source,
+                                             content_type=content_type)
+    except NotAnArticle as exc:
+        raise click.ClickException(f"not an article ({exc})") from None
+    article = normalise_article(article)
+    click.echo(json.dumps(dataclasses.asdict(article), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the demo site on 127.0.0.1 (0: any free port).")
+@click.option("--serve-only", is_flag=True,
+              help="Only serve the demo site until stopped (for `crawl --sources ...`).")
+@click.option("--sources-out", type=click.Path(dir_okay=False), default="demo-sources.yaml",
+              show_default=True, help="Where to write the demo sources file.")
+def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
+    """Show the whole flow offline: serve a bundled outlet snapshot, crawl it, summarise.
+
+    Example: newsmon demo && newsmon serve
+    """
+    from newsmon.demo.server import SnapshotServer
+    try:
+        server = SnapshotServer(port=port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc}; "
+                                   f"try --port 0") from None
+    sources_file = Path(sources_out).resolve()
+    sources_file.write_text(server.render_sources(), encoding="utf-8")
+    click.echo(f"demo site: {server.base_url}/")
+    click.echo(f"demo sources file: {sources_file}")
+    if serve_only:
+        click.echo(f"serving until Ctrl-C; e.g. newsmon crawl --sources {sources_file}")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        return
+    server.start()
+    try:
+        source_ids = [s.id for s in _load(str(sources_file))]
+        _crawl(db_path, str(sources_file), source_ids, {}, quiet=True)
+    finally:
+        server.stop()
+    from storage.summary import database_summary
+    db = _open(db_path, readonly=True)
+    summary = database_summary(db)
+    db.close()
+    click.echo(f"{db_path}: {summary['articles']} articles in {summary['stories']} stories "
+               f"from {len(summary['by_source'])} sources; languages "
+               + ", ".join(f"{k} {v}" for k, v in summary["by_lang"].items()))
+    click.echo(f"Browse them: newsmon serve --db {db_path}")
+
+
+def main() -> None:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    cli(prog_name="newsmon")
+
+
+if __name__ == "__main__":
+    main()

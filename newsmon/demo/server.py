@@ -1,0 +1,183 @@
+"""A small HTTP server for the demo snapshot: templated URLs, gzip, ETag/304, request log."""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import hashlib
+import json
+import logging
+import mimetypes
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+logger = logging.getLogger(__name__)
+
+SITE_DIR = Path(__file__).with_name("site")
+SOURCES_TEMPLATE = Path(__file__).with_name("sources.yaml.tmpl")
+# One fixed modification time for the whole snapshot, so Last-Modified is stable across runs.
+SNAPSHOT_MTIME = email.utils.formatdate(1763726400, usegmt=True)   # 2025-11-21T12:00:00Z
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour for one path: status, extra delay, body, times it applies."""
+
+    status: int = 500
+    body: bytes = b"injected fault"
+    delay: float = 0.0
+    times: int | None = None          # None: always
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+class SnapshotServer:
+    """Serve a site directory on 127.0.0.1 (random port by default) in a background thread."""
+
+    def __init__(self, site_dir: Path = SITE_DIR, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site_dir = Path(site_dir)
+        headers_file = self.site_dir / "_headers.json"
+        self.content_types: dict[str, str] = (
+            json.loads(headers_file.read_text(encoding="utf-8")) if headers_file.exists() else {})
+        self.faults: dict[str, Fault] = {}
+        self.requests: list[LoggedRequest] = []
+        self.overrides: dict[str, bytes] = {}     # path -> replacement body (tests edit pages)
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> SnapshotServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="snapshot-server",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SnapshotServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def requested_paths(self) -> list[str]:
+        with self._lock:
+            return [r.path for r in self.requests]
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def render_sources(self) -> str:
+        """The demo sources file with this server's address filled in."""
+        text = SOURCES_TEMPLATE.read_text(encoding="utf-8")
+        return text.replace("{{BASE_RE}}", re.escape(self.base_url)).replace(
+            "{{BASE}}", self.base_url)
+
+    # -- request handling ------------------------------------------------------------------
+
+    def _body_for(self, rel: str) -> bytes | None:
+        if rel in self.overrides:
+            return self.overrides[rel].replace(b"{{BASE}}", self.base_url.encode("ascii"))
+        path = (self.site_dir / rel).resolve()
+        if self.site_dir.resolve() not in path.parents and path != self.site_dir.resolve():
+            return None
+        if path.is_dir():
+            path = path / "index.html"
+        if path.is_file():
+            return path.read_bytes().replace(b"{{BASE}}", self.base_url.encode("ascii"))
+        if rel.endswith(".gz"):
+            plain = self._body_for(rel[:-3])
+            return gzip.compress(plain, mtime=0) if plain is not None else None
+        return None
+
+    def _content_type(self, rel: str) -> str:
+        if rel in self.content_types:
+            return self.content_types[rel]
+        if rel.endswith(".gz"):
+            return "application/x-gzip"
+        guessed, _ = mimetypes.guess_type(rel)
+        if guessed and guessed.startswith("text/"):
+            return f"{guessed}; charset=utf-8"
+        return guessed or "text/html; charset=utf-8"
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                logger.debug("demo server: " + format, *args)
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self.do_GET()
+
+            def do_GET(self) -> None:  # noqa: N802
+                rel = unquote(urlsplit(self.path).path).lstrip("/")
+                status, body, headers = self._respond(rel)
+                with server._lock:
+                    server.requests.append(LoggedRequest(self.command, self.path,
+                                                         dict(self.headers.items()), status))
+                self._send(status, body, headers)
+
+            def _respond(self, rel: str) -> tuple[int, bytes, dict[str, str]]:
+                fault = server.faults.get(rel)
+                if fault is not None and (fault.times is None or fault.times > 0):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    if fault.delay:
+                        threading.Event().wait(fault.delay)
+                    return fault.status, fault.body, {"Content-Type": "text/html", **fault.headers}
+                body = server._body_for(rel or "index.html")
+                if body is None:
+                    return 404, b"<html><head><title>404 Not Found</title></head><body>" \
+                                b"<h1>Not Found</h1></body></html>", \
+                        {"Content-Type": "text/html; charset=utf-8"}
+                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                headers = {"Content-Type": server._content_type(rel), "ETag": etag,
+                           "Last-Modified": SNAPSHOT_MTIME}
+                if self.headers.get("If-None-Match") == etag or (
+                        "If-None-Match" not in self.headers
+                        and self.headers.get("If-Modified-Since") == SNAPSHOT_MTIME):
+                    return 304, b"", {"ETag": etag, "Last-Modified": SNAPSHOT_MTIME}
+                return 200, body, headers
+
+        return Handler

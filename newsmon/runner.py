@@ -1,0 +1,121 @@
+"""Run Scrapy crawls of configured sources in this process and collect per-source outcomes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from twisted.internet.task import LoopingCall
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceOutcome:
+    """What one source's crawl did, read from its Scrapy stats."""
+
+    source: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    linked: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    requests: int = 0
+    skipped_known: int = 0
+    not_modified: int = 0
+    finish_reason: str | None = None
+    run_id: int | None = None
+
+    @classmethod
+    def from_stats(cls, source: str, stats: dict[str, Any]) -> SourceOutcome:
+        get = lambda key: int(stats.get(key, 0))  # noqa: E731
+        dropped: dict[str, int] = {}
+        for key, value in stats.items():
+            if key.startswith("newsmon/extract/dropped/"):
+                dropped[key.rsplit("/", 1)[1]] = int(value)
+            elif key == "newsmon/dedupe/same_url":
+                dropped["same_url"] = int(value)
+        errors = sum(int(v) for k, v in stats.items() if k.startswith("newsmon/errors/"))
+        errors += get("log_count/ERROR")
+        return cls(
+            source=source, new=get("newsmon/store/new"), updated=get("newsmon/store/updated"),
+            unchanged=get("newsmon/store/unchanged"), linked=get("newsmon/store/linked"),
+            dropped=dropped, errors=errors, requests=get("downloader/request_count"),
+            skipped_known=get("newsmon/incremental/known_article_skipped"),
+            not_modified=sum(int(v) for k, v in stats.items() if k.endswith("_not_modified")),
+            finish_reason=stats.get("finish_reason"), run_id=stats.get("newsmon/run_id"))
+
+
+def crawl_settings(db_path: str, sources_path: str | None,
+                   overrides: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NEWSMON_DB", str(Path(db_path).resolve()), priority="cmdline")
+    if sources_path:
+        settings.set("NEWSMON_SOURCES", str(Path(sources_path).resolve()), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawls(source_ids: list[str], settings: Settings,
+               spider_args: dict[str, Any] | None = None,
+               progress: Callable[[dict[str, SourceOutcome]], None] | None = None,
+               progress_interval: float = 2.0) -> dict[str, SourceOutcome]:
+    """Crawl the sources concurrently in one CrawlerProcess; return their outcomes."""
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawlers: dict[str, Crawler] = {}
+    for source_id in source_ids:
+        crawler = process.create_crawler(source_id)
+        crawlers[source_id] = crawler
+        process.crawl(crawler, **(spider_args or {}))
+
+    def snapshot() -> dict[str, SourceOutcome]:
+        return {sid: SourceOutcome.from_stats(sid, c.stats.get_stats() if c.stats else {})
+                for sid, c in crawlers.items()}
+
+    final: dict[str, SourceOutcome] = {}
+
+    def closed(spider: Any, reason: str) -> None:
+        crawler = crawlers.get(spider.name)
+        if crawler is not None and crawler.stats is not None:
+            stats = dict(crawler.stats.get_stats())
+            stats.setdefault("finish_reason", reason)
+            final[spider.name] = SourceOutcome.from_stats(spider.name, stats)
+
+    for crawler in crawlers.values():
+        crawler.signals.connect(closed, signal=signals.spider_closed)
+    ticker = None
+    if progress is not None:
+        ticker = LoopingCall(lambda: progress(snapshot()))
+        ticker.start(progress_interval, now=False)
+    process.start(stop_after_crawl=True)
+    if ticker is not None and ticker.running:
+        ticker.stop()
+    outcomes = snapshot()
+    outcomes.update(final)
+    return outcomes
+
+
+def format_outcome(outcome: SourceOutcome) -> str:
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(outcome.dropped.items())) or "none"
+    return (f"{outcome.source}: {outcome.new} new, {outcome.updated} updated, "
+            f"{outcome.unchanged} unchanged, {outcome.linked} linked; dropped: {dropped}; "
+            f"{outcome.errors} errors; {outcome.requests} requests, "
+            f"{outcome.skipped_known} stored articles skipped, "
+            f"{outcome.not_modified} feeds/sitemaps not modified"
+            f" [{outcome.finish_reason or 'unknown'}]")
+
+
+def stderr_progress(outcomes: dict[str, SourceOutcome]) -> None:
+    parts = [f"{o.source} {o.new}+{o.updated}u/{o.requests}req" for o in outcomes.values()]
+    sys.stderr.write("crawling: " + "  ".join(parts) + "\n")
+    sys.stderr.flush()

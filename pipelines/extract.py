@@ -1,0 +1,64 @@
+"""Pipeline stage 1: PageItem -> Article with trafilatura; non-articles are counted and dropped."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from crawler.dates import to_utc
+from crawler.items import PageItem
+from pipelines.extraction import Article, ArticleExtractor, NotAnArticle
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    def __init__(self, extractor: ArticleExtractor, stats: StatsCollector | None = None,
+                 crawler: Crawler | None = None) -> None:
+        self.extractor = extractor
+        self.stats = stats
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        settings = crawler.settings
+        extractor = ArticleExtractor(
+            min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
+            favor=settings.get("NEWSMON_EXTRACT_FAVOR", "balanced"),
+            detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True))
+        return cls(extractor, crawler.stats, crawler)
+
+    def _drop(self, reason: str, message: str) -> DropItem:
+        if self.stats is not None:
+            self.stats.inc_value(f"newsmon/extract/dropped/{reason}")
+            self.stats.inc_value("newsmon/dropped")
+        return DropItem(message, log_level="INFO")
+
+    def process_item(self, item: PageItem | Article) -> Article:
+        if isinstance(item, Article):
+            return item
+        try:
+            article = self.extractor.extract(
+                item.body, item.url, source=item.source,
+                content_type=item.headers.get("content-type"), hints=item.hints,
+                status=item.status, fetched_at=item.fetched_at)
+        except NotAnArticle as exc:
+            raise self._drop(exc.reason, str(exc)) from None
+        spider = self.crawler.spider if self.crawler is not None else None
+        published = to_utc(article.published_at)
+        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+        if published is not None and ((since and published < since)
+                                      or (until and published >= until)):
+            raise self._drop("outside_window",
+                             f"outside_window: {item.url} published {article.published_at}")
+        if item.requested_url != item.url:
+            article.aliases.append(item.requested_url)
+        if not article.lang and len(item.source_languages) == 1:
+            article.lang = item.source_languages[0]
+        if self.stats is not None:
+            self.stats.inc_value("newsmon/extract/articles")
+            self.stats.inc_value(f"newsmon/extract/published_from/{article.published_from}")
+        return article

@@ -1,0 +1,255 @@
+"""Turn page bytes into an Article: decoding, declared metadata, trafilatura body, evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
+from htmldate import find_date
+from trafilatura import bare_extraction
+from trafilatura.settings import Extractor as TrafilaturaOptions
+
+from crawler.dates import date_from_url, to_utc, to_utc_iso
+from crawler.items import Hints
+from pipelines.encoding import decode_html
+from pipelines.language import detect_language, normalise_lang
+from pipelines.metadata import ARTICLE_TYPES, read_metadata
+
+# Evidence for a date, strongest first; a date guessed from the body never beats a declared one.
+DATE_EVIDENCE_ORDER = ("jsonld", "meta", "markup", "feed", "sitemap", "url", "text")
+_ERROR_TITLE = re.compile(
+    r"\b(404|410|page not found|not found|error|oops)\b|страница не найдена|ошибка 404|"
+    r"не найдена", re.IGNORECASE)
+_PAYWALL = re.compile(
+    r"(subscribe to (continue|read)|subscribers only|for subscribers|already a subscriber|"
+    r"доступ(ен|но) только (для )?подписчик|только для подписчиков|оформите подписку|"
+    r"чтобы продолжить чтение)", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"[ \t\u00a0]*\n[\s\u00a0]*")
+_TITLE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+_AUTHOR_NODES = etree.XPath(
+    "//*[@rel='author'] | //*[@itemprop='author']/*[@itemprop='name'] | "
+    "//*[contains(@class, '__author__name')]")
+# Generic boilerplate inside article bodies that trafilatura tends to keep: related-story
+# boxes, "read also" inserts, donation appeals, tag lists and share bars. Class tokens only.
+_BOILERPLATE_CANDIDATES = etree.XPath(
+    "//*[self::div or self::aside or self::section or self::ul or self::figure][@class]"
+    "[contains(@class, 'elated') or contains(@class, 'lso') or contains(@class, 'onat')"
+    " or contains(@class, 'block--link')]")
+_BOILERPLATE_CLASS = re.compile(
+    r"(^|\s)([\w-]*__)?(related([_-][\w-]+)?|read-?also|see-also|donation[\w-]*|"
+    r"article__block--link)(\s|$)", re.IGNORECASE)
+
+
+def _boilerplate(tree: lxml_html.HtmlElement) -> list[Any]:
+    return [node for node in _BOILERPLATE_CANDIDATES(tree)
+            if _BOILERPLATE_CLASS.search(node.get("class", ""))]
+
+
+class NotAnArticle(ValueError):
+    """The page is not an article; `reason` is a short stats key (no_text, paywall, ...)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}")
+
+
+@dataclass
+class Article:
+    """One extracted article, before normalisation and storage."""
+
+    url: str
+    canonical_url: str
+    source: str
+    title: str | None
+    text: str
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: str | None = None
+    published_from: str | None = None
+    modified_at: str | None = None
+    modified_from: str | None = None
+    lang: str | None = None
+    lang_declared: str | None = None
+    lang_detected: str | None = None
+    section: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    word_count: int = 0
+    text_hash: str = ""
+    discovered_via: str | None = None
+    encoding: str | None = None
+    http_status: int | None = None
+    fetched_at: str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+    def as_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row.pop("aliases")
+        return row
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the text with case and whitespace folded: identical stories hash alike."""
+    folded = " ".join(text.lower().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _pick_date(candidates: list[tuple[str | None, str]]) -> tuple[str | None, str | None]:
+    ranked = sorted(((v, o) for v, o in candidates if v),
+                    key=lambda c: DATE_EVIDENCE_ORDER.index(c[1]))
+    for value, origin in ranked:
+        iso = to_utc_iso(value)
+        if iso:
+            return iso, origin
+    return None, None
+
+
+def _split_authors(values: list[str]) -> list[str]:
+    authors: list[str] = []
+    for value in values:
+        value = re.sub(r"^\s*(by|автор[ы]?:?)\s+", "", value.strip(), flags=re.IGNORECASE)
+        for part in re.split(r"\s*(?:;|,|\band\b|\bи\b|&)\s*", value):
+            part = part.strip(" .")
+            if part and len(part) < 80 and part.lower() not in (a.lower() for a in authors):
+                authors.append(part)
+    return authors
+
+
+def _looks_like_listing(text: str) -> bool:
+    """Section pages come out as many short headline lines rather than paragraphs of prose."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if len(paragraphs) < 6:
+        return False
+    lengths = sorted(len(p.split()) for p in paragraphs)
+    return lengths[len(lengths) // 2] < 14
+
+
+def _heading_title(tree: lxml_html.HtmlElement) -> str | None:
+    for h1 in tree.iterfind(".//h1"):
+        text = " ".join(h1.text_content().split())
+        if 3 < len(text) < 300:
+            return text
+    title = tree.findtext(".//title")
+    if title:
+        return _TITLE_SUFFIX.sub("", " ".join(title.split())) or None
+    return None
+
+
+def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
+    names = []
+    for node in _AUTHOR_NODES(tree):
+        text = " ".join(node.text_content().split())
+        if 2 < len(text) < 80:
+            names.append(text)
+    return names[:5]
+
+
+def _date_from_text(tree: lxml_html.HtmlElement) -> str | None:
+    """htmldate's search through the page: the weakest evidence, used only as a last resort."""
+    try:
+        return find_date(tree, extensive_search=True, original_date=True,
+                         outputformat="%Y-%m-%d")
+    except (ValueError, TypeError):
+        return None
+
+
+class ArticleExtractor:
+    """Extraction with trafilatura options built once and reused for every page."""
+
+    def __init__(self, min_words: int = 50, favor: str = "balanced",
+                 detect_text_dates: bool = True) -> None:
+        self.min_words = min_words
+        self.detect_text_dates = detect_text_dates
+        # Metadata comes from our own reader (declared evidence, one pass over the tree), so
+        # trafilatura only extracts the body.
+        self.options = TrafilaturaOptions(
+            output_format="python", with_metadata=False, comments=False, tables=True,
+            precision=favor == "precision", recall=favor == "recall")
+        self._parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True,
+                                            remove_pis=True, no_network=True)
+
+    def parse(self, text: str) -> lxml_html.HtmlElement:
+        try:
+            tree = lxml_html.document_fromstring(text.encode("utf-8"), parser=self._parser)
+        except (etree.ParserError, ValueError) as exc:
+            raise NotAnArticle("unparseable", str(exc)) from None
+        return tree
+
+    def extract(self, body: bytes, url: str, *, source: str = "", content_type: str | None = None,
+                hints: Hints | None = None, status: int | None = 200,
+                fetched_at: str | None = None) -> Article:
+        """Extract one page; raise NotAnArticle with a reason for pages we do not keep."""
+        hints = hints or Hints()
+        if content_type and not re.search(r"html|xml", content_type, re.IGNORECASE):
+            raise NotAnArticle("not_html", f"{url} is {content_type}")
+        decoded = decode_html(body, content_type)
+        tree = self.parse(decoded.text)
+        meta = read_metadata(tree)
+        hint_origin = "feed" if hints.via == "feed" else "sitemap"
+        date_candidates = meta.published + [(hints.published_at, hint_origin),
+                                            (date_from_url(url), "url")]
+        if self.detect_text_dates and not any(v for v, _ in date_candidates):
+            date_candidates.append((_date_from_text(tree), "text"))
+        fallback_title = None if meta.title else _heading_title(tree)
+        fallback_authors = [] if meta.authors else _byline_authors(tree)
+        for node in _boilerplate(tree):
+            node.drop_tree()
+        doc = bare_extraction(tree, url=url, options=self.options)
+        if doc is None or not (doc.text or "").strip():
+            raise NotAnArticle("no_text", f"trafilatura found no main text in {url}")
+        text = _BLANK_LINES.sub("\n\n", doc.text.strip())
+        words = len(text.split())
+        title = meta.title or fallback_title or hints.title
+        if _ERROR_TITLE.search(title or "") and words < 150:
+            raise NotAnArticle("error_page", f"{url} looks like an error page ({title!r})")
+        if (meta.accessible_for_free is False or _PAYWALL.search(text)) and words < 200:
+            raise NotAnArticle("paywall", f"{url} shows only a paywall teaser ({words} words)")
+        if words < self.min_words:
+            raise NotAnArticle("too_short", f"{url} has {words} words (< {self.min_words})")
+        declared_article = (meta.og_type or "").lower() in ("article", "news") or bool(
+            ARTICLE_TYPES.intersection(meta.ld_types))
+        declared_other = bool(meta.og_type) or bool(
+            {"collectionpage", "itemlist", "searchresultspage"}.intersection(meta.ld_types))
+        if not declared_article and declared_other and _looks_like_listing(text):
+            raise NotAnArticle("not_article", f"{url} reads like a list of links, not an article")
+
+        published, published_from = _pick_date(date_candidates)
+        modified, modified_from = _pick_date(meta.modified + [(hints.modified_at, hint_origin)])
+        if published and modified and to_utc(modified) < to_utc(published):  # type: ignore[operator]
+            modified, modified_from = None, None
+        declared = normalise_lang(meta.lang) or normalise_lang(hints.lang)
+        detected = detect_language(text)
+        keywords = list(meta.keywords)
+        for keyword in hints.keywords:
+            if keyword and keyword.lower() not in (k.lower() for k in keywords):
+                keywords.append(keyword)
+        authors = _split_authors(meta.authors or fallback_authors or hints.authors)
+        return Article(
+            url=url,
+            canonical_url=meta.canonical or meta.og_url or url,
+            source=source,
+            title=title,
+            text=text,
+            description=meta.description or hints.description,
+            authors=authors,
+            published_at=published,
+            published_from=published_from,
+            modified_at=modified,
+            modified_from=modified_from,
+            lang=detected or declared,
+            lang_declared=declared,
+            lang_detected=detected,
+            section=meta.section,
+            keywords=keywords,
+            image_url=meta.image,
+            word_count=words,
+            text_hash=text_hash(text),
+            discovered_via=hints.via,
+            encoding=decoded.encoding,
+            http_status=status,
+            fetched_at=fetched_at,
+        )

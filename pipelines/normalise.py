@@ -1,0 +1,58 @@
+"""Pipeline stage 2: canonical URL, Unicode NFC and whitespace on every text field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from crawler.urls import canonicalize, same_site
+from pipelines.extraction import Article
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_MANY_BREAKS = re.compile(r"\n{3,}")
+
+
+def clean_text(value: str | None, multiline: bool = False) -> str | None:
+    """NFC, no zero-width characters, single spaces; paragraphs kept apart by one blank line."""
+    if value is None:
+        return None
+    value = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", value))
+    if not multiline:
+        return " ".join(value.split()) or None
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
+    return _MANY_BREAKS.sub("\n\n", "\n".join(lines)).strip() or None
+
+
+def choose_canonical(fetched_url: str, declared: str | None) -> str:
+    """rel=canonical when it is on the same site as the page, else the page's own URL."""
+    if declared:
+        declared = declared.strip()
+        if declared.startswith("//"):
+            declared = fetched_url.split(":", 1)[0] + ":" + declared
+        if declared.startswith(("http://", "https://")) and same_site(fetched_url, declared):
+            return canonicalize(declared)
+    return canonicalize(fetched_url)
+
+
+def normalise_article(article: Article) -> Article:
+    article.canonical_url = choose_canonical(article.url, article.canonical_url)
+    # The stored URL is the canonical one; the URL actually fetched becomes an alias.
+    if article.url != article.canonical_url:
+        article.aliases.append(article.url)
+        article.url = article.canonical_url
+    article.aliases = [a for a in dict.fromkeys(article.aliases) if a != article.url]
+    article.title = clean_text(article.title)
+    article.description = clean_text(article.description)
+    article.section = clean_text(article.section)
+    article.text = clean_text(article.text, multiline=True) or ""
+    article.authors = [a for a in (clean_text(x) for x in article.authors) if a]
+    article.keywords = [k for k in (clean_text(x) for x in article.keywords) if k]
+    article.word_count = len(article.text.split())
+    return article
+
+
+class NormalisePipeline:
+    def process_item(self, item: Article) -> Article:
+        return normalise_article(item)

@@ -1,0 +1,100 @@
+"""Pipeline stage 5: write articles to SQLite in batches and record the crawl run."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from crawler.dates import utc_now_iso
+from pipelines.extraction import Article
+from storage.articles import ArticleStore, UpsertResult, upsert_sources
+from storage.db import open_db
+from storage.runs import finish_run, start_run
+
+logger = logging.getLogger(__name__)
+
+_OUTCOME_COUNTER = {"new": "new_articles", "updated": "updated_articles",
+                    "unchanged": "unchanged_articles", "linked": "linked_duplicates"}
+
+
+class StorePipeline:
+    """Opens the database once per crawl, buffers rows, writes each batch in one transaction."""
+
+    def __init__(self, db_path: str | None, batch_size: int = 100,
+                 stats: StatsCollector | None = None, crawler: Crawler | None = None) -> None:
+        self.db_path = db_path
+        self.batch_size = batch_size
+        self.stats = stats
+        self.crawler = crawler
+        self.store: ArticleStore | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        settings = crawler.settings
+        if not settings.getbool("NEWSMON_STORE_ENABLED", True):
+            raise NotConfigured("NEWSMON_STORE_ENABLED is off")
+        pipeline = cls(settings.get("NEWSMON_DB"), settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
+                       crawler.stats, crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        db = open_db(self.db_path)
+        self.store = ArticleStore(db, self.batch_size)
+        spider = self.crawler.spider if self.crawler is not None else None
+        source = getattr(spider, "source", None)
+        if source is not None:
+            upsert_sources(db, [{
+                "id": source.id, "name": source.name, "homepage": source.homepage,
+                "languages": list(source.languages), "discovery": source.discovery_methods(),
+                "enabled": int(source.enabled), "updated_at": utc_now_iso()}])
+        self.run_id = start_run(db, getattr(spider, "name", "import"), utc_now_iso())
+        if self.stats is not None:
+            self.stats.set_value("newsmon/run_id", self.run_id)
+
+    def process_item(self, item: Article) -> Article:
+        assert self.store is not None, "open_spider() was not called"
+        self.store.add(item.as_row(), item.aliases, utc_now_iso())
+        if self.store.pending >= self.batch_size:
+            self._flush()
+        return item
+
+    def _flush(self) -> None:
+        assert self.store is not None
+        for result in self.store.flush():
+            self._count(result)
+
+    def _count(self, result: UpsertResult) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"newsmon/store/{result.outcome}")
+            if result.outcome == "new" and result.duplicate_of is not None:
+                self.stats.inc_value("newsmon/store/new_linked_to_other_source")
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self._flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Runs after CoreStats has set finish_reason: record the run and close the database."""
+        if self.store is None or self.run_id is None:
+            return
+        stats: dict[str, Any] = self.stats.get_stats() if self.stats is not None else {}
+        counters = {counter: int(stats.get(f"newsmon/store/{outcome}", 0))
+                    for outcome, counter in _OUTCOME_COUNTER.items()}
+        counters["dropped"] = int(stats.get("newsmon/dropped", 0))
+        counters["errors"] = sum(int(v) for k, v in stats.items()
+                                 if k.startswith("newsmon/errors/") or k == "log_count/ERROR")
+        counters["requests"] = int(stats.get("downloader/request_count", 0))
+        counters["article_requests_skipped"] = int(
+            stats.get("newsmon/incremental/known_article_skipped", 0))
+        status = "finished" if reason == "finished" else "failed"
+        finish_run(self.store.db, self.run_id, finished_at=utc_now_iso(), status=status,
+                   finish_reason=reason, counters=counters, stats=stats)
+        self.store.db.close()
+        self.store = None

@@ -1,0 +1,56 @@
+"""The one place a database connection is made: WAL, busy timeout, migrations applied."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.migrations import MIGRATIONS
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB_PATH = "newsmon.db"
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened or is not a newsmon database."""
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> str:
+    """Explicit path, else NEWSMON_DB, else ./newsmon.db."""
+    return str(path or os.environ.get("NEWSMON_DB") or DEFAULT_DB_PATH)
+
+
+def open_db(path: str | os.PathLike[str] | None = None, *, migrate: bool = True,
+            readonly: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) the newsmon database with WAL and a busy timeout."""
+    resolved = resolve_db_path(path)
+    if resolved != ":memory:":
+        parent = Path(resolved).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise StorageError(f"database {resolved}: directory {parent} does not exist")
+        if readonly and not Path(resolved).exists():
+            raise StorageError(f"database {resolved} does not exist (run `newsmon crawl` first)")
+    try:
+        if readonly:
+            uri = f"file:{Path(resolved).resolve()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+        else:
+            conn = sqlite3.connect(resolved, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not readonly and resolved != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        if migrate and not readonly:
+            MIGRATIONS.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"database {resolved}: {exc}") from None
+    return db

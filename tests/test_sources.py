@@ -1,0 +1,79 @@
+"""The sources file: the shipped one loads; malformed ones name file, source and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.sources import DEFAULT_SOURCES_PATH, SourceConfigError, load_sources, parse_sources
+
+GOOD = """
+sources:
+  - id: demo
+    name: Demo
+    homepage: https://example.org/
+    languages: [en]
+    allowed_domains: [example.org]
+    article_url_pattern: '^https://example\\.org/\\d{4}/'
+    discovery:
+      feeds: [https://example.org/rss]
+"""
+
+
+def test_shipped_sources_cover_the_required_outlets() -> None:
+    sources = {s.id: s for s in load_sources(DEFAULT_SOURCES_PATH)}
+    for required in ("themoscowtimes", "themoscowtimes-ru", "meduza", "meduza-en",
+                     "novayagazeta-eu", "ovdinfo", "mediazona", "theinsider", "rferl", "svoboda"):
+        assert required in sources
+    assert "https://www.themoscowtimes.com/rss/news" in sources["themoscowtimes"].feeds
+    assert "https://meduza.io/rss/en/all" in sources["meduza-en"].feeds
+    assert "https://novayagazeta.eu/feed/rss" in sources["novayagazeta-eu"].feeds
+    assert sources["rferl"].sitemaps == ("https://www.rferl.org/sitemap.xml",)
+    assert sources["svoboda"].sitemaps == ("https://www.svoboda.org/sitemap.xml",)
+
+
+def test_patterns_match_real_article_urls(corpus: Path) -> None:
+    from crawler.discovery.sitemaps import parse_sitemap
+    sources = {s.id: s for s in load_sources(DEFAULT_SOURCES_PATH)}
+    for source_id, host, number in (("rferl", "www.rferl.org", 8), ("svoboda", "www.svoboda.org", 2)):
+        path = corpus / "feeds" / "sitemaps" / host / f"sitemap_{number}_news.xml.gz"
+        entries = parse_sitemap(path.read_bytes(), str(path)).entries
+        matched = [e for e in entries if sources[source_id].article_re.search(e.url)]
+        assert entries and len(matched) == len(entries)
+
+
+def test_good_file_parses() -> None:
+    (source,) = parse_sources(GOOD, "x.yaml")
+    assert source.id == "demo" and source.feeds == ("https://example.org/rss",)
+    assert source.enabled and source.listings == ()
+
+
+@pytest.mark.parametrize("broken, field", [
+    (GOOD.replace("homepage: https://example.org/", "homepage: example.org"), "homepage"),
+    (GOOD.replace("languages: [en]", "languages: english"), "languages"),
+    (GOOD.replace("'^https://example\\.org/\\d{4}/'", "'([unclosed'"), "article_url_pattern"),
+    (GOOD.replace("feeds: [https://example.org/rss]", "feeds: [ftp://x]"), "discovery.feeds[0]"),
+    (GOOD.replace("    name: Demo\n", "    name: Demo\n    colour: red\n"), "colour"),
+    (GOOD.replace("id: demo", "id: Demo Outlet"), "id"),
+])
+def test_errors_name_file_source_and_field(broken: str, field: str) -> None:
+    with pytest.raises(SourceConfigError) as info:
+        parse_sources(broken, "conf/sources.yaml")
+    message = str(info.value)
+    assert message.startswith("conf/sources.yaml")
+    assert f"field {field!r}" in message
+    assert info.value.field == field
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("sources:\n  - id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SourceConfigError, match=r"s\.yaml: is not valid YAML at line"):
+        load_sources(path)
+
+
+def test_duplicate_ids_rejected() -> None:
+    doubled = GOOD + GOOD.split("sources:\n", 1)[1]
+    with pytest.raises(SourceConfigError, match="source 'demo', field 'id'"):
+        parse_sources(doubled, "x.yaml")

@@ -1,0 +1,51 @@
+"""URL canonicalisation and date parsing used by discovery and normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.dates import date_from_url, to_utc_iso
+from crawler.urls import canonicalize, same_site
+from pipelines.normalise import choose_canonical, clean_text
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("https://www.themoscowtimes.com/2022/01/14/x-a1?utm_source=rss&utm_medium=feed#comments",
+     "https://www.themoscowtimes.com/2022/01/14/x-a1"),
+    ("https://www.themoscowtimes.com/2022/01/14/x-a1/amp", "https://www.themoscowtimes.com/2022/01/14/x-a1"),
+    ("https://www.svoboda.org/a/33.html?amp=1&fbclid=abc", "https://www.svoboda.org/a/33.html"),
+    ("https://m.rferl.org/a/33.html", "https://www.rferl.org/a/33.html"),
+    ("HTTPS://Meduza.IO:443/news/2025/11/20/x/?gclid=1&page=2", "https://meduza.io/news/2025/11/20/x?page=2"),
+])
+def test_canonicalize(raw: str, expected: str) -> None:
+    assert canonicalize(raw) == expected
+
+
+def test_rel_canonical_only_on_same_site() -> None:
+    page = "https://www.themoscowtimes.com/2022/01/14/x-a1/amp"
+    assert choose_canonical(page, "https://www.themoscowtimes.com/2022/01/14/x-a1") == \
+        "https://www.themoscowtimes.com/2022/01/14/x-a1"
+    assert choose_canonical(page, "https://evil.example/other") == \
+        "https://www.themoscowtimes.com/2022/01/14/x-a1"
+    assert same_site("https://meduza.io/a", "https://www.meduza.io/b")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Fri, 14 Jan 2022 12:38:00 +0300", "2022-01-14T09:38:00+00:00"),
+    ("2022-01-14T12:38:00+03:00", "2022-01-14T09:38:00+00:00"),
+    ("2025-04-20T17:38:23.4598287Z", "2025-04-20T17:38:23+00:00"),
+    ("not a date", None),
+])
+def test_dates_to_utc(raw: str, expected: str | None) -> None:
+    assert to_utc_iso(raw) == expected
+
+
+def test_date_from_url() -> None:
+    assert date_from_url("https://x.org/2025/11/03/slug") == "2025-11-03T00:00:00+00:00"
+    assert date_from_url("https://x.org/a/33423647.html") is None
+
+
+def test_clean_text_nfc_and_whitespace() -> None:
+    decomposed = "Е\u0308ж  \u200bи\u00a0к"          # Ё as E + combining diaeresis
+    assert clean_text(decomposed) == "Ёж и к"
+    assert clean_text("a\n\n\n\n b  c\r\nd", multiline=True) == "a\n\nb c\nd"
