@@ -9,27 +9,27 @@ SPIDER_LOADER_CLASS = "crawler.loader.SourceSpiderLoader"
 SPIDER_MODULES: list[str] = []
 
 # --- newsmon settings: one sorted block; every one is documented in README.md -------------
-# Path of the SQLite database.
-NEWSMON_DB = os.environ.get("NEWSMON_DB", "newsmon.db")
 # Contact URL or e-mail put in the User-Agent so site owners can reach us.
 NEWSMON_CONTACT_URL = os.environ.get("NEWSMON_CONTACT_URL",
                                      "https://github.com/newsmon/newsmon#contact")
-# Extract body dates from the page text (htmldate) when nothing declares a date.
-NEWSMON_EXTRACT_TEXT_DATES = True
+# Path of the SQLite database.
+NEWSMON_DB = os.environ.get("NEWSMON_DB", "newsmon.db")
 # trafilatura's trade-off: balanced, precision or recall.
 NEWSMON_EXTRACT_FAVOR = "balanced"
+# Extract body dates from the page text (htmldate) when nothing declares a date.
+NEWSMON_EXTRACT_TEXT_DATES = True
 # Skip stored articles and revalidate feeds with conditional GET.
 NEWSMON_INCREMENTAL_ENABLED = True
 # Pages with fewer words are dropped as too_short (galleries, stubs).
-NEWSMON_MIN_WORDS = 50
+NEWSMON_MIN_WORDS = 25
+# Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
+NEWSMON_RETRY_BACKOFF_BASE = 2.0
+NEWSMON_RETRY_BACKOFF_MAX = 60.0
 # Child sitemaps of an index last modified longer ago are archives and are skipped
 # (a `since` spider argument overrides it).
 NEWSMON_SITEMAP_MAX_AGE_DAYS = 30
 # The sources file (YAML).
 NEWSMON_SOURCES = os.environ.get("NEWSMON_SOURCES", "")
-# Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
-NEWSMON_RETRY_BACKOFF_BASE = 2.0
-NEWSMON_RETRY_BACKOFF_MAX = 60.0
 # Crawl-state backend used by the incremental middleware (import path).
 NEWSMON_STATE_BACKEND = "storage.crawlstate.CrawlState"
 # Rows written per transaction.

@@ -26,7 +26,7 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         settings = crawler.settings
         extractor = ArticleExtractor(
-            min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
+            min_words=settings.getint("NEWSMON_MIN_WORDS", 25),
             favor=settings.get("NEWSMON_EXTRACT_FAVOR", "balanced"),
             detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True))
         return cls(extractor, crawler.stats, crawler)

@@ -160,7 +160,7 @@ def _date_from_text(tree: lxml_html.HtmlElement) -> str | None:
 class ArticleExtractor:
     """Extraction with trafilatura options built once and reused for every page."""
 
-    def __init__(self, min_words: int = 50, favor: str = "balanced",
+    def __init__(self, min_words: int = 25, favor: str = "balanced",
                  detect_text_dates: bool = True) -> None:
         self.min_words = min_words
         self.detect_text_dates = detect_text_dates

@@ -1,0 +1,67 @@
+"""The shape of the codebase: import rules between layers, settings documented."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.conftest import REPO
+
+OURS = ("crawler", "pipelines", "storage", "schedules", "newsmon")
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in (REPO / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        found[str(path.relative_to(REPO))] = names
+    return found
+
+
+def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [f"{path} imports {name}" for path, names in _imports(package).items()
+            for name in names if name.split(".")[0] in forbidden or
+            any(name.startswith(f + ".") or name == f for f in forbidden)]
+
+
+def test_storage_imports_nothing_of_ours() -> None:
+    assert _violations("storage", ("crawler", "pipelines", "schedules", "newsmon")) == []
+
+
+def test_crawler_never_imports_pipelines_or_storage() -> None:
+    assert _violations("crawler", ("pipelines", "storage", "schedules", "newsmon")) == []
+
+
+def test_pipelines_never_import_spiders() -> None:
+    assert _violations("pipelines", ("crawler.spiders", "newsmon", "schedules")) == []
+
+
+def test_nothing_imports_the_cli() -> None:
+    for package in OURS:
+        for path, names in _imports(package).items():
+            if path != "newsmon/cli.py":
+                assert "newsmon.cli" not in names, path
+
+
+def test_every_newsmon_setting_is_documented() -> None:
+    settings = (REPO / "crawler" / "settings.py").read_text(encoding="utf-8")
+    names = re.findall(r"^(NEWSMON_[A-Z_]+)\s*=", settings, re.M)
+    assert names == sorted(names), "keep the NEWSMON_ block sorted"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [n for n in names if f"`{n}`" not in readme]
+    assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_no_print_or_sys_exit_below_the_cli() -> None:
+    for package in ("crawler", "pipelines", "storage", "schedules"):
+        for path in (REPO / package).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            assert not re.search(r"^\s*print\(", source, re.M), path
+            assert "sys.exit" not in source, path

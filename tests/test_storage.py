@@ -1,0 +1,99 @@
+"""Storage: migrations, WAL, URL uniqueness, same-text linking, FTS, batched writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.articles import ArticleStore
+from storage.db import open_db
+from storage.runs import finish_run, get_run, start_run
+
+
+def _article(url: str, text: str, source: str = "a", **extra: Any) -> dict[str, Any]:
+    row = {"url": url, "canonical_url": url, "source": source, "title": "T " + url,
+           "text": text, "text_hash": str(hash(text)), "authors": ["X"], "keywords": []}
+    row.update(extra)
+    return row
+
+
+def test_open_db_sets_wal_and_migrates(db_path: str) -> None:
+    db = open_db(db_path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"articles", "article_urls", "crawl_runs", "sources", "articles_fts"} <= set(
+        db.table_names())
+    assert db["articles"].detect_fts() == "articles_fts"
+    db.close()
+    again = open_db(db_path)                     # migrations are not re-applied
+    assert again.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+
+
+def test_url_never_stored_twice_and_recrawl_updates_last_seen(db_path: str) -> None:
+    store = ArticleStore(open_db(db_path))
+    first = store.upsert(_article("https://x.org/1", "text one"), [], "2025-11-20T00:00:00+00:00")
+    assert first.outcome == "new"
+    again = store.upsert(_article("https://x.org/1", "text one"), [], "2025-11-21T00:00:00+00:00")
+    assert (again.outcome, again.article_id) == ("unchanged", first.article_id)
+    edited = store.upsert(_article("https://x.org/1", "text two"), [], "2025-11-22T00:00:00+00:00")
+    assert edited.outcome == "updated"
+    rows = list(store.db.query("SELECT * FROM articles"))
+    assert len(rows) == 1
+    assert rows[0]["first_seen_at"].startswith("2025-11-20")
+    assert rows[0]["last_seen_at"].startswith("2025-11-22") and rows[0]["text"] == "text two"
+
+
+def test_alias_urls_lead_to_the_same_article(db_path: str) -> None:
+    store = ArticleStore(open_db(db_path))
+    first = store.upsert(_article("https://x.org/1", "t"), ["https://x.org/1/amp"], "2025-11-20")
+    via_alias = store.upsert(_article("https://x.org/1/amp", "t"), [], "2025-11-21")
+    assert via_alias.article_id == first.article_id
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_identical_text_is_linked_not_a_second_story(db_path: str) -> None:
+    store = ArticleStore(open_db(db_path))
+    original = store.upsert(_article("https://a.org/1", "wire copy"), [], "2025-11-20")
+    same_outlet = store.upsert(_article("https://a.org/other-url", "wire copy"), [], "2025-11-20")
+    assert (same_outlet.outcome, same_outlet.article_id) == ("linked", original.article_id)
+    other_outlet = store.upsert(_article("https://b.org/9", "wire copy", source="b"), [],
+                                "2025-11-20")
+    assert other_outlet.outcome == "new" and other_outlet.duplicate_of == original.article_id
+    stories = store.db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0]
+    assert stories == 1
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+def test_batches_and_fts(db_path: str) -> None:
+    store = ArticleStore(open_db(db_path), batch_size=3)
+    for i in range(5):
+        store.add(_article(f"https://x.org/{i}", f"иноагентом признан журналист номер {i}"), [],
+                  "2025-11-20")
+    assert store.pending == 5
+    results = store.flush()
+    assert [r.outcome for r in results] == ["new"] * 5 and store.pending == 0
+    hits = store.db.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'иноагентом'").fetchone()[0]
+    assert hits == 5
+
+
+def test_failed_batch_rolls_back(db_path: str) -> None:
+    store = ArticleStore(open_db(db_path))
+    store.add(_article("https://x.org/ok", "fine"), [], "2025-11-20")
+    store.add({"url": None, "source": "a"}, [], "2025-11-20")        # violates NOT NULL
+    try:
+        store.flush()
+    except Exception:
+        pass
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    store.upsert(_article("https://x.org/ok", "fine"), [], "2025-11-21")
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_crawl_run_rows(db_path: str) -> None:
+    db = open_db(db_path)
+    run_id = start_run(db, "demo", "2025-11-20T00:00:00+00:00")
+    finish_run(db, run_id, finished_at="2025-11-20T00:01:00+00:00", status="finished",
+               finish_reason="finished", counters={"new_articles": 3, "dropped": 1},
+               stats={"downloader/request_count": 9})
+    run = get_run(db, run_id)
+    assert run is not None and run["new_articles"] == 3 and run["dropped"] == 1
+    assert run["stats"]["downloader/request_count"] == 9
