@@ -71,7 +71,7 @@ def run_crawls(source_ids: list[str], settings: Settings,
                progress: Callable[[dict[str, SourceOutcome]], None] | None = None,
                progress_interval: float = 2.0) -> dict[str, SourceOutcome]:
     """Crawl the sources concurrently in one CrawlerProcess; return their outcomes."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers: dict[str, Crawler] = {}
     for source_id in source_ids:
         crawler = process.create_crawler(source_id)

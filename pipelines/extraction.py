@@ -35,13 +35,15 @@ _AUTHOR_NODES = etree.XPath(
     "//*[contains(@class, '__author__name')]")
 # Generic boilerplate inside article bodies that trafilatura tends to keep: related-story
 # boxes, "read also" inserts, donation appeals, tag lists and share bars. Class tokens only.
+_FIGURES = etree.XPath("//figure | //*[contains(@class, 'gallery')]//img")
 _BOILERPLATE_CANDIDATES = etree.XPath(
     "//*[self::div or self::aside or self::section or self::ul or self::figure][@class]"
     "[contains(@class, 'elated') or contains(@class, 'lso') or contains(@class, 'onat')"
-    " or contains(@class, 'block--link')]")
+    " or contains(@class, 'block--link') or contains(@class, 'ontribut')"
+    " or contains(@class, '__tags')]")
 _BOILERPLATE_CLASS = re.compile(
     r"(^|\s)([\w-]*__)?(related([_-][\w-]+)?|read-?also|see-also|donation[\w-]*|"
-    r"article__block--link)(\s|$)", re.IGNORECASE)
+    r"contribute[\w-]*|article__block--link|article__tags)(\s|$)", re.IGNORECASE)
 
 
 def _boilerplate(tree: lxml_html.HtmlElement) -> list[Any]:
@@ -196,6 +198,7 @@ class ArticleExtractor:
             date_candidates.append((_date_from_text(tree), "text"))
         fallback_title = None if meta.title else _heading_title(tree)
         fallback_authors = [] if meta.authors else _byline_authors(tree)
+        figures = len(_FIGURES(tree))
         for node in _boilerplate(tree):
             node.drop_tree()
         doc = bare_extraction(tree, url=url, options=self.options)
@@ -208,6 +211,8 @@ class ArticleExtractor:
             raise NotAnArticle("error_page", f"{url} looks like an error page ({title!r})")
         if (meta.accessible_for_free is False or _PAYWALL.search(text)) and words < 200:
             raise NotAnArticle("paywall", f"{url} shows only a paywall teaser ({words} words)")
+        if figures >= 4 and words < min(200, 30 * figures):
+            raise NotAnArticle("gallery", f"{url} is a gallery: {figures} pictures, {words} words")
         if words < self.min_words:
             raise NotAnArticle("too_short", f"{url} has {words} words (< {self.min_words})")
         declared_article = (meta.og_type or "").lower() in ("article", "news") or bool(

@@ -25,6 +25,16 @@ def clean_text(value: str | None, multiline: bool = False) -> str | None:
     return _MANY_BREAKS.sub("\n\n", "\n".join(lines)).strip() or None
 
 
+def drop_repeated_title(text: str, title: str | None) -> str:
+    """Some markups put the headline inside the body container: keep it out of the text."""
+    if not title:
+        return text
+    first, _, rest = text.partition("\n\n")
+    if rest and " ".join(first.lower().split()) == " ".join(title.lower().split()):
+        return rest
+    return text
+
+
 def choose_canonical(fetched_url: str, declared: str | None) -> str:
     """rel=canonical when it is on the same site as the page, else the page's own URL."""
     if declared:
@@ -46,7 +56,8 @@ def normalise_article(article: Article) -> Article:
     article.title = clean_text(article.title)
     article.description = clean_text(article.description)
     article.section = clean_text(article.section)
-    article.text = clean_text(article.text, multiline=True) or ""
+    article.text = drop_repeated_title(clean_text(article.text, multiline=True) or "",
+                                       article.title)
     article.authors = [a for a in (clean_text(x) for x in article.authors) if a]
     article.keywords = [k for k in (clean_text(x) for x in article.keywords) if k]
     article.word_count = len(article.text.split())

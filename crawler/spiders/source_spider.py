@@ -16,11 +16,12 @@ from twisted.python.failure import Failure
 
 from crawler.dates import to_utc, utc_now_iso
 from crawler.discovery.feeds import FeedError, parse_feed
-from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.items import Hints, PageItem
 from crawler.sources import Listing, Source
 from crawler.urls import canonicalize, host_matches, strip_tracking
 
+_NEWS_SITEMAP = re.compile(r"(news|latest|recent)[^/]*\.xml(\.gz)?$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
 _HTTP_HEADERS_KEPT = ("content-type", "content-language", "etag", "last-modified", "date",
                       "x-robots-tag", "link")
@@ -149,14 +150,7 @@ class SourceSpider(scrapy.Spider):
             self.logger.error("source %s: %s", self.source.id, exc)
             return
         if sitemap.kind == "index":
-            oldest = self._sitemap_horizon()
-            for entry in sitemap.entries:
-                lastmod = to_utc(entry.lastmod)
-                if lastmod is not None and lastmod < oldest:
-                    self._count("discovery/sitemaps_skipped_old")
-                    continue
-                if not host_matches(entry.url, self.source.allowed_domains):
-                    continue
+            for entry in self._fresh_children(sitemap.entries):
                 yield self._discovery_request(entry.url, "sitemap", self.parse_sitemap)
             return
         self._count("discovery/sitemap_entries", len(sitemap.entries))
@@ -167,6 +161,23 @@ class SourceSpider(scrapy.Spider):
             request = self._article_request(entry.url, hints)
             if request is not None:
                 yield request
+
+    def _fresh_children(self, entries: list[SitemapEntry]) -> list[SitemapEntry]:
+        """Child sitemaps worth reading: news/latest ones, recent ones, else the newest.
+
+        Outlets keep their archive in dated child sitemaps (RFE/RL: sitemap_8_1..10) next to a
+        Google News and a "latest" sitemap; a monitoring crawl reads the latter and leaves the
+        archive alone unless `since` reaches back into it.
+        """
+        horizon = self._sitemap_horizon()
+        on_site = [e for e in entries if host_matches(e.url, self.source.allowed_domains)]
+        chosen = [e for e in on_site
+                  if _NEWS_SITEMAP.search(e.url) or to_utc(e.lastmod) is None
+                  or to_utc(e.lastmod) >= horizon]  # type: ignore[operator]
+        if not chosen and on_site:
+            chosen = [max(on_site, key=lambda e: to_utc(e.lastmod))]  # type: ignore[arg-type,return-value]
+        self._count("discovery/sitemaps_skipped_old", len(on_site) - len(chosen))
+        return chosen
 
     def _sitemap_horizon(self) -> datetime:
         """Child sitemaps last modified before this are archives: skip them."""
@@ -180,7 +191,8 @@ class SourceSpider(scrapy.Spider):
             return
         pattern = re.compile(listing.article_url_pattern) if listing.article_url_pattern \
             else self._article_re
-        extractor = LinkExtractor(allow_domains=self.source.allowed_domains, unique=True)
+        # Domains are checked in _article_request (LinkExtractor's allow_domains ignores IPs).
+        extractor = LinkExtractor(unique=True)
         found = 0
         for link in extractor.extract_links(response):
             if pattern.search(strip_tracking(link.url)):
