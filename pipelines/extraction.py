@@ -31,7 +31,7 @@ _PAYWALL = re.compile(
 _BLANK_LINES = re.compile(r"[ \t\u00a0]*\n[\s\u00a0]*")
 _TITLE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
 _AUTHOR_NODES = etree.XPath(
-    "//*[@rel='author'] | //*[@itemprop='author']/*[@itemprop='name'] | "
+    "//*[@rel='author'] | //*[@itemprop='author']//*[@itemprop='name'] | "
     "//*[contains(@class, '__author__name')]")
 # Generic boilerplate inside article bodies that trafilatura tends to keep: related-story
 # boxes, "read also" inserts, donation appeals, tag lists and share bars. Class tokens only.

@@ -1,0 +1,203 @@
+"""Real Scrapy crawls over HTTP against the mock server, each in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.dates import to_utc_iso
+from tests.conftest import REPO
+from tests.mockserver import MockServer
+
+EXPECTED = json.loads((REPO / "newsmon" / "demo" / "expected.json").read_text(encoding="utf-8"))
+ARTICLES = [e for e in EXPECTED if e["kind"] == "article"]
+FAST = ["-s", "NEWSMON_RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=1",
+        "-s", "DOWNLOAD_TIMEOUT=10"]
+
+
+def newsmon(*args: str, db: str, cwd: Path | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSMON_DB": db}
+    env.pop("NEWSMON_SOURCES", None)
+    result = subprocess.run([sys.executable, "-m", "newsmon.cli", *args], env=env,
+                            cwd=cwd or REPO, capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"newsmon {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def rows(db: str, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return list(conn.execute(sql, params))
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One full crawl of the demo site, shared by the read-only assertions below."""
+    tmp = tmp_path_factory.mktemp("crawl")
+    with MockServer() as server:
+        sources = server.write_sources(tmp)
+        db = str(tmp / "demo.db")
+        result = newsmon("crawl", "--sources", str(sources), db=db)
+        yield server, db, result, sources
+
+
+def test_every_demo_article_is_stored_once_and_correctly(crawled: Any) -> None:
+    server, db, result, _ = crawled
+    stored = {row["url"]: row for row in rows(db, "SELECT * FROM articles")}
+    assert len(stored) == len(ARTICLES) == 34
+    for expected in ARTICLES:
+        url = f"{server.base_url}/{expected['path']}"
+        assert url in stored, url
+        row = stored[url]
+        assert row["title"] == expected["title"]
+        assert row["published_at"] == to_utc_iso(expected["published"]), url
+        assert row["published_from"] in ("jsonld", "meta", "markup")
+        assert row["lang"] == expected["lang"]
+        assert json.loads(row["authors"]) == expected["authors"], url
+        text = row["text"]
+        assert text.startswith(expected["first_sentence"]), (url, text[:120])
+        assert text.rstrip().endswith(expected["last_sentence"]), (url, text[-120:])
+        assert row["encoding"] == {"utf-8": "utf_8", "windows-1251": "cp1251"}[expected["encoding"]]
+        assert row["first_seen_at"] and row["last_seen_at"]
+
+
+def test_non_articles_dropped_with_reasons(crawled: Any) -> None:
+    _, db, result, _ = crawled
+    assert "gallery 1" in result.stdout and "paywall 1" in result.stdout
+    urls = {row["url"] for row in rows(db, "SELECT url FROM article_urls")}
+    assert not any("photo-gallery" in u or "kak-zhivut-semi" in u for u in urls)
+    runs = rows(db, "SELECT * FROM crawl_runs ORDER BY source")
+    assert [r["source"] for r in runs] == ["demo-meduza", "demo-novaya", "demo-ovd", "demo-tmt"]
+    assert all(r["status"] == "finished" and r["finished_at"] for r in runs)
+    stats = {r["source"]: json.loads(r["stats"]) for r in runs}
+    assert stats["demo-tmt"]["newsmon/extract/dropped/gallery"] == 1
+    assert stats["demo-novaya"]["newsmon/extract/dropped/paywall"] == 1
+    assert sum(r["new_articles"] for r in runs) == 34
+
+
+def test_amp_tracking_and_syndication_handled(crawled: Any) -> None:
+    server, db, _, _ = crawled
+    base = server.base_url
+    amp = f"{base}/meduza/news/2025/11/11/sud-zaochno-arestoval-zhurnalistku-uehavshuyu-v-gruziyu"
+    alias = rows(db, "SELECT a.url FROM article_urls u JOIN articles a ON a.id = u.article_id "
+                     "WHERE u.url = ?", (amp + "/amp",))
+    assert [r["url"] for r in alias] == [amp]
+    assert not rows(db, "SELECT 1 FROM articles WHERE url LIKE '%utm_%' OR url LIKE '%/amp'")
+    tmt, meduza = (rows(db, "SELECT * FROM articles WHERE title LIKE 'Serbia Orders%' AND source = ?",
+                        (s,))[0] for s in ("demo-tmt", "demo-meduza"))
+    assert tmt["story_id"] == meduza["story_id"]
+    assert {tmt["duplicate_of"], meduza["duplicate_of"]} - {None} == {min(tmt["id"], meduza["id"])}
+    stories = rows(db, "SELECT count(DISTINCT story_id) AS n FROM articles")[0]["n"]
+    assert stories == 33
+
+
+def test_cyrillic_pages_decoded(crawled: Any) -> None:
+    _, db, _, _ = crawled
+    ovd = rows(db, "SELECT * FROM articles WHERE source = 'demo-ovd'")
+    assert len(ovd) == 6 and all(r["encoding"] == "cp1251" for r in ovd)
+    for row in ovd:
+        assert re.search(r"[а-яё]{5,}", row["text"]) and "Ð" not in row["text"]
+        assert row["lang_detected"] == "ru"
+
+
+def test_fts_search(crawled: Any) -> None:
+    _, db, _, _ = crawled
+    hits = rows(db, "SELECT a.title FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                    "WHERE articles_fts MATCH ?", ("treason",))
+    assert any("Treason" in h["title"] for h in hits)
+
+
+def test_recrawl_requests_no_stored_article(crawled: Any, tmp_path: Path) -> None:
+    server, db, _, sources = crawled
+    before = {r["id"]: r["last_seen_at"] for r in rows(db, "SELECT id, last_seen_at FROM articles")}
+    server.clear_log()
+    newsmon("crawl", "--sources", str(sources), db=db)
+    paths = server.requested_paths()
+    assert server.article_requests() == [], paths
+    conditional = [r for r in server.requests if "If-None-Match" in r.headers]
+    assert conditional and all(r.status == 304 for r in conditional)
+    # A changed feed is parsed again, and still no stored article is requested.
+    feed = (REPO / "newsmon/demo/site/tmt/rss/news").read_bytes()
+    server.replace("tmt/rss/news", feed.replace(b"</channel>", b"<!-- changed --></channel>"))
+    server.clear_log()
+    result = newsmon("crawl", "demo-tmt", "--sources", str(sources), db=db)
+    assert server.article_requests() == []
+    assert "tmt/rss/news" in " ".join(server.requested_paths())
+    assert re.search(r"demo-tmt: 0 new, .* [1-9]\d* stored articles skipped", result.stdout)
+    after = rows(db, "SELECT id, last_seen_at FROM articles WHERE source = 'demo-tmt'")
+    assert any(r["last_seen_at"] > before[r["id"]] for r in after)
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 34
+    runs = rows(db, "SELECT * FROM crawl_runs WHERE source = 'demo-tmt' ORDER BY id")
+    assert runs[-1]["article_requests_skipped"] > 0 and runs[-1]["new_articles"] == 0
+
+
+def test_broken_page_and_broken_outlet_do_not_stop_the_crawl(tmp_path: Path) -> None:
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        db = str(tmp_path / "faults.db")
+        broken = ARTICLES[0]["path"]
+        server.fail(broken, status=500)
+        server.fail("meduza/rss/all", status=503)
+        server.fail("meduza/rss/en/all", status=200, body=b"<html>not a feed</html>")
+        server.replace("ovd/news/2025/11/21/v-ekaterinburge-zaderzhali-uchastnikov-piketa",
+                       b"\xff\xfe<<<garbage")
+        result = newsmon("crawl", "--sources", str(sources), *FAST, db=db)
+        assert sum(1 for p in server.requested_paths() if p.endswith(broken)) == 2  # one retry
+    stored = rows(db, "SELECT source, count(*) AS n FROM articles GROUP BY source")
+    counts = {r["source"]: r["n"] for r in stored}
+    assert counts["demo-tmt"] == 9 and counts["demo-novaya"] == 8 and counts["demo-ovd"] == 5
+    assert "demo-meduza" not in counts
+    runs = {r["source"]: r for r in rows(db, "SELECT * FROM crawl_runs")}
+    assert runs["demo-meduza"]["status"] == "finished" and runs["demo-meduza"]["errors"] >= 1
+    assert runs["demo-tmt"]["errors"] >= 1
+    assert "demo-meduza: 0 new" in result.stdout
+
+
+def test_date_window_and_max_articles(tmp_path: Path) -> None:
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        db = str(tmp_path / "window.db")
+        newsmon("crawl", "demo-tmt", "demo-novaya", "--sources", str(sources),
+                "--since", "2025-11-18", "--until", "2025-11-20", db=db)
+        dates = [r["published_at"] for r in rows(db, "SELECT published_at FROM articles")]
+        assert dates and all("2025-11-18" <= d[:10] <= "2025-11-20" for d in dates), dates
+        db2 = str(tmp_path / "max.db")
+        env = {**os.environ, "NEWSMON_DB": db2, "NEWSMON_SOURCES": str(sources)}
+        run = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-ovd",
+                              "-a", "max_articles=2"], cwd=REPO, env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert rows(db2, "SELECT count(*) AS n FROM articles")[0]["n"] == 2
+
+
+def test_scrapy_list_shows_every_source(tmp_path: Path) -> None:
+    env = {**os.environ}
+    env.pop("NEWSMON_SOURCES", None)
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    from crawler.sources import load_sources
+    assert listed.stdout.split() == sorted(s.id for s in load_sources())
+
+
+def test_malformed_sources_stop_everything(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - id: x\n    name: X\n    homepage: nope\n", encoding="utf-8")
+    db = str(tmp_path / "untouched.db")
+    result = newsmon("crawl", "--sources", str(bad), db=db, check=False)
+    assert result.returncode != 0
+    assert f"{bad}, source 'x', field 'homepage'" in result.stderr
+    assert not Path(db).exists()
