@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from scrapy import Spider
@@ -55,6 +56,6 @@ class SourceSpiderLoader:
     def list(self) -> list[str]:
         return sorted(self._sources)
 
-    def find_by_request(self, request: Request) -> list[str]:
+    def find_by_request(self, request: Request) -> "builtins.list[str]":
         return sorted(sid for sid, source in self._sources.items()
                       if host_matches(request.url, source.allowed_domains))

@@ -131,6 +131,5 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     if cyrillic:
         return Decoded(cyrillic[0], cyrillic[1], "detected")
     guess = from_bytes(body[:200_000]).best()
-    codec = _codec(guess.encoding) if guess is not None else None
-    codec = codec or "cp1252"
-    return Decoded(body.decode(codec, errors="replace"), codec, "detected")
+    sniffed = (_codec(guess.encoding) if guess is not None else None) or "cp1252"
+    return Decoded(body.decode(sniffed, errors="replace"), sniffed, "detected")

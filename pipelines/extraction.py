@@ -202,9 +202,10 @@ class ArticleExtractor:
         for node in _boilerplate(tree):
             node.drop_tree()
         doc = bare_extraction(tree, url=url, options=self.options)
-        if doc is None or not (doc.text or "").strip():
+        body_text = getattr(doc, "text", None) or ""
+        if not body_text.strip():
             raise NotAnArticle("no_text", f"trafilatura found no main text in {url}")
-        text = _BLANK_LINES.sub("\n\n", doc.text.strip())
+        text = _BLANK_LINES.sub("\n\n", body_text.strip())
         words = len(text.split())
         title = meta.title or fallback_title or hints.title
         if _ERROR_TITLE.search(title or "") and words < 150:

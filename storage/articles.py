@@ -32,8 +32,9 @@ class UpsertResult:
 def _row(article: dict[str, Any]) -> dict[str, Any]:
     row = {key: article.get(key) for key in ARTICLE_FIELDS}
     for key in _JSON_FIELDS:
-        if isinstance(row[key], (list, tuple)):
-            row[key] = json.dumps(list(row[key]), ensure_ascii=False)
+        value = row[key]
+        if isinstance(value, (list, tuple)):
+            row[key] = json.dumps(list(value), ensure_ascii=False)
     return row
 
 
@@ -159,4 +160,4 @@ def upsert_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> 
                 row[key] = json.dumps(list(row[key]))
         rows.append(row)
     with db.atomic():
-        db["sources"].upsert_all(rows, pk="id")
+        db.table("sources").upsert_all(rows, pk="id")

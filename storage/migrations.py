@@ -89,5 +89,5 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     );
     """)
     # FTS5 over title and text, kept in sync by triggers; Datasette finds articles_fts itself.
-    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
+    db.table("articles").enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
                               tokenize="unicode61 remove_diacritics 2")

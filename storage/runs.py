@@ -21,7 +21,7 @@ def start_run(db: sqlite_utils.Database, source: str, started_at: str) -> int:
 def finish_run(db: sqlite_utils.Database, run_id: int, *, finished_at: str, status: str,
                finish_reason: str | None, counters: dict[str, int],
                stats: dict[str, Any]) -> None:
-    values = {key: int(counters.get(key, 0)) for key in RUN_COUNTERS}
+    values: dict[str, Any] = {key: int(counters.get(key, 0)) for key in RUN_COUNTERS}
     values.update(finished_at=finished_at, status=status, finish_reason=finish_reason,
                   stats=json.dumps(stats, default=str, sort_keys=True))
     sets = ", ".join(f"{key} = ?" for key in values)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
@@ -123,8 +123,8 @@ class SourceSpider(scrapy.Spider):
         if self._unchanged(response, "feed"):
             return
         try:
-            entries = parse_feed(response.body, response.url,
-                                 response.headers.get("Content-Type", b"").decode("latin-1"))
+            content_type = response.headers.get("Content-Type") or b""
+            entries = parse_feed(response.body, response.url, content_type.decode("latin-1"))
         except FeedError as exc:
             self._count("discovery/feed_errors")
             self.logger.error("source %s: %s", self.source.id, exc)
@@ -188,6 +188,10 @@ class SourceSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, listing: Listing, page: int) -> Iterator[Request]:
         if self._unchanged(response, "listing"):
+            return
+        if not isinstance(response, TextResponse):
+            self._count("discovery/listing_errors")
+            self.logger.error("source %s: listing %s is not HTML", self.source.id, response.url)
             return
         pattern = re.compile(listing.article_url_pattern) if listing.article_url_pattern \
             else self._article_re
