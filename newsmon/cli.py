@@ -41,6 +41,15 @@ def _open(db_path: str, readonly: bool = False) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
+def _record_sources(db: Any, sources: list[Source]) -> None:
+    from crawler.dates import utc_now_iso
+    from storage.articles import upsert_sources
+    upsert_sources(db, [{"id": s.id, "name": s.name, "homepage": s.homepage,
+                         "languages": list(s.languages), "discovery": s.discovery_methods(),
+                         "enabled": int(s.enabled), "updated_at": utc_now_iso()}
+                        for s in sources])
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="newsmon")
 def cli() -> None:
@@ -159,6 +168,9 @@ def stats(db_path: str, sources_path: str | None, as_json: bool) -> None:
     db = _open(db_path, readonly=True)
     summary = database_summary(db)
     db.close()
+    for source in _load(sources_path):
+        summary["by_source"].setdefault(source.id, {"articles": 0, "last_seen_at": None,
+                                                    "newest_published_at": None})
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return
@@ -203,7 +215,9 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
 
     Example: newsmon serve --db newsmon.db --port 8001
     """
-    _open(db_path).close()          # migrate so the FTS table and views exist
+    db = _open(db_path)             # migrate so the FTS table and views exist
+    _record_sources(db, _load(sources_path))
+    db.close()
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
         raise SystemExit(subprocess.call(datasette_command(db_path, host, port)))
@@ -214,11 +228,17 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
 @cli.command()
 @click.argument("file_or_url")
 @click.option("--url", "page_url", help="The page's URL when FILE_OR_URL is a saved file.")
-@click.option("--source", default="", help="Source id to record.")
+@click.option("--source", default=None,
+              help="Source id to record (default: the configured source whose pattern matches).")
 @click.option("--content-type", help="Content-Type header the page was served with.")
-def extract(file_or_url: str, page_url: str | None, source: str,
-            content_type: str | None) -> None:
+@DB_OPTION
+@SOURCES_OPTION
+def extract(file_or_url: str, page_url: str | None, source: str | None,
+            content_type: str | None, db_path: str, sources_path: str | None) -> None:
     """Extract one page and print the article as JSON (to check an outlet's markup).
+
+    The JSON also says which configured source the URL belongs to and, when the database
+    exists, the id of the stored article it matches (`stored_article_id`).
 
     Example: newsmon extract saved-page.html --url https://meduza.io/en/news/2025/11/20/x
     """
@@ -243,13 +263,26 @@ def extract(file_or_url: str, page_url: str | None, source: str,
             import gzip
             body = gzip.decompress(body)
         page_url = page_url or path.resolve().as_uri()
+    url = page_url or file_or_url
+    if source is None:
+        from crawler.urls import canonicalize, host_matches
+        source = next((s.id for s in _load(sources_path)
+                       if host_matches(url, s.allowed_domains)
+                       and s.article_re.search(canonicalize(url))), "")
     try:
-        article = ArticleExtractor().extract(body, page_url or file_or_url, source=source,
-                                             content_type=content_type)
+        article = ArticleExtractor().extract(body, url, source=source, content_type=content_type)
     except NotAnArticle as exc:
         raise click.ClickException(f"not an article ({exc})") from None
     article = normalise_article(article)
-    click.echo(json.dumps(dataclasses.asdict(article), indent=2, ensure_ascii=False))
+    result = dataclasses.asdict(article)
+    result["stored_article_id"] = None
+    if db_path != ":memory:" and Path(db_path).exists():
+        from storage.articles import ArticleStore
+        db = _open(db_path, readonly=True)
+        result["stored_article_id"] = ArticleStore(db).find_by_urls(
+            [article.url, *article.aliases])
+        db.close()
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 @cli.command()
@@ -258,8 +291,10 @@ def extract(file_or_url: str, page_url: str | None, source: str,
               help="Port of the demo site on 127.0.0.1 (0: any free port).")
 @click.option("--serve-only", is_flag=True,
               help="Only serve the demo site until stopped (for `crawl --sources ...`).")
-@click.option("--sources-out", type=click.Path(dir_okay=False), default="demo-sources.yaml",
-              show_default=True, help="Where to write the demo sources file.")
+@click.option("--sources", "sources_out", type=click.Path(dir_okay=False),
+              default="demo-sources.yaml", show_default=True,
+              help="Where to WRITE the demo sources file (NEWSMON_SOURCES is not read here, "
+                   "so a real sources file is never overwritten).")
 def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     """Show the whole flow offline: serve a bundled outlet snapshot, crawl it, summarise.
 

@@ -136,3 +136,24 @@ def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_extract_names_source_and_stored_article(demo_db: tuple[Path, str]) -> None:
+    tmp, packed = demo_db
+    db = packed.split("\n", 1)[0]
+    sources = tmp / "demo-sources.yaml"
+    base = re.search(r'homepage: "(http://127\.0\.0\.1:\d+)/tmt/"',
+                     sources.read_text(encoding="utf-8")).group(1)      # type: ignore[union-attr]
+    page = REPO / "newsmon/demo/site/tmt/2025/11/20/activist-detained-in-moscow-a90001"
+    url = f"{base}/tmt/2025/11/20/activist-detained-in-moscow-a90001"
+    result = json.loads(newsmon("extract", str(page), "--url", url + "?utm_source=x",
+                                "--sources", str(sources), db=db).stdout)
+    assert result["source"] == "demo-tmt"
+    stored = rows(db, "SELECT id FROM articles WHERE url = ?", (url,))
+    assert result["stored_article_id"] == stored[0]["id"]
+
+
+def test_stats_lists_configured_sources_without_articles(demo_db: tuple[Path, str]) -> None:
+    db = demo_db[1].split("\n", 1)[0]
+    stats = json.loads(newsmon("stats", "--json", db=db).stdout)
+    assert stats["by_source"]["svoboda"]["articles"] == 0       # bundled sources, never crawled
