@@ -10,7 +10,7 @@ from newsmon.quality import benchmark_f1, benchmark_pages
 from pipelines.extraction import ArticleExtractor, NotAnArticle
 
 # Pinned floor (trafilatura's eval-gate practice): raise it when extraction improves.
-OUR_F1_FLOOR = 0.95
+OUR_F1_FLOOR = 0.952
 
 
 def test_ours_not_below_plain_trafilatura(corpus: Path) -> None:
