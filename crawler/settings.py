@@ -61,6 +61,7 @@ REDIRECT_MAX_TIMES = 5
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.incremental.IncrementalMiddleware": 560,
+    "crawler.middlewares.cap.ArticleCapMiddleware": 570,
     "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }

@@ -15,6 +15,7 @@ DEFAULT_SOURCES_PATH = Path(__file__).with_name("sources.yaml")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
+_HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 
 class SourceConfigError(ValueError):
@@ -236,9 +237,13 @@ def _source(path: str | os.PathLike[str], index: int, raw: Any, defaults_politen
         if not isinstance(lang, str) or not _LANG_RE.match(lang):
             raise check.fail(f"languages[{i}]", f"must be an ISO 639 code like 'en', got {lang!r}")
     domains = data.get("allowed_domains")
-    if not isinstance(domains, list) or not domains or not all(
-            isinstance(d, str) and d.strip() for d in domains):
+    if not isinstance(domains, list) or not domains:
         raise check.fail("allowed_domains", "must be a non-empty list of host names")
+    for i, domain in enumerate(domains):
+        if not isinstance(domain, str) or not _HOST_RE.match(domain.strip().lower()):
+            raise check.fail(f"allowed_domains[{i}]",
+                             f"must be a bare host name like example.org (no scheme, port or "
+                             f"path), got {domain!r}")
     pattern = check.regex(check.string(data, "article_url_pattern"), "article_url_pattern")
     assert pattern is not None
     discovery = check.mapping(data.get("discovery"), "discovery", _DISCOVERY_KEYS)

@@ -59,6 +59,20 @@ def canonicalize(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def host_variants(url: str) -> list[str]:
+    """The canonical URL, then the same with a bare host when a mobile/AMP host was mapped
+    to www. (m.meduza.io is meduza.io, m.rferl.org is www.rferl.org: only the source's
+    article pattern can tell which)."""
+    first = canonicalize(url)
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    if host.startswith(("amp.", "m.", "mobile.")) and host.count(".") >= 2:
+        bare = host.split(".", 1)[1]
+        parts = urlsplit(first)
+        netloc = parts.netloc.replace("www." + bare, bare, 1)
+        return [first, urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))]
+    return [first]
+
+
 def same_site(url_a: str, url_b: str) -> bool:
     """True when both URLs belong to one site (same host once www./m./amp. are set aside)."""
     def site(url: str) -> str:

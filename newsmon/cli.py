@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -132,7 +131,7 @@ def sources_cmd(db_path: str, sources_path: str | None, as_json: bool) -> None:
     configured = _load(sources_path)
     states: dict[str, Any] = {}
     if Path(db_path).exists():
-        db = _open(db_path)
+        db = _open(db_path, readonly=True)
         states = source_states(db)
         db.close()
     rows = []
@@ -219,10 +218,11 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
     _record_sources(db, _load(sources_path))
     db.close()
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    try:
-        raise SystemExit(subprocess.call(datasette_command(db_path, host, port)))
-    except KeyboardInterrupt:
-        pass
+    command = datasette_command(db_path, host, port)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Datasette, so stopping `newsmon serve` stops the server too.
+    os.execv(command[0], command)
 
 
 @cli.command()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
 
 from crawler.urls import canonicalize, same_site
 from pipelines.extraction import Article
@@ -35,19 +38,37 @@ def drop_repeated_title(text: str, title: str | None) -> str:
     return text
 
 
-def choose_canonical(fetched_url: str, declared: str | None) -> str:
-    """rel=canonical when it is on the same site as the page, else the page's own URL."""
-    if declared:
-        declared = declared.strip()
-        if declared.startswith("//"):
-            declared = fetched_url.split(":", 1)[0] + ":" + declared
-        if declared.startswith(("http://", "https://")) and same_site(fetched_url, declared):
-            return canonicalize(declared)
-    return canonicalize(fetched_url)
+def choose_canonical(fetched_url: str, declared: str | None,
+                     article_re: re.Pattern[str] | None = None) -> str:
+    """rel=canonical when it is a page of the same site, else the page's own URL.
+
+    A canonical pointing at the site's home page or, when the source's article pattern is
+    known, at anything that is not an article URL (templates that put the section or home
+    page there) is ignored: trusting it would merge different stories into one row.
+    """
+    own = canonicalize(fetched_url)
+    if not declared:
+        return own
+    declared = declared.strip()
+    if declared.startswith("//"):
+        declared = fetched_url.split(":", 1)[0] + ":" + declared
+    try:
+        if not (declared.startswith(("http://", "https://"))
+                and same_site(fetched_url, declared)):
+            return own
+        candidate = canonicalize(declared)
+    except ValueError:                       # e.g. href="http://[::1" (bad IPv6 literal)
+        return own
+    if urlsplit(candidate).path in ("", "/"):
+        return own
+    if article_re is not None and not article_re.search(candidate) \
+            and article_re.search(own):
+        return own
+    return candidate
 
 
-def normalise_article(article: Article) -> Article:
-    article.canonical_url = choose_canonical(article.url, article.canonical_url)
+def normalise_article(article: Article, article_re: re.Pattern[str] | None = None) -> Article:
+    article.canonical_url = choose_canonical(article.url, article.canonical_url, article_re)
     # The stored URL is the canonical one; the URL actually fetched becomes an alias.
     if article.url != article.canonical_url:
         article.aliases.append(article.url)
@@ -65,5 +86,13 @@ def normalise_article(article: Article) -> Article:
 
 
 class NormalisePipeline:
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
+        return cls(crawler)
+
     def process_item(self, item: Article) -> Article:
-        return normalise_article(item)
+        source = getattr(self.crawler.spider, "source", None) if self.crawler else None
+        return normalise_article(item, source.article_re if source is not None else None)

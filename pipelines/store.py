@@ -73,6 +73,8 @@ class StorePipeline:
     def _count(self, result: UpsertResult) -> None:
         if self.stats is not None:
             self.stats.inc_value(f"newsmon/store/{result.outcome}")
+            if result.outcome == "failed":
+                self.stats.inc_value("newsmon/errors/store")
             if result.outcome == "new" and result.duplicate_of is not None:
                 self.stats.inc_value("newsmon/store/new_linked_to_other_source")
 

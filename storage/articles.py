@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+
+from storage.db import write_transaction
+
+logger = logging.getLogger(__name__)
 
 # Columns the pipelines may set on an article row (the rest are managed here).
 ARTICLE_FIELDS = (
@@ -24,9 +31,10 @@ _REFRESHABLE = tuple(f for f in ARTICLE_FIELDS if f not in ("url", "source"))
 class UpsertResult:
     """What happened to one article: new, updated, unchanged or linked (same text, same outlet)."""
 
-    outcome: str
+    outcome: str                 # new, updated, unchanged, linked, failed
     article_id: int
     duplicate_of: int | None = None
+    error: str | None = None
 
 
 def _row(article: dict[str, Any]) -> dict[str, Any]:
@@ -59,11 +67,13 @@ class ArticleStore:
         ).fetchone()
         return int(row[0]) if row else None
 
-    def find_by_text_hash(self, text_hash: str) -> tuple[int, str, int | None] | None:
-        """(id, source, story_id) of the first article with exactly this text."""
+    def find_by_text_hash(self, text_hash: str,
+                          source: str = "") -> tuple[int, str, int | None] | None:
+        """(id, source, story_id) of an article with exactly this text: the same source's
+        first, else the first of any source."""
         row = self.db.execute(
-            "SELECT id, source, story_id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1",
-            [text_hash]).fetchone()
+            "SELECT id, source, story_id FROM articles WHERE text_hash = ? "
+            "ORDER BY source = ? DESC, id LIMIT 1", [text_hash, source]).fetchone()
         return (int(row[0]), str(row[1]), row[2]) if row else None
 
     # -- writes --------------------------------------------------------------------------
@@ -76,21 +86,49 @@ class ArticleStore:
     def pending(self) -> int:
         return len(self._pending)
 
-    def flush(self) -> list[UpsertResult]:
-        """Write every queued article in one transaction; return what happened to each."""
+    def flush(self, attempts: int = 5) -> list[UpsertResult]:
+        """Write every queued article in one transaction; return what happened to each.
+
+        The batch stays queued until its transaction commits: when the database stays locked
+        past the busy timeout, it is retried, and finally raised with nothing lost from the
+        queue. A row the database refuses is skipped with its reason ("failed").
+        """
         if not self._pending:
             return []
-        batch, self._pending = self._pending, []
-        results = []
-        with self.db.atomic():
-            for article, aliases, seen_at in batch:
-                results.append(self._upsert(article, aliases, seen_at))
-        return results
+        for attempt in range(attempts):
+            try:
+                with write_transaction(self.db):
+                    results = [self._upsert_row(*entry) for entry in self._pending]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == attempts - 1:
+                    raise
+                logger.warning("database busy (%s); retrying batch of %d", exc,
+                               len(self._pending))
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            self._pending = []
+            return results
+        return []
+
+    def _upsert_row(self, article: dict[str, Any], aliases: list[str],
+                    seen_at: str) -> UpsertResult:
+        self.db.conn.execute("SAVEPOINT article_row")
+        try:
+            result = self._upsert(article, aliases, seen_at)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError, TypeError) as exc:
+            self.db.conn.execute("ROLLBACK TO SAVEPOINT article_row")
+            self.db.conn.execute("RELEASE SAVEPOINT article_row")
+            logger.error("article %s not stored: %s", article.get("url"), exc)
+            return UpsertResult("failed", 0, error=str(exc))
+        self.db.conn.execute("RELEASE SAVEPOINT article_row")
+        return result
 
     def upsert(self, article: dict[str, Any], aliases: list[str], seen_at: str) -> UpsertResult:
         """Write one article now (its own transaction)."""
-        with self.db.atomic():
-            return self._upsert(article, aliases, seen_at)
+        self.add(article, aliases, seen_at)
+        return self.flush()[0]
 
     def _link_urls(self, article_id: int, urls: list[tuple[str, str]], seen_at: str) -> None:
         for url, kind in urls:
@@ -117,7 +155,7 @@ class ArticleStore:
                             [*changes.values(), existing])
             self._link_urls(existing, url_keys, seen_at)
             return UpsertResult(outcome, existing)
-        same_text = self.find_by_text_hash(row["text_hash"])
+        same_text = self.find_by_text_hash(row["text_hash"], row["source"])
         if same_text is not None and same_text[1] == row["source"]:
             # The outlet serves one article under a second URL: an alias, not a new story.
             self._link_urls(same_text[0], [(u, "same_text") for u, _ in url_keys], seen_at)
@@ -141,7 +179,7 @@ class ArticleStore:
 def touch_urls(db: sqlite_utils.Database, urls: list[str], seen_at: str) -> int:
     """Mark the articles behind these URLs as seen again; return how many rows changed."""
     changed = 0
-    with db.atomic():
+    with write_transaction(db):
         for url in urls:
             cursor = db.execute(
                 "UPDATE articles SET last_seen_at = ? WHERE id = "
@@ -159,5 +197,5 @@ def upsert_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> 
             if isinstance(row.get(key), (list, tuple)):
                 row[key] = json.dumps(list(row[key]))
         rows.append(row)
-    with db.atomic():
+    with write_transaction(db):
         db.table("sources").upsert_all(rows, pk="id")

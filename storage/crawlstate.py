@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timezone
 
 from storage.articles import touch_urls
-from storage.db import open_db
+from storage.db import open_db, write_transaction
 
 
 def _now() -> str:
@@ -56,7 +56,7 @@ class CrawlState:
             touch_urls(self.db, self._touched, now)
             self._touched = []
         if self._validators:
-            with self.db.atomic():
+            with write_transaction(self.db):
                 for url, (etag, modified, status) in self._validators.items():
                     self.db.execute(
                         "INSERT INTO http_validators (url, etag, last_modified, last_status, "

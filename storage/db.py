@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -19,6 +22,40 @@ BUSY_TIMEOUT_MS = 30_000
 
 class StorageError(RuntimeError):
     """The database cannot be opened or is not a newsmon database."""
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE ... COMMIT: take the write lock first, waiting up to the busy timeout.
+
+    A deferred transaction that reads before it writes fails at once with "database is
+    locked" when another process wrote in between; an immediate one waits its turn instead.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
+def _migrate(db: sqlite_utils.Database, attempts: int = 20) -> None:
+    """Apply pending migrations; another process applying them at the same time wins."""
+    for attempt in range(attempts):
+        if not MIGRATIONS.pending(db):
+            return
+        try:
+            MIGRATIONS.apply(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if attempt == attempts - 1:
+                raise
+            logger.debug("migrations raced with another process (%s); retrying", exc)
+            time.sleep(0.05 * (attempt + 1))
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> str:
@@ -50,7 +87,11 @@ def open_db(path: str | os.PathLike[str] | None = None, *, migrate: bool = True,
             conn.execute("PRAGMA synchronous = NORMAL")
         db = sqlite_utils.Database(conn)
         if migrate and not readonly:
-            MIGRATIONS.apply(db)
+            _migrate(db)
+        elif readonly and "articles" not in db.table_names():
+            conn.close()
+            raise StorageError(f"database {resolved} is not a newsmon database "
+                               f"(no articles table)")
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"database {resolved}: {exc}") from None
     return db

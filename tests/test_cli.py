@@ -157,3 +157,16 @@ def test_stats_lists_configured_sources_without_articles(demo_db: tuple[Path, st
     db = demo_db[1].split("\n", 1)[0]
     stats = json.loads(newsmon("stats", "--json", db=db).stdout)
     assert stats["by_source"]["svoboda"]["articles"] == 0       # bundled sources, never crawled
+
+
+def test_not_a_newsmon_database_is_a_clear_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    result = newsmon("stats", db=str(junk), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert str(junk) in result.stderr
+    import sqlite3
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    result = newsmon("stats", db=str(other), check=False)
+    assert result.returncode == 1 and "not a newsmon database" in result.stderr

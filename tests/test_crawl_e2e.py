@@ -201,3 +201,51 @@ def test_malformed_sources_stop_everything(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert f"{bad}, source 'x', field 'homepage'" in result.stderr
     assert not Path(db).exists()
+
+
+def test_capped_runs_move_on_and_a_full_run_completes(tmp_path: Path) -> None:
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        db = str(tmp_path / "cap.db")
+        first = newsmon("crawl", "demo-tmt", "--max-articles", "2", "--sources", str(sources),
+                        db=db)
+        assert "demo-tmt: 2 new" in first.stdout
+        second = newsmon("crawl", "demo-tmt", "--max-articles", "2", "--sources", str(sources),
+                         db=db)
+        # Stored articles are skipped before the cap counts: two new pages were fetched (the
+        # listing's photo gallery, dropped, may be one of them).
+        new = int(re.search(r"demo-tmt: (\d+) new", second.stdout).group(1))  # type: ignore[union-attr]
+        gallery = 1 if "gallery 1" in second.stdout else 0
+        assert new + gallery == 2 and "2 stored articles skipped" in second.stdout
+        full = newsmon("crawl", "demo-tmt", "--sources", str(sources), db=db)
+        assert f"demo-tmt: {8 - new} new" in full.stdout    # capped runs recorded no validators
+        assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 10
+
+
+def test_failed_article_is_retried_next_run(tmp_path: Path) -> None:
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        db = str(tmp_path / "retry.db")
+        path = "tmt/2025/11/21/serbia-orders-russian-anti-war-activist-to-leave-the-country-a90005"
+        server.fail(path, status=404)
+        newsmon("crawl", "demo-tmt", "--sources", str(sources), *FAST, db=db)
+        runs = rows(db, "SELECT errors FROM crawl_runs")
+        assert runs[-1]["errors"] >= 1                      # a 404 is an error, not "ignored"
+        server.faults.clear()
+        again = newsmon("crawl", "demo-tmt", "--sources", str(sources), db=db)
+        assert "demo-tmt: 1 new" in again.stdout
+
+
+def test_sitemap_index_loop_terminates(tmp_path: Path) -> None:
+    with MockServer() as server:
+        loop = (b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                b'sitemap/0.9"><sitemap><loc>{{BASE}}/novaya/sitemap.xml</loc></sitemap>'
+                b'<sitemap><loc>{{BASE}}/novaya/sitemap_news.xml</loc></sitemap>'
+                b'<sitemap><loc>{{BASE}}/novaya/back.xml</loc></sitemap></sitemapindex>')
+        server.replace("novaya/sitemap.xml", loop)
+        server.replace("novaya/back.xml", loop)
+        sources = server.write_sources(tmp_path)
+        db = str(tmp_path / "loop.db")
+        result = newsmon("crawl", "demo-novaya", "--sources", str(sources), db=db)
+        assert "demo-novaya: 8 new" in result.stdout and "[finished]" in result.stdout
+        assert server.requested_paths().count("/novaya/sitemap.xml") == 1

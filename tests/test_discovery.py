@@ -70,3 +70,11 @@ def test_not_a_sitemap() -> None:
         parse_sitemap(b"<html/>", "x")
     with pytest.raises(SitemapError):
         parse_sitemap(b"\x1f\x8b\x08broken", "x.gz")
+
+
+def test_relative_feed_links_resolved() -> None:
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b'<item><title>a</title><link>/news/2025/11/20/relative</link></item>'
+            b'</channel></rss>')
+    (entry,) = parse_feed(feed, "https://x.org/rss/all")
+    assert entry.url == "https://x.org/news/2025/11/20/relative"

@@ -77,3 +77,12 @@ def test_duplicate_ids_rejected() -> None:
     doubled = GOOD + GOOD.split("sources:\n", 1)[1]
     with pytest.raises(SourceConfigError, match="source 'demo', field 'id'"):
         parse_sources(doubled, "x.yaml")
+
+
+def test_allowed_domains_must_be_hosts() -> None:
+    with pytest.raises(SourceConfigError, match=r"field 'allowed_domains\[0\]'.*bare host"):
+        parse_sources(GOOD.replace("allowed_domains: [example.org]",
+                                   "allowed_domains: ['https://example.org/']"), "x.yaml")
+    (source,) = parse_sources(GOOD.replace("allowed_domains: [example.org]",
+                                           "allowed_domains: [127.0.0.1, Example.ORG]"), "x.yaml")
+    assert source.allowed_domains == ("127.0.0.1", "example.org")

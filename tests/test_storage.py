@@ -44,6 +44,7 @@ def test_url_never_stored_twice_and_recrawl_updates_last_seen(db_path: str) -> N
 def test_alias_urls_lead_to_the_same_article(db_path: str) -> None:
     store = ArticleStore(open_db(db_path))
     first = store.upsert(_article("https://x.org/1", "t"), ["https://x.org/1/amp"], "2025-11-20")
+    assert first.outcome == "new"
     via_alias = store.upsert(_article("https://x.org/1/amp", "t"), [], "2025-11-21")
     assert via_alias.article_id == first.article_id
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
@@ -59,6 +60,10 @@ def test_identical_text_is_linked_not_a_second_story(db_path: str) -> None:
     assert other_outlet.outcome == "new" and other_outlet.duplicate_of == original.article_id
     stories = store.db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0]
     assert stories == 1
+    # The other outlet's copy seen again under a new URL links to that outlet's own row.
+    again = store.upsert(_article("https://b.org/9?page=1", "wire copy", source="b"), [],
+                         "2025-11-21")
+    assert (again.outcome, again.article_id) == ("linked", other_outlet.article_id)
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
 
 
@@ -75,17 +80,53 @@ def test_batches_and_fts(db_path: str) -> None:
     assert hits == 5
 
 
-def test_failed_batch_rolls_back(db_path: str) -> None:
+def test_bad_row_is_skipped_with_its_reason_and_the_batch_is_kept(db_path: str) -> None:
     store = ArticleStore(open_db(db_path))
     store.add(_article("https://x.org/ok", "fine"), [], "2025-11-20")
     store.add({"url": None, "source": "a"}, [], "2025-11-20")        # violates NOT NULL
-    try:
-        store.flush()
-    except Exception:
-        pass
-    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
-    store.upsert(_article("https://x.org/ok", "fine"), [], "2025-11-21")
-    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    store.add(_article("https://x.org/ok2", "also fine"), [], "2025-11-20")
+    results = store.flush()
+    assert [r.outcome for r in results] == ["new", "failed", "new"]
+    assert "NOT NULL" in (results[1].error or "")
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+    assert store.db.execute("SELECT count(*) FROM article_urls").fetchone()[0] == 2
+
+
+def _writer(args: tuple[str, int]) -> int:
+    db_path, worker = args
+    store = ArticleStore(open_db(db_path), batch_size=25)
+    for i in range(200):
+        store.add(_article(f"https://x.org/{worker}/{i}", f"text {worker} {i}",
+                           source=f"s{worker}"), [], "2025-11-20")
+        if store.pending >= store.batch_size:
+            store.flush()
+    store.flush()
+    return worker
+
+
+def test_concurrent_writers_lose_nothing(db_path: str) -> None:
+    import multiprocessing
+    open_db(db_path).close()
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert sorted(pool.map(_writer, [(db_path, w) for w in range(4)])) == [0, 1, 2, 3]
+    db = open_db(db_path)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 800
+    assert db.execute("SELECT count(*) FROM article_urls").fetchone()[0] == 800
+
+
+def test_lock_held_elsewhere_keeps_the_batch_queued(db_path: str) -> None:
+    import sqlite3
+    import pytest
+    store = ArticleStore(open_db(db_path))
+    store.db.conn.execute("PRAGMA busy_timeout = 50")
+    blocker = sqlite3.connect(db_path)
+    blocker.execute("BEGIN IMMEDIATE")
+    store.add(_article("https://x.org/1", "t"), [], "2025-11-20")
+    with pytest.raises(sqlite3.OperationalError):
+        store.flush(attempts=2)
+    assert store.pending == 1                    # nothing lost
+    blocker.rollback()
+    assert [r.outcome for r in store.flush()] == ["new"]
 
 
 def test_crawl_run_rows(db_path: str) -> None:

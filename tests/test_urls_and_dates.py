@@ -49,3 +49,20 @@ def test_clean_text_nfc_and_whitespace() -> None:
     decomposed = "Е\u0308ж  \u200bи\u00a0к"          # Ё as E + combining diaeresis
     assert clean_text(decomposed) == "Ёж и к"
     assert clean_text("a\n\n\n\n b  c\r\nd", multiline=True) == "a\n\nb c\nd"
+
+
+def test_site_wide_or_broken_canonical_is_ignored() -> None:
+    import re
+    page = "https://x.org/news/2025/11/20/story-one"
+    pattern = re.compile(r"^https://x\.org/news/\d{4}/\d{2}/\d{2}/[^/]+$")
+    assert choose_canonical(page, "https://x.org/") == page
+    assert choose_canonical(page, "https://x.org/news", pattern) == page
+    assert choose_canonical(page, "http://[::1", pattern) == page
+    assert choose_canonical(page + "/amp", page, pattern) == page
+
+
+def test_mobile_host_variants() -> None:
+    from crawler.urls import host_variants
+    assert host_variants("https://m.meduza.io/news/2025/11/20/x") == [
+        "https://www.meduza.io/news/2025/11/20/x", "https://meduza.io/news/2025/11/20/x"]
+    assert host_variants("https://www.rferl.org/a/1.html") == ["https://www.rferl.org/a/1.html"]

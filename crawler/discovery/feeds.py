@@ -6,6 +6,7 @@ import html
 import logging
 import re
 import time
+from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -65,6 +66,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[F
             link = guid if guid.startswith(("http://", "https://")) else None
         if not link:
             continue
+        link = urljoin(url, link.strip())
         authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
         if not authors and entry.get("author"):
             authors = [entry["author"]]

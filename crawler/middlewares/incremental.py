@@ -27,9 +27,12 @@ class IncrementalMiddleware:
     If-Modified-Since from the previous run, so an unchanged outlet answers 304.
     """
 
-    def __init__(self, state: Any, stats: StatsCollector | None) -> None:
+    def __init__(self, state: Any, stats: StatsCollector | None,
+                 crawler: Crawler | None = None) -> None:
         self.state = state
         self.stats = stats
+        self.crawler = crawler
+        self._validators: dict[str, tuple[str | None, str | None, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -37,7 +40,7 @@ class IncrementalMiddleware:
         if not settings.getbool("NEWSMON_INCREMENTAL_ENABLED", True):
             raise NotConfigured("NEWSMON_INCREMENTAL_ENABLED is off")
         backend = load_object(settings.get("NEWSMON_STATE_BACKEND"))
-        middleware = cls(backend.from_path(settings.get("NEWSMON_DB")), crawler.stats)
+        middleware = cls(backend.from_path(settings.get("NEWSMON_DB")), crawler.stats, crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -69,10 +72,22 @@ class IncrementalMiddleware:
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")
             if etag or modified:
-                self.state.save_validators(
-                    request.url, etag.decode("latin-1") if etag else None,
-                    modified.decode("latin-1") if modified else None, response.status)
+                self._validators[request.url] = (etag.decode("latin-1") if etag else None,
+                                                 modified.decode("latin-1") if modified else None,
+                                                 response.status)
         return response
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str) -> None:
+        """Record validators only for what this run saw whole: a finished, uncapped run and
+        feeds none of whose articles failed (they are revalidated and retried next time)."""
+        spider = self.crawler.spider if self.crawler is not None else None
+        if reason == "finished" and not getattr(spider, "partial", False):
+            incomplete: set[str] = getattr(spider, "incomplete_discovery", set())
+            for url, (etag, modified, status) in self._validators.items():
+                if url in incomplete:
+                    self._inc("validators_withheld")
+                    continue
+                self.state.save_validators(url, etag, modified, status)
+        elif self._validators:
+            self._inc("validators_withheld")
         self.state.close()

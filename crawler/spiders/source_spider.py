@@ -12,6 +12,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.dates import to_utc, utc_now_iso
@@ -19,8 +20,9 @@ from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.items import Hints, PageItem
 from crawler.sources import Listing, Source
-from crawler.urls import canonicalize, host_matches, strip_tracking
+from crawler.urls import host_matches, host_variants, strip_tracking
 
+MAX_SITEMAP_DEPTH = 3
 _NEWS_SITEMAP = re.compile(r"(news|latest|recent)[^/]*\.xml(\.gz)?$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
 _HTTP_HEADERS_KEPT = ("content-type", "content-language", "etag", "last-modified", "date",
@@ -82,7 +84,12 @@ class SourceSpider(scrapy.Spider):
                 ) from None
             if self.max_articles < 1:
                 raise SpiderArgumentError("spider argument max_articles must be at least 1")
-        self.articles_requested = 0
+        # A capped or windowed run sees part of each feed: it must not record feed validators,
+        # or the next full run would get 304 and never fetch what this one left out.
+        self.partial = bool(self.since or self.until or self.max_articles)
+        # Feeds, sitemaps and listings one of whose articles failed: revalidate them next run.
+        self.incomplete_discovery: set[str] = set()
+        self._sitemaps_seen: set[str] = set()
         self._article_re = self.source.article_re
 
     # -- start -------------------------------------------------------------------------
@@ -95,7 +102,9 @@ class SourceSpider(scrapy.Spider):
         for url in self.source.feeds:
             yield self._discovery_request(url, "feed", self.parse_feed)
         for url in self.source.sitemaps:
-            yield self._discovery_request(url, "sitemap", self.parse_sitemap)
+            self._sitemaps_seen.add(url)
+            yield self._discovery_request(url, "sitemap", self.parse_sitemap,
+                                          cb_kwargs={"depth": 0})
         for listing in self.source.listings:
             yield self._discovery_request(listing.url, "listing", self.parse_listing,
                                           cb_kwargs={"listing": listing, "page": 1})
@@ -140,7 +149,7 @@ class SourceSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+    def parse_sitemap(self, response: Response, depth: int = 0) -> Iterator[Request]:
         if self._unchanged(response, "sitemap"):
             return
         try:
@@ -150,8 +159,18 @@ class SourceSpider(scrapy.Spider):
             self.logger.error("source %s: %s", self.source.id, exc)
             return
         if sitemap.kind == "index":
+            if depth >= MAX_SITEMAP_DEPTH:
+                self._count("discovery/sitemap_too_deep")
+                self.logger.warning("source %s: sitemap index %s nested deeper than %d levels",
+                                    self.source.id, response.url, MAX_SITEMAP_DEPTH)
+                return
             for entry in self._fresh_children(sitemap.entries):
-                yield self._discovery_request(entry.url, "sitemap", self.parse_sitemap)
+                if entry.url in self._sitemaps_seen:       # an index that lists itself
+                    self._count("discovery/sitemap_loops")
+                    continue
+                self._sitemaps_seen.add(entry.url)
+                yield self._discovery_request(entry.url, "sitemap", self.parse_sitemap,
+                                              cb_kwargs={"depth": depth + 1})
             return
         self._count("discovery/sitemap_entries", len(sitemap.entries))
         for entry in sitemap.entries:
@@ -171,9 +190,13 @@ class SourceSpider(scrapy.Spider):
         """
         horizon = self._sitemap_horizon()
         on_site = [e for e in entries if host_matches(e.url, self.source.allowed_domains)]
+        has_news = any(_NEWS_SITEMAP.search(e.url) for e in on_site)
         chosen = [e for e in on_site
-                  if _NEWS_SITEMAP.search(e.url) or to_utc(e.lastmod) is None
-                  or to_utc(e.lastmod) >= horizon]  # type: ignore[operator]
+                  if _NEWS_SITEMAP.search(e.url)
+                  # undated children are read only when nothing marks the news sitemap
+                  or (to_utc(e.lastmod) is None and not has_news)
+                  or (to_utc(e.lastmod) is not None
+                      and to_utc(e.lastmod) >= horizon)]  # type: ignore[operator]
         if not chosen and on_site:
             chosen = [max(on_site, key=lambda e: to_utc(e.lastmod))]  # type: ignore[arg-type,return-value]
         self._count("discovery/sitemaps_skipped_old", len(on_site) - len(chosen))
@@ -245,8 +268,11 @@ class SourceSpider(scrapy.Spider):
                          pattern: re.Pattern[str] | None = None) -> Request | None:
         url = html.unescape(url.strip())
         clean = strip_tracking(url)
-        target = canonicalize(clean) if not (pattern or self._article_re).search(clean) else clean
-        if not (pattern or self._article_re).search(target):
+        article_re = pattern or self._article_re
+        target = clean
+        if not article_re.search(clean):
+            target = next((v for v in host_variants(clean) if article_re.search(v)), clean)
+        if not article_re.search(target):
             self._count("discovery/links_not_articles")
             self.logger.debug("not an article URL for %s: %s", self.source.id, url)
             return None
@@ -256,10 +282,7 @@ class SourceSpider(scrapy.Spider):
         if not self._in_window(hints):
             self._count("discovery/outside_window")
             return None
-        if self.max_articles is not None and self.articles_requested >= self.max_articles:
-            self._count("discovery/over_max_articles")
-            return None
-        self.articles_requested += 1
+        # max_articles is enforced by ArticleCapMiddleware, after stored articles are skipped.
         return Request(target, callback=self.parse_article, errback=self.on_error,
                        cb_kwargs={"hints": hints}, meta={"newsmon_kind": "article"})
 
@@ -284,11 +307,15 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         kind = request.meta.get("newsmon_kind", "request") if request is not None else "request"
-        if failure.check(IgnoreRequest):
-            # Known articles, robots.txt and offsite filtering: decided, not failed.
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # Known articles, robots.txt, offsite and the article cap: decided, not failed.
             self._count(f"ignored/{kind}")
             return
         self._count(f"errors/{kind}")
+        if kind == "article" and request is not None:
+            hints = request.cb_kwargs.get("hints")
+            if hints is not None and hints.discovered_from:
+                self.incomplete_discovery.add(hints.discovered_from)
         self.logger.warning("source %s: %s %s failed: %s", self.source.id, kind,
                             request.url if request is not None else "?",
                             failure.getErrorMessage())
