@@ -1,8 +1,10 @@
-"""Throughput of our extract -> normalise -> store path vs bare trafilatura.bare_extraction.
+"""Throughput of our extract -> normalise -> store path vs bare trafilatura.bare_extraction,
+and the cost of tagging relative to extraction.
 
-Both run in this process on the 181 pages of ../shared/corpus/extraction-benchmark, each
-pass repeated and interleaved so machine noise hits both alike. Prints pages/s and the ratio
-(target: ours >= 0.85x bare). Run: python benchmarks/extraction_throughput.py [--rounds N]
+All run in this process on the 181 pages of ../shared/corpus/extraction-benchmark, each
+pass repeated and interleaved so machine noise hits them alike. Prints pages/s and the ratio
+(target: ours >= 0.85x bare), then ms per article for extraction and for tagging (target:
+tagging < 10% of extraction). Run: python benchmarks/extraction_throughput.py [--rounds N]
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from crawler.dates import utc_now_iso  # noqa: E402
 from newsmon.quality import BENCHMARK_DIR, benchmark_pages  # noqa: E402
 from pipelines.extraction import ArticleExtractor, NotAnArticle  # noqa: E402
 from pipelines.normalise import normalise_article  # noqa: E402
+from pipelines.tagging import Tagger  # noqa: E402
+from pipelines.taxonomy import load_taxonomy  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402
 from storage.db import open_db  # noqa: E402
 
@@ -51,6 +55,27 @@ def run_bare(pages: list[tuple[str, str, bytes, str]]) -> float:
     return time.perf_counter() - start
 
 
+def time_extract_and_tag(pages: list[tuple[str, str, bytes, str]]) -> tuple[float, float, int]:
+    """Seconds spent extracting and tagging the same articles, measured article by article."""
+    extractor = ArticleExtractor()
+    tagger = Tagger(load_taxonomy())
+    extract_s = tag_s = 0.0
+    count = 0
+    for _, url, html, _ in pages:
+        start = time.perf_counter()
+        try:
+            article = extractor.extract(html, url, source="bench")
+        except NotAnArticle:
+            continue
+        middle = time.perf_counter()
+        tagger.tag(article.title, article.text, source_context=1.0)
+        end = time.perf_counter()
+        extract_s += middle - start
+        tag_s += end - middle
+        count += 1
+    return extract_s, tag_s, count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -71,6 +96,12 @@ def main() -> None:
     print(f"bare trafilatura.bare_extraction: {bare_rate:.1f} pages/s")
     print(f"newsmon extract+normalise+store:  {ours_rate:.1f} pages/s")
     print(f"ratio ours/bare: {ours_rate / bare_rate:.2f} (target >= 0.85)")
+    best = min((time_extract_and_tag(pages) for _ in range(args.rounds)),
+               key=lambda r: r[0] + r[1])
+    extract_s, tag_s, count = best
+    print(f"extraction: {extract_s / count * 1000:.2f} ms/article, tagging: "
+          f"{tag_s / count * 1000:.2f} ms/article over {count} articles; tagging = "
+          f"{tag_s / extract_s:.1%} of extraction (target < 10%)")
 
 
 if __name__ == "__main__":

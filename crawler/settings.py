@@ -22,6 +22,8 @@ NEWSMON_EXTRACT_TEXT_DATES = True
 NEWSMON_INCREMENTAL_ENABLED = True
 # Pages with fewer words are dropped as too_short (galleries, stubs).
 NEWSMON_MIN_WORDS = 25
+# Morphology for tagging: stem (Snowball, default) or lemma (pymorphy3).
+NEWSMON_MORPHOLOGY = "stem"
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0
@@ -36,6 +38,10 @@ NEWSMON_STATE_BACKEND = "storage.crawlstate.CrawlState"
 NEWSMON_STORE_BATCH_SIZE = 100
 # Write articles to SQLite (off for dry runs).
 NEWSMON_STORE_ENABLED = True
+# Tag articles with topics during the crawl.
+NEWSMON_TAG_ENABLED = True
+# The taxonomy YAML (default: pipelines/taxonomy.yaml).
+NEWSMON_TAXONOMY = os.environ.get("NEWSMON_TAXONOMY", "")
 # ------------------------------------------------------------------------------------------
 
 USER_AGENT = f"newsmon/0.1 (+{NEWSMON_CONTACT_URL}; news monitoring for human-rights research)"
@@ -70,6 +76,7 @@ ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.tag.TagPipeline": 400,
     "pipelines.store.StorePipeline": 900,
 }
 

@@ -50,3 +50,35 @@ def benchmark_pages(directory: Path = BENCHMARK_DIR) -> Iterator[tuple[str, str,
         path = directory / "html" / f"{page_id}.html.gz"
         yield page_id, truth[page_id].get("url", ""), gzip.decompress(path.read_bytes()), \
             truth[page_id].get("articleBody", "")
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def tagging_scores(gold: list[dict[str, object]],
+                   predicted: list[dict[str, object]]) -> dict[str, dict[str, float]]:
+    """Precision/recall/F1 per topic and language, for relevance, and micro over subtags."""
+    scores: dict[str, dict[str, float]] = {}
+    langs = sorted({str(g["lang"]) for g in gold})
+    topics = sorted({t for g in gold for t in g["topics"]})  # type: ignore[attr-defined]
+    for lang in [*langs, "all"]:
+        pairs = [(g, p) for g, p in zip(gold, predicted) if lang == "all" or g["lang"] == lang]
+        for topic in topics:
+            tp = sum(1 for g, p in pairs if topic in g["topics"] and topic in p["topics"])  # type: ignore[operator]
+            fp = sum(1 for g, p in pairs if topic not in g["topics"] and topic in p["topics"])  # type: ignore[operator]
+            fn = sum(1 for g, p in pairs if topic in g["topics"] and topic not in p["topics"])  # type: ignore[operator]
+            scores[f"{topic}/{lang}"] = prf(tp, fp, fn)
+        tp = sum(1 for g, p in pairs if g["relevant"] and p["relevant"])
+        fp = sum(1 for g, p in pairs if not g["relevant"] and p["relevant"])
+        fn = sum(1 for g, p in pairs if g["relevant"] and not p["relevant"])
+        scores[f"relevant/{lang}"] = prf(tp, fp, fn)
+        gold_sub = [(i, s) for i, (g, _) in enumerate(pairs) for s in g["subtags"]]  # type: ignore[attr-defined]
+        pred_sub = [(i, s) for i, (_, p) in enumerate(pairs) for s in p["subtags"]]  # type: ignore[attr-defined]
+        gset, pset = set(gold_sub), set(pred_sub)
+        scores[f"subtags/{lang}"] = prf(len(gset & pset), len(pset - gset), len(gset - pset))
+    return scores

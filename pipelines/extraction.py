@@ -87,10 +87,12 @@ class Article:
     http_status: int | None = None
     fetched_at: str | None = None
     aliases: list[str] = field(default_factory=list)
+    tags: dict[str, Any] | None = None        # set by the tag stage (pipelines/tag.py)
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)
         row.pop("aliases")
+        row.pop("tags")
         return row
 
 

@@ -60,7 +60,7 @@ class StorePipeline:
 
     def process_item(self, item: Article) -> Article:
         assert self.store is not None, "open_spider() was not called"
-        self.store.add(item.as_row(), item.aliases, utc_now_iso())
+        self.store.add(item.as_row(), item.aliases, utc_now_iso(), item.tags)
         if self.store.pending >= self.batch_size:
             self._flush()
         return item

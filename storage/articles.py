@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.tags import write_tags
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class ArticleStore:
     def __init__(self, db: sqlite_utils.Database, batch_size: int = 100) -> None:
         self.db = db
         self.batch_size = batch_size
-        self._pending: list[tuple[dict[str, Any], list[str], str]] = []
+        self._pending: list[tuple[dict[str, Any], list[str], str, dict[str, Any] | None]] = []
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -78,9 +79,10 @@ class ArticleStore:
 
     # -- writes --------------------------------------------------------------------------
 
-    def add(self, article: dict[str, Any], aliases: list[str], seen_at: str) -> None:
+    def add(self, article: dict[str, Any], aliases: list[str], seen_at: str,
+            tags: dict[str, Any] | None = None) -> None:
         """Queue an article; `aliases` are other URLs that lead to it (requested, AMP...)."""
-        self._pending.append((article, aliases, seen_at))
+        self._pending.append((article, aliases, seen_at, tags))
 
     @property
     def pending(self) -> int:
@@ -112,11 +114,13 @@ class ArticleStore:
             return results
         return []
 
-    def _upsert_row(self, article: dict[str, Any], aliases: list[str],
-                    seen_at: str) -> UpsertResult:
+    def _upsert_row(self, article: dict[str, Any], aliases: list[str], seen_at: str,
+                    tags: dict[str, Any] | None = None) -> UpsertResult:
         self.db.conn.execute("SAVEPOINT article_row")
         try:
             result = self._upsert(article, aliases, seen_at)
+            if tags is not None and result.outcome != "linked":
+                write_tags(self.db, result.article_id, tags)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError, TypeError) as exc:
             self.db.conn.execute("ROLLBACK TO SAVEPOINT article_row")
             self.db.conn.execute("RELEASE SAVEPOINT article_row")
@@ -125,9 +129,10 @@ class ArticleStore:
         self.db.conn.execute("RELEASE SAVEPOINT article_row")
         return result
 
-    def upsert(self, article: dict[str, Any], aliases: list[str], seen_at: str) -> UpsertResult:
+    def upsert(self, article: dict[str, Any], aliases: list[str], seen_at: str,
+               tags: dict[str, Any] | None = None) -> UpsertResult:
         """Write one article now (its own transaction)."""
-        self.add(article, aliases, seen_at)
+        self.add(article, aliases, seen_at, tags)
         return self.flush()[0]
 
     def _link_urls(self, article_id: int, urls: list[tuple[str, str]], seen_at: str) -> None:

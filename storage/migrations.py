@@ -91,3 +91,30 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     # FTS5 over title and text, kept in sync by triggers; Datasette finds articles_fts itself.
     db.table("articles").enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
                               tokenize="unicode61 remove_diacritics 2")
+
+
+@MIGRATIONS()
+def m002_tags(db: sqlite_utils.Database) -> None:
+    for column, kind in (("relevant", "INTEGER"), ("relevance_score", "REAL"),
+                         ("topics", "TEXT"), ("subtags", "TEXT"), ("tag_evidence", "TEXT"),
+                         ("countries", "TEXT"), ("organisations", "TEXT"), ("people", "TEXT"),
+                         ("tagged_at", "TEXT"), ("taxonomy_version", "TEXT")):
+        db.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
+    db.executescript("""
+    CREATE INDEX idx_articles_relevant ON articles(relevant, published_at);
+    CREATE TABLE article_tags (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        tag TEXT NOT NULL,           -- a topic or a subtag
+        kind TEXT NOT NULL,          -- topic, subtag
+        score REAL NOT NULL,
+        PRIMARY KEY (article_id, tag)
+    );
+    CREATE INDEX idx_article_tags_tag ON article_tags(tag, score);
+    CREATE TABLE article_entities (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        kind TEXT NOT NULL,          -- country, organisation, person
+        name TEXT NOT NULL,
+        PRIMARY KEY (article_id, kind, name)
+    );
+    CREATE INDEX idx_article_entities_name ON article_entities(kind, name);
+    """)

@@ -1,0 +1,188 @@
+"""Load and validate the topic taxonomy and gazetteer (YAML) into matchable term sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.morphology import Normaliser
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
+DEFAULT_GAZETTEER_PATH = Path(__file__).with_name("gazetteer.yaml")
+LANGS = ("en", "ru")
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy or gazetteer file is malformed; the message names file and entry."""
+
+    def __init__(self, path: str | os.PathLike[str], entry: str, message: str) -> None:
+        self.path = str(path)
+        self.entry = entry
+        super().__init__(f"{path}, entry {entry!r}: {message}")
+
+
+Phrase = tuple[str, ...]          # normalised tokens
+
+
+@dataclass
+class TermSet:
+    """Phrases (as normalised token tuples) with the surface form each came from."""
+
+    phrases: dict[Phrase, str] = field(default_factory=dict)
+
+    def add(self, phrase: Phrase, surface: str) -> None:
+        if phrase:
+            self.phrases.setdefault(phrase, surface)
+
+
+@dataclass
+class Subtag:
+    name: str
+    topic: str
+    strong: TermSet
+    weak: TermSet
+
+
+@dataclass
+class Entity:
+    kind: str                      # country, organisation, person
+    name: str                      # canonical (English) name
+    terms: TermSet
+
+
+@dataclass
+class Taxonomy:
+    version: str
+    thresholds: dict[str, float]
+    weights: dict[str, float]
+    subtags: dict[str, Subtag]
+    topics: list[str]
+    russia: TermSet
+    political: TermSet
+    foreign: TermSet
+    entities: list[Entity]
+    normaliser: Normaliser
+
+
+def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Normaliser,
+           required: bool = False) -> TermSet:
+    terms = TermSet()
+    if raw is None:
+        if required:
+            raise TaxonomyError(path, entry, "needs terms for en and ru")
+        return terms
+    if not isinstance(raw, dict):
+        raise TaxonomyError(path, entry, "must map languages (en, ru) to lists of terms")
+    unknown = set(raw) - set(LANGS)
+    if unknown:
+        raise TaxonomyError(path, f"{entry}.{sorted(unknown)[0]}",
+                            f"unknown language (use {', '.join(LANGS)})")
+    for lang in LANGS:
+        values = raw.get(lang)
+        if values is None:
+            if required:
+                raise TaxonomyError(path, f"{entry}.{lang}", "is missing")
+            continue
+        if not isinstance(values, list):
+            raise TaxonomyError(path, f"{entry}.{lang}", "must be a list of terms")
+        for number, value in enumerate(values, 1):
+            if not isinstance(value, str) or not value.strip():
+                raise TaxonomyError(path, f"{entry}.{lang}",
+                                    f"term #{number} ({value!r}) must be a non-empty string; "
+                                    f"quote numbers like \"280.3\"")
+        for value in values:
+            phrase = normaliser.phrase(value)
+            if not phrase:
+                raise TaxonomyError(path, f"{entry}.{lang}", f"term {value!r} has no words")
+            terms.add(phrase, value)
+    return terms
+
+
+def _read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaxonomyError(path, "-", "file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "-"
+        raise TaxonomyError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
+                            ) from None
+    if not isinstance(data, dict):
+        raise TaxonomyError(path, "-", "must be a YAML mapping")
+    return data
+
+
+def load_taxonomy(path: str | os.PathLike[str] | None = None,
+                  gazetteer_path: str | os.PathLike[str] | None = None,
+                  normaliser: Normaliser | None = None) -> Taxonomy:
+    """Read taxonomy.yaml and gazetteer.yaml; raise TaxonomyError naming the bad entry."""
+    path = path or os.environ.get("NEWSMON_TAXONOMY") or DEFAULT_TAXONOMY_PATH
+    gazetteer_path = gazetteer_path or DEFAULT_GAZETTEER_PATH
+    normaliser = normaliser or Normaliser()
+    data = _read_yaml(path)
+    for key in ("topics", "context"):
+        if not isinstance(data.get(key), dict):
+            raise TaxonomyError(path, key, "is required and must be a mapping")
+    thresholds = {"relevant": 2.0, "subtag": 1.0, "context": 1.0}
+    weights = {"title": 3.0, "lead": 2.0, "body": 1.0, "tail": 0.5, "lead_words": 60.0,
+               "tail_after_words": 350.0, "weak": 0.5, "cue_window": 12.0}
+    for name, target in (("thresholds", thresholds), ("weights", weights)):
+        raw = data.get(name) or {}
+        if not isinstance(raw, dict):
+            raise TaxonomyError(path, name, "must be a mapping of numbers")
+        for key, value in raw.items():
+            if key not in target:
+                raise TaxonomyError(path, f"{name}.{key}", "unknown key")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TaxonomyError(path, f"{name}.{key}", f"must be a number, got {value!r}")
+            target[key] = float(value)
+    context = data["context"]
+    subtags: dict[str, Subtag] = {}
+    for topic, topic_data in data["topics"].items():
+        if not isinstance(topic_data, dict) or not isinstance(topic_data.get("subtags"), dict):
+            raise TaxonomyError(path, f"topics.{topic}", "needs a 'subtags' mapping")
+        for name, sub in topic_data["subtags"].items():
+            entry = f"topics.{topic}.subtags.{name}"
+            if name in subtags:
+                raise TaxonomyError(path, entry, "subtag name used twice")
+            if not isinstance(sub, dict):
+                raise TaxonomyError(path, entry, "must be a mapping with 'strong' and 'weak'")
+            unknown = set(sub) - {"strong", "weak", "description"}
+            if unknown:
+                raise TaxonomyError(path, f"{entry}.{sorted(unknown)[0]}", "unknown key")
+            subtags[name] = Subtag(name, topic,
+                                   _terms(path, f"{entry}.strong", sub.get("strong"),
+                                          normaliser, required=True),
+                                   _terms(path, f"{entry}.weak", sub.get("weak"), normaliser))
+    entities: list[Entity] = []
+    gazetteer = _read_yaml(gazetteer_path)
+    unknown = set(gazetteer) - {"countries", "organisations", "people"}
+    if unknown:
+        raise TaxonomyError(gazetteer_path, sorted(unknown)[0],
+                            "unknown section (use countries, organisations, people)")
+    for section_name, kind in (("countries", "country"), ("organisations", "organisation"),
+                               ("people", "person")):
+        section = gazetteer.get(section_name) or {}
+        if not isinstance(section, dict):
+            raise TaxonomyError(gazetteer_path, section_name, "must map names to terms")
+        for name, raw in section.items():
+            entities.append(Entity(kind, str(name), _terms(gazetteer_path,
+                                                           f"{section_name}.{name}", raw,
+                                                           normaliser, required=True)))
+    return Taxonomy(
+        version=str(data.get("version", "1")),
+        thresholds=thresholds,
+        weights=weights,
+        subtags=subtags,
+        topics=list(data["topics"]),
+        russia=_terms(path, "context.russia", context.get("russia"), normaliser, True),
+        political=_terms(path, "context.political", context.get("political"), normaliser, True),
+        foreign=_terms(path, "context.foreign", context.get("foreign"), normaliser),
+        entities=entities,
+        normaliser=normaliser,
+    )
