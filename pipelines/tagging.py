@@ -147,10 +147,17 @@ class Tagger:
             topic_scores[self.taxonomy.subtags[name].topic] += score
         russia = context["russia"] + source_context
         context_ok = russia >= th["context"] and context["russia"] >= context["foreign"]
-        topics = [t for t, s in topic_scores.items() if s >= th["relevant"]] if context_ok else []
+        best_topic = max(topic_scores.values(), default=0.0)
+        # A second topic must be a real part of the story, not a passing mention.
+        topics = [t for t, s in topic_scores.items()
+                  if s >= th["relevant"] and s >= th["secondary_ratio"] * best_topic] \
+            if context_ok else []
         relevant = bool(topics)
-        subtags = sorted((n for n, s in subtag_scores.items()
-                          if s >= th["subtag"] and self.taxonomy.subtags[n].topic in topics),
+        in_topics = {n: s for n, s in subtag_scores.items()
+                     if self.taxonomy.subtags[n].topic in topics}
+        best_subtag = max(in_topics.values(), default=0.0)
+        subtags = sorted((n for n, s in in_topics.items()
+                          if s >= th["subtag"] and s >= th["subtag_ratio"] * best_subtag),
                          key=lambda n: -subtag_scores[n])
         if relevant and not subtags:
             # The topic is clear but no single subtag reached the bar: keep its strongest.
