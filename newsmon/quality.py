@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -60,25 +61,25 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn}
 
 
-def tagging_scores(gold: list[dict[str, object]],
-                   predicted: list[dict[str, object]]) -> dict[str, dict[str, float]]:
+def tagging_scores(gold: list[dict[str, Any]],
+                   predicted: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Precision/recall/F1 per topic and language, for relevance, and micro over subtags."""
     scores: dict[str, dict[str, float]] = {}
     langs = sorted({str(g["lang"]) for g in gold})
-    topics = sorted({t for g in gold for t in g["topics"]})  # type: ignore[attr-defined]
+    topics = sorted({t for g in gold for t in g["topics"]})
     for lang in [*langs, "all"]:
         pairs = [(g, p) for g, p in zip(gold, predicted) if lang == "all" or g["lang"] == lang]
         for topic in topics:
-            tp = sum(1 for g, p in pairs if topic in g["topics"] and topic in p["topics"])  # type: ignore[operator]
-            fp = sum(1 for g, p in pairs if topic not in g["topics"] and topic in p["topics"])  # type: ignore[operator]
-            fn = sum(1 for g, p in pairs if topic in g["topics"] and topic not in p["topics"])  # type: ignore[operator]
+            tp = sum(1 for g, p in pairs if topic in g["topics"] and topic in p["topics"])
+            fp = sum(1 for g, p in pairs if topic not in g["topics"] and topic in p["topics"])
+            fn = sum(1 for g, p in pairs if topic in g["topics"] and topic not in p["topics"])
             scores[f"{topic}/{lang}"] = prf(tp, fp, fn)
         tp = sum(1 for g, p in pairs if g["relevant"] and p["relevant"])
         fp = sum(1 for g, p in pairs if not g["relevant"] and p["relevant"])
         fn = sum(1 for g, p in pairs if g["relevant"] and not p["relevant"])
         scores[f"relevant/{lang}"] = prf(tp, fp, fn)
-        gold_sub = [(i, s) for i, (g, _) in enumerate(pairs) for s in g["subtags"]]  # type: ignore[attr-defined]
-        pred_sub = [(i, s) for i, (_, p) in enumerate(pairs) for s in p["subtags"]]  # type: ignore[attr-defined]
-        gset, pset = set(gold_sub), set(pred_sub)
-        scores[f"subtags/{lang}"] = prf(len(gset & pset), len(pset - gset), len(gset - pset))
+        gold_sub = {(i, s) for i, (g, _) in enumerate(pairs) for s in g["subtags"]}
+        pred_sub = {(i, s) for i, (_, p) in enumerate(pairs) for s in p["subtags"]}
+        scores[f"subtags/{lang}"] = prf(len(gold_sub & pred_sub), len(pred_sub - gold_sub),
+                                        len(gold_sub - pred_sub))
     return scores
