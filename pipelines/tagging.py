@@ -113,6 +113,7 @@ class Tagger:
         subtag_scores: dict[str, float] = defaultdict(float)
         per_term: dict[tuple[str, str], int] = defaultdict(int)
         evidence: list[tuple[float, dict[str, Any]]] = []
+        strong_hits: list[tuple[float, str]] = []
         context = {"russia": 0.0, "foreign": 0.0, "political": 0.0}
         found: dict[str, list[str]] = {"country": [], "organisation": [], "person": []}
         for match in title_matches + text_matches:
@@ -136,6 +137,8 @@ class Tagger:
             if per_term[(match.kind, match.surface)] > 2:
                 continue
             subtag_scores[match.kind] += score
+            if match.strength == "strong":
+                strong_hits.append((score, match.kind))
             evidence.append((score, {
                 "tag": match.kind, "term": match.surface,
                 "matched": source_text[match.start:match.end], "where": match.zone,
@@ -148,9 +151,14 @@ class Tagger:
         russia = context["russia"] + source_context
         context_ok = russia >= th["context"] and context["russia"] >= context["foreign"]
         best_topic = max(topic_scores.values(), default=0.0)
-        # A second topic must be a real part of the story, not a passing mention.
+        strong_topics = {self.taxonomy.subtags[kind].topic for score, kind in strong_hits}
+        # A second topic must be a real part of the story, not a passing mention: a share of
+        # the first topic's score with a strong term of its own, or a large share without.
         topics = [t for t, s in topic_scores.items()
-                  if s >= th["relevant"] and s >= th["secondary_ratio"] * best_topic] \
+                  if s >= th["relevant"] and (
+                      s == best_topic
+                      or (s >= th["secondary_ratio"] * best_topic and t in strong_topics)
+                      or s >= th["secondary_weak_ratio"] * best_topic)] \
             if context_ok else []
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()

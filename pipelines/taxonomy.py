@@ -129,7 +129,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
         if not isinstance(data.get(key), dict):
             raise TaxonomyError(path, key, "is required and must be a mapping")
     thresholds = {"relevant": 2.0, "subtag": 1.5, "subtag_ratio": 0.2, "context": 1.0,
-                  "secondary_ratio": 0.3}
+                  "secondary_ratio": 0.4, "secondary_weak_ratio": 0.5}
     weights = {"title": 3.0, "lead": 2.0, "body": 1.0, "tail": 0.5, "lead_words": 60.0,
                "tail_after_words": 350.0, "weak": 0.5, "cue_window": 12.0}
     for name, target in (("thresholds", thresholds), ("weights", weights)):

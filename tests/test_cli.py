@@ -130,7 +130,7 @@ def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) 
         assert dates == sorted(dates, reverse=True)          # newest first from metadata
         page = urllib.request.urlopen(base + "/newsmon/articles", timeout=10).read().decode()
         assert 'name="_search"' in page                      # the FTS search box
-        for facet in ("source", "lang", "authors"):
+        for facet in ("source", "lang", "topics", "subtags", "countries"):
             assert f'data-column="{facet}"' in page or f"facet-{facet}" in page, facet
         assert "Articles" in page and "newest first" in page
     finally:
