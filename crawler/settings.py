@@ -9,6 +9,8 @@ SPIDER_LOADER_CLASS = "crawler.loader.SourceSpiderLoader"
 SPIDER_MODULES: list[str] = []
 
 # --- newsmon settings: one sorted block; every one is documented in README.md -------------
+# Keep each fetched article's raw response (zstd) in <db>-captures.db as evidence.
+NEWSMON_CAPTURE_ENABLED = True
 # Contact URL or e-mail put in the User-Agent so site owners can reach us.
 NEWSMON_CONTACT_URL = os.environ.get("NEWSMON_CONTACT_URL",
                                      "https://github.com/newsmon/newsmon#contact")
@@ -24,6 +26,9 @@ NEWSMON_INCREMENTAL_ENABLED = True
 NEWSMON_MIN_WORDS = 25
 # Morphology for tagging: stem (Snowball, default) or lemma (pymorphy3).
 NEWSMON_MORPHOLOGY = "stem"
+# Estimated Jaccard similarity (MinHash, word 3-shingles) from which two texts of different
+# URLs are one story (copies and light rewrites; own reports of one event stay apart).
+NEWSMON_NEAR_DUP_THRESHOLD = 0.5
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0
@@ -73,6 +78,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
+    "pipelines.capture.CapturePipeline": 50,
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import sys
@@ -12,41 +13,11 @@ from typing import Any
 
 import click
 
-from crawler.sources import Source, SourceConfigError, load_sources
 from newsmon import __version__
-
-DB_OPTION = click.option("--db", "db_path", envvar="NEWSMON_DB", default="newsmon.db",
-                         show_default=True, type=click.Path(dir_okay=False),
-                         help="SQLite database (env NEWSMON_DB).")
-SOURCES_OPTION = click.option("--sources", "sources_path", envvar="NEWSMON_SOURCES",
-                              default=None, type=click.Path(dir_okay=False),
-                              help="Sources YAML (env NEWSMON_SOURCES; default: the bundled "
-                                   "crawler/sources.yaml).")
-METADATA = Path(__file__).resolve().parent.parent / "storage" / "metadata.yml"
-
-
-def _load(sources_path: str | None) -> list[Source]:
-    try:
-        return load_sources(sources_path)
-    except SourceConfigError as exc:
-        raise click.ClickException(f"{exc}\nFix the sources file; nothing was crawled.") from None
-
-
-def _open(db_path: str, readonly: bool = False) -> Any:
-    from storage.db import StorageError, open_db
-    try:
-        return open_db(db_path, readonly=readonly)
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _record_sources(db: Any, sources: list[Source]) -> None:
-    from crawler.dates import utc_now_iso
-    from storage.articles import upsert_sources
-    upsert_sources(db, [{"id": s.id, "name": s.name, "homepage": s.homepage,
-                         "languages": list(s.languages), "discovery": s.discovery_methods(),
-                         "enabled": int(s.enabled), "updated_at": utc_now_iso()}
-                        for s in sources])
+from newsmon.cli_archive import export_warc, import_cmd, recheck, reprocess
+from newsmon.cli_tagging import classify, retag
+from newsmon.options import (DB_OPTION, METADATA, SOURCES_OPTION, crawl_and_report,
+                             load_sources_or_fail, open_db_or_fail, record_sources)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,18 +29,6 @@ def cli() -> None:
     """
 
 
-def _crawl(db_path: str, sources_path: str | None, source_ids: list[str],
-           spider_args: dict[str, Any], overrides: dict[str, Any] | None = None,
-           quiet: bool = False) -> dict[str, Any]:
-    from newsmon.runner import crawl_settings, format_outcome, run_crawls, stderr_progress
-    settings = crawl_settings(db_path, sources_path, {"LOG_LEVEL": "WARNING",
-                                                     **(overrides or {})})
-    _open(db_path).close()          # create and migrate before crawlers open it concurrently
-    outcomes = run_crawls(source_ids, settings, spider_args,
-                          progress=None if quiet else stderr_progress)
-    for outcome in outcomes.values():
-        click.echo(format_outcome(outcome))
-    return outcomes
 
 
 @cli.command()
@@ -91,7 +50,7 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
 
     Example: newsmon crawl --since 2d themoscowtimes svoboda
     """
-    sources = {s.id: s for s in _load(sources_path)}
+    sources = {s.id: s for s in load_sources_or_fail(sources_path)}
     unknown = [sid for sid in source_ids if sid not in sources]
     if unknown:
         raise click.ClickException(
@@ -115,7 +74,7 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
         except SpiderArgumentError as exc:
             raise click.BadParameter(str(exc)) from None
     click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
-    _crawl(db_path, sources_path, chosen, spider_args, overrides)
+    crawl_and_report(db_path, sources_path, chosen, spider_args, overrides)
 
 
 @cli.command(name="sources")
@@ -128,10 +87,10 @@ def sources_cmd(db_path: str, sources_path: str | None, as_json: bool) -> None:
     Example: newsmon sources --json
     """
     from storage.summary import source_states
-    configured = _load(sources_path)
+    configured = load_sources_or_fail(sources_path)
     states: dict[str, Any] = {}
     if Path(db_path).exists():
-        db = _open(db_path, readonly=True)
+        db = open_db_or_fail(db_path, readonly=True)
         states = source_states(db)
         db.close()
     rows = []
@@ -164,10 +123,10 @@ def stats(db_path: str, sources_path: str | None, as_json: bool) -> None:
     Example: newsmon stats --db newsmon.db
     """
     from storage.summary import database_summary
-    db = _open(db_path, readonly=True)
+    db = open_db_or_fail(db_path, readonly=True)
     summary = database_summary(db)
     db.close()
-    for source in _load(sources_path):
+    for source in load_sources_or_fail(sources_path):
         summary["by_source"].setdefault(source.id, {"articles": 0, "last_seen_at": None,
                                                     "newest_published_at": None})
     if as_json:
@@ -192,7 +151,8 @@ def datasette_metadata(db_path: str) -> Path:
     name = Path(db_path).stem
     metadata["databases"] = {name: metadata["databases"]["newsmon"]}
     metadata["description_html"] = metadata["description_html"].replace("/newsmon/", f"/{name}/")
-    out = Path(tempfile.mkdtemp(prefix="newsmon-datasette-")) / "metadata.yml"
+    digest = hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:10]
+    out = Path(tempfile.gettempdir()) / f"newsmon-datasette-{name}-{digest}.yml"
     out.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
     return out
 
@@ -214,8 +174,8 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
 
     Example: newsmon serve --db newsmon.db --port 8001
     """
-    db = _open(db_path)             # migrate so the FTS table and views exist
-    _record_sources(db, _load(sources_path))
+    db = open_db_or_fail(db_path)             # migrate so the FTS table and views exist
+    record_sources(db, load_sources_or_fail(sources_path))
     db.close()
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     command = datasette_command(db_path, host, port)
@@ -266,7 +226,7 @@ def extract(file_or_url: str, page_url: str | None, source: str | None,
     url = page_url or file_or_url
     if source is None:
         from crawler.urls import canonicalize, host_matches
-        source = next((s.id for s in _load(sources_path)
+        source = next((s.id for s in load_sources_or_fail(sources_path)
                        if host_matches(url, s.allowed_domains)
                        and s.article_re.search(canonicalize(url))), "")
     try:
@@ -278,7 +238,7 @@ def extract(file_or_url: str, page_url: str | None, source: str | None,
     result["stored_article_id"] = None
     if db_path != ":memory:" and Path(db_path).exists():
         from storage.articles import ArticleStore
-        db = _open(db_path, readonly=True)
+        db = open_db_or_fail(db_path, readonly=True)
         result["stored_article_id"] = ArticleStore(db).find_by_urls(
             [article.url, *article.aliases])
         db.close()
@@ -319,12 +279,12 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
         return
     server.start()
     try:
-        source_ids = [s.id for s in _load(str(sources_file))]
-        _crawl(db_path, str(sources_file), source_ids, {}, quiet=True)
+        source_ids = [s.id for s in load_sources_or_fail(str(sources_file))]
+        crawl_and_report(db_path, str(sources_file), source_ids, {}, quiet=True)
     finally:
         server.stop()
     from storage.summary import database_summary
-    db = _open(db_path, readonly=True)
+    db = open_db_or_fail(db_path, readonly=True)
     summary = database_summary(db)
     db.close()
     click.echo(f"{db_path}: {summary['articles']} articles in {summary['stories']} stories "
@@ -333,112 +293,8 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     click.echo(f"Browse them: newsmon serve --db {db_path}")
 
 
-def _tagger(taxonomy_path: str | None, morphology: str = "stem") -> Any:
-    from pipelines.morphology import Normaliser
-    from pipelines.tagging import Tagger
-    from pipelines.taxonomy import TaxonomyError, load_taxonomy
-    try:
-        return Tagger(load_taxonomy(taxonomy_path, normaliser=Normaliser(morphology)))
-    except TaxonomyError as exc:
-        raise click.ClickException(f"{exc}\nFix the taxonomy file; nothing was tagged.") from None
-
-
-TAXONOMY_OPTION = click.option("--taxonomy", "taxonomy_path", envvar="NEWSMON_TAXONOMY",
-                               default=None, type=click.Path(dir_okay=False),
-                               help="Taxonomy YAML (env NEWSMON_TAXONOMY; default: the bundled "
-                                    "pipelines/taxonomy.yaml).")
-
-
-@cli.command()
-@DB_OPTION
-@SOURCES_OPTION
-@TAXONOMY_OPTION
-def retag(db_path: str, sources_path: str | None, taxonomy_path: str | None) -> None:
-    """Re-apply the current taxonomy to every stored article, without crawling.
-
-    Reports how many articles changed relevance or tags.
-
-    Example: newsmon retag --db newsmon.db
-    """
-    from pipelines.tag import OUTLET_CONTEXT, tags_for_storage
-    from storage.tags import iter_articles_for_tagging, write_tags
-    tagger = _tagger(taxonomy_path)
-    db = _open(db_path)
-    total = became_relevant = no_longer = tags_changed = 0
-    for batch in iter_articles_for_tagging(db):
-        with db.atomic():
-            for row in batch:
-                result = tagger.tag(row["title"], row["text"], source_context=OUTLET_CONTEXT)
-                old_relevant = row["relevant"]
-                old_tags = (json.loads(row["topics"] or "[]"), json.loads(row["subtags"] or "[]"))
-                if old_relevant != int(result.relevant):
-                    if result.relevant:
-                        became_relevant += 1
-                    else:
-                        no_longer += 1
-                elif old_tags != (result.topics, result.subtags):
-                    tags_changed += 1
-                write_tags(db, row["id"], tags_for_storage(result, tagger.taxonomy.version))
-                total += 1
-        click.echo(f"retagged {total} articles...", err=True)
-    db.close()
-    click.echo(f"retagged {total} articles with taxonomy {tagger.taxonomy.version}: "
-               f"{became_relevant + no_longer} changed relevance ({became_relevant} became "
-               f"relevant, {no_longer} no longer relevant), {tags_changed} more changed "
-               f"topics or subtags")
-
-
-@cli.command()
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), default="-",
-              show_default=True, help="JSON Lines: id, title, text, optional lang and url.")
-@click.option("--output", "output_file", type=click.File("w", encoding="utf-8"), default="-",
-              show_default=True, help="JSON Lines, one result per input line, same order.")
-@SOURCES_OPTION
-@TAXONOMY_OPTION
-def classify(input_file: Any, output_file: Any, sources_path: str | None,
-             taxonomy_path: str | None) -> None:
-    """Classify articles from JSON Lines without a database (an external contract).
-
-    Each input line {"id", "title", "text", "lang"?, "url"?} gives one output line
-    {"id", "relevant", "topics", "subtags", "score", "evidence"} in the same order. A bad line
-    gives {"id", "error"} in its place, a message naming its line number on stderr, and exit
-    status 1 once every line is done.
-
-    Example: newsmon classify --input articles.jsonl --output tags.jsonl
-    """
-    from crawler.urls import host_matches
-    from pipelines.tag import OUTLET_CONTEXT
-    tagger = _tagger(taxonomy_path)
-    domains = [d for s in _load(sources_path) for d in s.allowed_domains]
-    errors = 0
-    for number, line in enumerate(input_file, 1):
-        if not line.strip():
-            continue
-        record: Any = None
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("expected a JSON object")
-            missing = [k for k in ("id", "title", "text") if k not in record]
-            if missing:
-                raise ValueError(f"missing field(s) {', '.join(missing)}")
-            if not isinstance(record["text"], str) or not isinstance(record["title"] or "", str):
-                raise ValueError("title and text must be strings")
-            url = record.get("url") or ""
-            context = OUTLET_CONTEXT if url and host_matches(url, domains) else 0.0
-            result = tagger.tag(record["title"], record["text"], source_context=context)
-            out = {"id": record["id"], "relevant": result.relevant, "topics": result.topics,
-                   "subtags": result.subtags, "score": result.score,
-                   "evidence": result.evidence}
-        except ValueError as exc:
-            errors += 1
-            click.echo(f"{getattr(input_file, 'name', 'input')}: line {number}: {exc}", err=True)
-            out = {"id": record.get("id") if isinstance(record, dict) else None,
-                   "error": str(exc)}
-        output_file.write(json.dumps(out, ensure_ascii=False) + "\n")
-    output_file.flush()
-    if errors:
-        raise click.ClickException(f"{errors} line(s) could not be classified (see above)")
+for command in (retag, classify, import_cmd, reprocess, export_warc, recheck):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ class SourceOutcome:
     requests: int = 0
     skipped_known: int = 0
     not_modified: int = 0
+    removed: int = 0
     finish_reason: str | None = None
     run_id: int | None = None
 
@@ -51,6 +52,7 @@ class SourceOutcome:
             dropped=dropped, errors=errors, requests=get("downloader/request_count"),
             skipped_known=get("newsmon/incremental/known_article_skipped"),
             not_modified=sum(int(v) for k, v in stats.items() if k.endswith("_not_modified")),
+            removed=get("newsmon/store/removed"),
             finish_reason=stats.get("finish_reason"), run_id=stats.get("newsmon/run_id"))
 
 
@@ -69,14 +71,17 @@ def crawl_settings(db_path: str, sources_path: str | None,
 def run_crawls(source_ids: list[str], settings: Settings,
                spider_args: dict[str, Any] | None = None,
                progress: Callable[[dict[str, SourceOutcome]], None] | None = None,
-               progress_interval: float = 2.0) -> dict[str, SourceOutcome]:
+               progress_interval: float = 2.0,
+               per_source_args: dict[str, dict[str, Any]] | None = None
+               ) -> dict[str, SourceOutcome]:
     """Crawl the sources concurrently in one CrawlerProcess; return their outcomes."""
     process = CrawlerProcess(settings)
     crawlers: dict[str, Crawler] = {}
     for source_id in source_ids:
         crawler = process.create_crawler(source_id)
         crawlers[source_id] = crawler
-        process.crawl(crawler, **(spider_args or {}))
+        process.crawl(crawler, **(spider_args or {}),
+                      **((per_source_args or {}).get(source_id) or {}))
 
     def snapshot() -> dict[str, SourceOutcome]:
         return {sid: SourceOutcome.from_stats(sid, c.stats.get_stats() if c.stats else {})
@@ -111,7 +116,7 @@ def format_outcome(outcome: SourceOutcome) -> str:
             f"{outcome.unchanged} unchanged, {outcome.linked} linked; dropped: {dropped}; "
             f"{outcome.errors} errors; {outcome.requests} requests, "
             f"{outcome.skipped_known} stored articles skipped, "
-            f"{outcome.not_modified} feeds/sitemaps not modified"
+            f"{outcome.not_modified} feeds/sitemaps not modified, {outcome.removed} removed"
             f" [{outcome.finish_reason or 'unknown'}]")
 
 

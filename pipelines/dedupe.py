@@ -1,8 +1,9 @@
 """Pipeline stage 3: fingerprint the text and drop a URL already passed on in this run.
 
-Across runs (and across processes) the store links URLs and identical texts in SQLite
-(storage/articles.py): a second URL of one outlet's text becomes an alias of the first, and
-the same text on another outlet is stored once more but linked to the first as one story.
+The fingerprints are an exact hash and a MinHash signature with LSH buckets. Across runs
+(and processes) the store links them in SQLite (storage/articles.py, storage/neardup.py):
+a second URL of one outlet's text becomes an alias of the first; the same text, or a copy
+or light rewrite, on another outlet is stored as its own article in the same story.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from pipelines.extraction import Article, text_hash
+from pipelines.extraction import Article, Removal, text_hash
+from pipelines.fingerprint import fingerprint
 
 
 class DedupePipeline:
@@ -23,8 +25,11 @@ class DedupePipeline:
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler.stats)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | Removal) -> Article | Removal:
+        if not isinstance(item, Article):
+            return item
         item.text_hash = text_hash(item.text)
+        item.fingerprint = fingerprint(item.text)
         if item.url in self._urls:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")

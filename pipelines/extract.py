@@ -10,7 +10,8 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.dates import to_utc
 from crawler.items import PageItem
-from pipelines.extraction import Article, ArticleExtractor, NotAnArticle
+from crawler.urls import canonicalize
+from pipelines.extraction import Article, ArticleExtractor, NotAnArticle, Removal
 
 logger = logging.getLogger(__name__)
 
@@ -37,20 +38,37 @@ class ExtractPipeline:
             self.stats.inc_value("newsmon/dropped")
         return DropItem(message, log_level="INFO")
 
-    def process_item(self, item: PageItem | Article) -> Article:
+    def _removal(self, item: PageItem, reason: str) -> Removal:
+        if self.stats is not None:
+            self.stats.inc_value("newsmon/recheck/removed")
+        return Removal(url=item.url, requested_url=item.requested_url, source=item.source,
+                       status=item.status, reason=reason, checked_at=item.fetched_at)
+
+    def process_item(self, item: PageItem | Article) -> Article | Removal:
         if isinstance(item, Article):
             return item
+        if item.meta.get("recheck"):
+            if item.status in (404, 410, 451):
+                return self._removal(item, f"HTTP {item.status}")
+            spider = self.crawler.spider if self.crawler is not None else None
+            source = getattr(spider, "source", None)
+            if item.url != item.requested_url and source is not None \
+                    and not source.article_re.search(canonicalize(item.url)):
+                return self._removal(item, f"redirected to {item.url}")
         try:
             article = self.extractor.extract(
                 item.body, item.url, source=item.source,
                 content_type=item.headers.get("content-type"), hints=item.hints,
                 status=item.status, fetched_at=item.fetched_at)
         except NotAnArticle as exc:
+            if item.meta.get("recheck"):
+                return self._removal(item, f"no longer an article ({exc.reason})")
             raise self._drop(exc.reason, str(exc)) from None
         spider = self.crawler.spider if self.crawler is not None else None
         published = to_utc(article.published_at)
         since, until = getattr(spider, "since", None), getattr(spider, "until", None)
-        if published is not None and ((since and published < since)
+        if published is not None and not item.meta.get("recheck") and (
+                (since and published < since)
                                       or (until and published >= until)):
             raise self._drop("outside_window",
                              f"outside_window: {item.url} published {article.published_at}")

@@ -88,12 +88,25 @@ class Article:
     fetched_at: str | None = None
     aliases: list[str] = field(default_factory=list)
     tags: dict[str, Any] | None = None        # set by the tag stage (pipelines/tag.py)
+    fingerprint: Any = None                   # set by the dedupe stage (pipelines/dedupe.py)
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)
-        row.pop("aliases")
-        row.pop("tags")
+        for key in ("aliases", "tags", "fingerprint"):
+            row.pop(key)
         return row
+
+
+@dataclass
+class Removal:
+    """A stored article that is gone: 404/410/451, or a redirect to a page that is not it."""
+
+    url: str
+    requested_url: str
+    source: str
+    status: int
+    reason: str
+    checked_at: str
 
 
 def text_hash(text: str) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler
 
 from crawler.urls import canonicalize, same_site
-from pipelines.extraction import Article
+from pipelines.extraction import Article, Removal
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -93,6 +93,8 @@ class NormalisePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
         return cls(crawler)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | Removal) -> Article | Removal:
+        if not isinstance(item, Article):
+            return item
         source = getattr(self.crawler.spider, "source", None) if self.crawler else None
         return normalise_article(item, source.article_re if source is not None else None)

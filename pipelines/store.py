@@ -11,8 +11,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.dates import utc_now_iso
-from pipelines.extraction import Article
-from storage.articles import ArticleStore, UpsertResult, upsert_sources
+from pipelines.extraction import Article, Removal
+from storage.articles import ArticleStore, UpsertResult, mark_removed, upsert_sources
 from storage.db import open_db
 from storage.runs import finish_run, start_run
 
@@ -26,9 +26,12 @@ class StorePipeline:
     """Opens the database once per crawl, buffers rows, writes each batch in one transaction."""
 
     def __init__(self, db_path: str | None, batch_size: int = 100,
-                 stats: StatsCollector | None = None, crawler: Crawler | None = None) -> None:
+                 stats: StatsCollector | None = None, crawler: Crawler | None = None,
+                 near_dup_threshold: float = 0.5, run_name: str = "import") -> None:
         self.db_path = db_path
         self.batch_size = batch_size
+        self.near_dup_threshold = near_dup_threshold
+        self.run_name = run_name          # crawl_runs.source when not run by a spider
         self.stats = stats
         self.crawler = crawler
         self.store: ArticleStore | None = None
@@ -40,13 +43,14 @@ class StorePipeline:
         if not settings.getbool("NEWSMON_STORE_ENABLED", True):
             raise NotConfigured("NEWSMON_STORE_ENABLED is off")
         pipeline = cls(settings.get("NEWSMON_DB"), settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
-                       crawler.stats, crawler)
+                       crawler.stats, crawler,
+                       settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.5))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
         db = open_db(self.db_path)
-        self.store = ArticleStore(db, self.batch_size)
+        self.store = ArticleStore(db, self.batch_size, self.near_dup_threshold)
         spider = self.crawler.spider if self.crawler is not None else None
         source = getattr(spider, "source", None)
         if source is not None:
@@ -54,13 +58,23 @@ class StorePipeline:
                 "id": source.id, "name": source.name, "homepage": source.homepage,
                 "languages": list(source.languages), "discovery": source.discovery_methods(),
                 "enabled": int(source.enabled), "updated_at": utc_now_iso()}])
-        self.run_id = start_run(db, getattr(spider, "name", "import"), utc_now_iso())
+        self.run_id = start_run(db, getattr(spider, "name", self.run_name), utc_now_iso())
         if self.stats is not None:
             self.stats.set_value("newsmon/run_id", self.run_id)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | Removal) -> Article | Removal:
         assert self.store is not None, "open_spider() was not called"
-        self.store.add(item.as_row(), item.aliases, utc_now_iso(), item.tags)
+        if isinstance(item, Removal):
+            self._flush()
+            marked = mark_removed(self.store.db, [item.requested_url, item.url],
+                                  item.checked_at, item.reason)
+            if self.stats is not None and marked is not None:
+                self.stats.inc_value("newsmon/store/removed")
+            return item
+        fp = item.fingerprint
+        self.store.add(item.as_row(), item.aliases, utc_now_iso(), item.tags,
+                       fp.signature if fp else None, fp.bands if fp else None,
+                       fp.shingles if fp else 0)
         if self.store.pending >= self.batch_size:
             self._flush()
         return item
@@ -84,6 +98,11 @@ class StorePipeline:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Runs after CoreStats has set finish_reason: record the run and close the database."""
+        self.finish(reason)
+
+    def finish(self, reason: str | None) -> None:
+        """Record the run's outcome and stats in crawl_runs and close the database."""
+        reason = reason or "finished"
         if self.store is None or self.run_id is None:
             return
         stats: dict[str, Any] = self.stats.get_stats() if self.stats is not None else {}

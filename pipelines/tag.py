@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from pipelines.extraction import Article
+from pipelines.extraction import Article, Removal
 from pipelines.morphology import Normaliser
 from pipelines.tagging import Tagger, TagResult
 from pipelines.taxonomy import load_taxonomy
@@ -53,7 +53,9 @@ class TagPipeline:
                                  normaliser=Normaliser(settings.get("NEWSMON_MORPHOLOGY", "stem")))
         return cls(Tagger(taxonomy), crawler.stats)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | Removal) -> Article | Removal:
+        if not isinstance(item, Article):
+            return item
         result = self.tagger.tag(item.title, item.text, source_context=OUTLET_CONTEXT)
         item.tags = tags_for_storage(result, self.tagger.taxonomy.version)
         if self.stats is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import sqlite3
+import struct
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.db import write_transaction
+from storage.neardup import add_fingerprint, candidates
 from storage.tags import write_tags
 
 logger = logging.getLogger(__name__)
@@ -47,13 +50,34 @@ def _row(article: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-class ArticleStore:
-    """Buffers article rows and writes them in one transaction per batch."""
+@dataclass
+class PendingArticle:
+    """One queued write: the article row, other URLs that lead to it, tags, fingerprint."""
 
-    def __init__(self, db: sqlite_utils.Database, batch_size: int = 100) -> None:
+    row: dict[str, Any]
+    aliases: list[str]
+    seen_at: str
+    tags: dict[str, Any] | None = None
+    signature: bytes | None = None       # MinHash signature (pipelines/fingerprint.py)
+    buckets: list[int] | None = None     # its LSH buckets
+    shingles: int = 0
+
+
+class ArticleStore:
+    """Buffers article rows and writes them in one transaction per batch.
+
+    Linking happens here, inside the write transaction, so concurrent crawls agree: a known
+    URL updates its article (keeping the old text as a version when it changed); the same
+    text from the same outlet becomes a URL alias; the same text or a near-duplicate (MinHash
+    similarity >= near_dup_threshold) from elsewhere joins that article's story.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, batch_size: int = 100,
+                 near_dup_threshold: float = 0.5) -> None:
         self.db = db
         self.batch_size = batch_size
-        self._pending: list[tuple[dict[str, Any], list[str], str, dict[str, Any] | None]] = []
+        self.near_dup_threshold = near_dup_threshold
+        self._pending: list[PendingArticle] = []
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -77,12 +101,24 @@ class ArticleStore:
             "ORDER BY source = ? DESC, id LIMIT 1", [text_hash, source]).fetchone()
         return (int(row[0]), str(row[1]), row[2]) if row else None
 
+    def find_near_duplicate(self, signature: bytes, buckets: list[int],
+                            exclude: int | None = None) -> tuple[int, float] | None:
+        """(article id, similarity) of the most similar indexed article above the threshold."""
+        best: tuple[int, float] | None = None
+        for article_id, other in candidates(self.db, buckets, exclude=exclude):
+            score = signature_similarity(signature, other)
+            if score >= self.near_dup_threshold and (best is None or score > best[1]):
+                best = (article_id, score)
+        return best
+
     # -- writes --------------------------------------------------------------------------
 
     def add(self, article: dict[str, Any], aliases: list[str], seen_at: str,
-            tags: dict[str, Any] | None = None) -> None:
+            tags: dict[str, Any] | None = None, signature: bytes | None = None,
+            buckets: list[int] | None = None, shingles: int = 0) -> None:
         """Queue an article; `aliases` are other URLs that lead to it (requested, AMP...)."""
-        self._pending.append((article, aliases, seen_at, tags))
+        self._pending.append(PendingArticle(article, aliases, seen_at, tags, signature,
+                                            buckets, shingles))
 
     @property
     def pending(self) -> int:
@@ -100,7 +136,7 @@ class ArticleStore:
         for attempt in range(attempts):
             try:
                 with write_transaction(self.db):
-                    results = [self._upsert_row(*entry) for entry in self._pending]
+                    results = [self._upsert_row(entry) for entry in self._pending]
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
@@ -114,25 +150,25 @@ class ArticleStore:
             return results
         return []
 
-    def _upsert_row(self, article: dict[str, Any], aliases: list[str], seen_at: str,
-                    tags: dict[str, Any] | None = None) -> UpsertResult:
+    def _upsert_row(self, entry: PendingArticle) -> UpsertResult:
         self.db.conn.execute("SAVEPOINT article_row")
         try:
-            result = self._upsert(article, aliases, seen_at)
-            if tags is not None and result.outcome != "linked":
-                write_tags(self.db, result.article_id, tags)
+            result = self._upsert(entry)
+            if entry.tags is not None and result.outcome != "linked":
+                write_tags(self.db, result.article_id, entry.tags)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError, TypeError) as exc:
             self.db.conn.execute("ROLLBACK TO SAVEPOINT article_row")
             self.db.conn.execute("RELEASE SAVEPOINT article_row")
-            logger.error("article %s not stored: %s", article.get("url"), exc)
+            logger.error("article %s not stored: %s", entry.row.get("url"), exc)
             return UpsertResult("failed", 0, error=str(exc))
         self.db.conn.execute("RELEASE SAVEPOINT article_row")
         return result
 
     def upsert(self, article: dict[str, Any], aliases: list[str], seen_at: str,
-               tags: dict[str, Any] | None = None) -> UpsertResult:
+               tags: dict[str, Any] | None = None, signature: bytes | None = None,
+               buckets: list[int] | None = None, shingles: int = 0) -> UpsertResult:
         """Write one article now (its own transaction)."""
-        self.add(article, aliases, seen_at, tags)
+        self.add(article, aliases, seen_at, tags, signature, buckets, shingles)
         return self.flush()[0]
 
     def _link_urls(self, article_id: int, urls: list[tuple[str, str]], seen_at: str) -> None:
@@ -142,24 +178,47 @@ class ArticleStore:
                     "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen_at) "
                     "VALUES (?, ?, ?, ?)", [url, article_id, kind, seen_at])
 
-    def _upsert(self, article: dict[str, Any], aliases: list[str], seen_at: str) -> UpsertResult:
-        row = _row(article)
+    def _index(self, article_id: int, entry: PendingArticle) -> None:
+        if entry.signature is not None and entry.buckets:
+            add_fingerprint(self.db, article_id, entry.signature, entry.buckets, entry.shingles)
+
+    def _update_existing(self, article_id: int, entry: PendingArticle,
+                         url_keys: list[tuple[str, str]]) -> UpsertResult:
+        row = entry.row
+        current = self.db.execute(
+            "SELECT text_hash, text, title, fetched_at FROM articles WHERE id = ?",
+            [article_id]).fetchone()
+        changes: dict[str, Any] = {"last_seen_at": entry.seen_at, "removed_at": None,
+                                   "removed_reason": None}
+        outcome = "unchanged"
+        if current is not None and current[0] != row["text_hash"]:
+            # The page changed since we stored it: keep what it said as a version.
+            self.db.execute(
+                "INSERT INTO article_versions (article_id, fetched_at, replaced_at, text_hash, "
+                "title, text, diff_summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [article_id, current[3], entry.seen_at, current[0], current[2], current[1],
+                 diff_summary(current[1], row["text"], current[2], row.get("title"))])
+            changes.update({k: row[k] for k in _REFRESHABLE if row.get(k) is not None})
+            changes["edited_at"] = entry.seen_at
+            outcome = "updated"
+            self._index(article_id, entry)
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        extra = ", edit_count = coalesce(edit_count, 0) + 1" if outcome == "updated" else ""
+        self.db.execute(f"UPDATE articles SET {sets}{extra} WHERE id = ?",
+                        [*changes.values(), article_id])
+        self._link_urls(article_id, url_keys, entry.seen_at)
+        return UpsertResult(outcome, article_id)
+
+    def _upsert(self, entry: PendingArticle) -> UpsertResult:
+        row = _row(entry.row)
+        seen_at = entry.seen_at
         url_keys = [(row["url"], "url"), (row["canonical_url"], "canonical")]
-        url_keys += [(alias, "alias") for alias in aliases]
+        url_keys += [(alias, "alias") for alias in entry.aliases]
         existing = self.find_by_urls([u for u, _ in url_keys])
         if existing is not None:
-            current = self.db.execute("SELECT text_hash FROM articles WHERE id = ?",
-                                      [existing]).fetchone()
-            changes = {"last_seen_at": seen_at}
-            outcome = "unchanged"
-            if current is not None and current[0] != row["text_hash"]:
-                changes.update({k: row[k] for k in _REFRESHABLE if row.get(k) is not None})
-                outcome = "updated"
-            sets = ", ".join(f"{k} = ?" for k in changes)
-            self.db.execute(f"UPDATE articles SET {sets} WHERE id = ?",
-                            [*changes.values(), existing])
-            self._link_urls(existing, url_keys, seen_at)
-            return UpsertResult(outcome, existing)
+            return self._update_existing(existing, PendingArticle(
+                row, entry.aliases, seen_at, entry.tags, entry.signature, entry.buckets,
+                entry.shingles), url_keys)
         same_text = self.find_by_text_hash(row["text_hash"], row["source"])
         if same_text is not None and same_text[1] == row["source"]:
             # The outlet serves one article under a second URL: an alias, not a new story.
@@ -168,17 +227,103 @@ class ArticleStore:
                             [seen_at, same_text[0]])
             return UpsertResult("linked", same_text[0], same_text[0])
         row.update(first_seen_at=seen_at, last_seen_at=seen_at)
+        linked_to: int | None = None
         if same_text is not None:
-            row.update(duplicate_of=same_text[0], story_id=same_text[2] or same_text[0])
+            linked_to = same_text[0]
+            row.update(duplicate_of=same_text[0], story_id=same_text[2] or same_text[0],
+                       similarity=1.0)
+        elif entry.signature is not None and entry.buckets:
+            near = self.find_near_duplicate(entry.signature, entry.buckets)
+            if near is not None:
+                linked_to = near[0]
+                story = self.db.execute("SELECT story_id FROM articles WHERE id = ?",
+                                        [near[0]]).fetchone()
+                row.update(near_duplicate_of=near[0], similarity=round(near[1], 3),
+                           story_id=(story[0] if story and story[0] else near[0]))
         cursor = self.db.execute(
             f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()))
         article_id = int(cursor.lastrowid or 0)
-        if same_text is None:
+        story_id = row.get("story_id")
+        if story_id is None:
+            story_id = article_id
             self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?",
                             [article_id, article_id])
         self._link_urls(article_id, url_keys, seen_at)
-        return UpsertResult("new", article_id, same_text[0] if same_text else None)
+        self._index(article_id, entry)
+        refresh_story(self.db, int(story_id))
+        return UpsertResult("new", article_id, linked_to)
+
+
+def signature_similarity(a: bytes, b: bytes) -> float:
+    """Share of equal MinHash values: the estimated Jaccard similarity of two texts."""
+    if len(a) != len(b) or not a:
+        return 0.0
+    size = len(a) // 4
+    va = struct.unpack(f"<{size}I", a)
+    vb = struct.unpack(f"<{size}I", b)
+    return sum(1 for x, y in zip(va, vb) if x == y) / size
+
+
+def diff_summary(old: str, new: str, old_title: str | None = None,
+                 new_title: str | None = None) -> str:
+    """A short account of an edit: title change, paragraphs and words added and removed."""
+    old_paras = [p for p in old.split("\n\n") if p.strip()]
+    new_paras = [p for p in new.split("\n\n") if p.strip()]
+    matcher = difflib.SequenceMatcher(a=old_paras, b=new_paras, autojunk=False)
+    added = removed = changed = 0
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "insert":
+            added += b2 - b1
+        elif op == "delete":
+            removed += a2 - a1
+        elif op == "replace":
+            changed += max(a2 - a1, b2 - b1)
+    words = len(new.split()) - len(old.split())
+    parts = []
+    if old_title is not None and new_title is not None and old_title != new_title:
+        parts.append(f"title: {old_title!r} -> {new_title!r}")
+    parts.append(f"paragraphs +{added} -{removed} ~{changed}")
+    parts.append(f"words {words:+d}")
+    return "; ".join(parts)
+
+
+def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
+    """Recompute one story's row from its articles: first reporter, outlets, counts."""
+    rows = db.execute(
+        "SELECT id, source, title, published_at FROM articles WHERE story_id = ? "
+        "ORDER BY coalesce(published_at, first_seen_at), id", [story_id]).fetchall()
+    if not rows:
+        db.execute("DELETE FROM stories WHERE id = ?", [story_id])
+        return
+    outlets = list(dict.fromkeys(r[1] for r in rows))
+    published = [r[3] for r in rows if r[3]]
+    db.execute(
+        "INSERT INTO stories (id, title, first_article_id, first_source, first_published_at, "
+        "last_published_at, article_count, outlet_count, outlets, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now')) ON CONFLICT(id) DO UPDATE SET "
+        "title = excluded.title, first_article_id = excluded.first_article_id, "
+        "first_source = excluded.first_source, first_published_at = excluded.first_published_at,"
+        " last_published_at = excluded.last_published_at, "
+        "article_count = excluded.article_count, outlet_count = excluded.outlet_count, "
+        "outlets = excluded.outlets, updated_at = excluded.updated_at",
+        [story_id, rows[0][2], rows[0][0], rows[0][1], min(published, default=None),
+         max(published, default=None), len(rows), len(outlets), json.dumps(outlets)])
+
+
+def mark_removed(db: sqlite_utils.Database, urls: list[str], removed_at: str,
+                 reason: str) -> int | None:
+    """Mark the article behind these URLs removed (404/410/451, redirect to a non-article)."""
+    marks = ",".join("?" * len(urls))
+    row = db.execute(f"SELECT article_id FROM article_urls WHERE url IN ({marks}) LIMIT 1",
+                     urls).fetchone()
+    if row is None:
+        return None
+    with write_transaction(db):
+        db.execute("UPDATE articles SET removed_at = coalesce(removed_at, ?), "
+                   "removed_reason = ?, checked_at = ? WHERE id = ?",
+                   [removed_at, reason, removed_at, row[0]])
+    return int(row[0])
 
 
 def touch_urls(db: sqlite_utils.Database, urls: list[str], seen_at: str) -> int:

@@ -118,3 +118,65 @@ def m002_tags(db: sqlite_utils.Database) -> None:
     );
     CREATE INDEX idx_article_entities_name ON article_entities(kind, name);
     """)
+
+
+@MIGRATIONS()
+def m003_stories_versions_neardup(db: sqlite_utils.Database) -> None:
+    for column, kind in (("near_duplicate_of", "INTEGER"), ("similarity", "REAL"),
+                         ("edited_at", "TEXT"), ("edit_count", "INTEGER DEFAULT 0"),
+                         ("removed_at", "TEXT"), ("removed_reason", "TEXT"),
+                         ("checked_at", "TEXT")):
+        db.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
+    db.executescript("""
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,          -- = articles.story_id
+        title TEXT,
+        first_article_id INTEGER REFERENCES articles(id),
+        first_source TEXT,
+        first_published_at TEXT,
+        last_published_at TEXT,
+        article_count INTEGER NOT NULL,
+        outlet_count INTEGER NOT NULL,
+        outlets TEXT,                    -- JSON array of source ids, first reporter first
+        updated_at TEXT
+    );
+    CREATE INDEX idx_stories_first_published ON stories(first_published_at);
+    CREATE INDEX idx_stories_outlet_count ON stories(outlet_count);
+    CREATE TABLE article_fingerprints (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        signature BLOB NOT NULL,         -- 128 MinHash values, uint32 little-endian
+        shingles INTEGER NOT NULL
+    );
+    CREATE TABLE lsh_buckets (
+        bucket INTEGER NOT NULL,         -- hash of (band number, band values)
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    );
+    CREATE INDEX idx_lsh_buckets_bucket ON lsh_buckets(bucket);
+    CREATE INDEX idx_lsh_buckets_article ON lsh_buckets(article_id);
+    CREATE TABLE article_versions (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        fetched_at TEXT,                 -- when this (older) text was fetched
+        replaced_at TEXT NOT NULL,       -- when a newer text replaced it
+        text_hash TEXT NOT NULL,
+        title TEXT,
+        text TEXT NOT NULL,
+        diff_summary TEXT
+    );
+    CREATE INDEX idx_article_versions_article ON article_versions(article_id);
+    CREATE INDEX idx_articles_removed ON articles(removed_at);
+    CREATE INDEX idx_articles_edited ON articles(edited_at);
+    """)
+    # Stories for the articles stored before this migration.
+    db.execute("""
+    INSERT INTO stories (id, title, first_article_id, first_source, first_published_at,
+                         last_published_at, article_count, outlet_count, outlets, updated_at)
+    SELECT story_id, NULL, min(id), NULL, min(published_at), max(published_at), count(*),
+           count(DISTINCT source), json_group_array(DISTINCT source), datetime('now')
+    FROM articles WHERE story_id IS NOT NULL GROUP BY story_id
+    """)
+    db.execute("""
+    UPDATE stories SET
+        title = (SELECT title FROM articles WHERE id = stories.first_article_id),
+        first_source = (SELECT source FROM articles WHERE id = stories.first_article_id)
+    """)

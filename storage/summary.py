@@ -43,3 +43,10 @@ def source_states(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
             last_run_at=row["started_at"], last_run_status=row["status"],
             last_run_new=row["new_articles"], last_run_errors=row["errors"])
     return states
+
+
+def articles_to_recheck(db: sqlite_utils.Database, since: str) -> list[tuple[str, str]]:
+    """(source, url) of articles first seen since the date and not already removed."""
+    return [(row[0], row[1]) for row in db.execute(
+        "SELECT source, url FROM articles WHERE first_seen_at >= ? AND removed_at IS NULL "
+        "ORDER BY source, id", [since]).fetchall()]

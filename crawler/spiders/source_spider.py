@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
@@ -23,6 +24,7 @@ from crawler.sources import Listing, Source
 from crawler.urls import host_matches, host_variants, strip_tracking
 
 MAX_SITEMAP_DEPTH = 3
+GONE_STATUSES = (404, 410, 451)           # a rechecked article that answers these is removed
 _NEWS_SITEMAP = re.compile(r"(news|latest|recent)[^/]*\.xml(\.gz)?$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
 _HTTP_HEADERS_KEPT = ("content-type", "content-language", "etag", "last-modified", "date",
@@ -67,8 +69,12 @@ class SourceSpider(scrapy.Spider):
     source: ClassVar[Source]
 
     def __init__(self, *args: Any, since: str | None = None, until: str | None = None,
-                 max_articles: str | int | None = None, **kwargs: Any) -> None:
+                 max_articles: str | int | None = None, recheck_file: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # recheck_file: JSON Lines of {"url": ...} of stored articles to fetch again (for
+        # edits and takedowns) instead of reading feeds; see `newsmon recheck`.
+        self.recheck_file = recheck_file
         self.since = parse_window_bound(since, "since")
         self.until = parse_window_bound(until, "until")
         if self.until is not None and until and len(until.strip()) == 10:
@@ -99,6 +105,9 @@ class SourceSpider(scrapy.Spider):
             yield item
 
     def start_requests(self) -> Iterator[Request]:
+        if self.recheck_file:
+            yield from self._recheck_requests()
+            return
         for url in self.source.feeds:
             yield self._discovery_request(url, "feed", self.parse_feed)
         for url in self.source.sitemaps:
@@ -114,6 +123,23 @@ class SourceSpider(scrapy.Spider):
         return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs or {},
                        meta={"newsmon_kind": kind, **DISCOVERY_META}, priority=10,
                        dont_filter=True)
+
+    def _recheck_requests(self) -> Iterator[Request]:
+        assert self.recheck_file is not None
+        with open(self.recheck_file, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    url = json.loads(line)["url"]
+                except (ValueError, KeyError, TypeError):
+                    raise SpiderArgumentError(
+                        f"{self.recheck_file}, line {number}: expected {{\"url\": ...}}"
+                    ) from None
+                yield Request(url, callback=self.parse_article, errback=self.on_error,
+                              cb_kwargs={"hints": Hints(via="recheck")}, dont_filter=True,
+                              meta={"newsmon_kind": "recheck",
+                                    "handle_httpstatus_list": list(GONE_STATUSES)})
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -295,13 +321,15 @@ class SourceSpider(scrapy.Spider):
         yield PageItem(
             source=self.source.id,
             url=response.url,
-            requested_url=response.request.url if response.request else response.url,
+            # After redirects the request is the last hop; the first URL is what we asked for.
+            requested_url=(response.meta.get("redirect_urls") or [response.url])[0],
             status=response.status,
             body=response.body,
             headers=headers,
             fetched_at=utc_now_iso(),
             source_languages=list(self.source.languages),
             hints=hints,
+            meta={"recheck": True} if hints.via == "recheck" else {},
         )
 
     def on_error(self, failure: Failure) -> None:

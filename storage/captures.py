@@ -1,0 +1,112 @@
+"""Raw HTTP captures (evidence), zstd-compressed in a database file beside the main one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+import zstandard
+
+from storage.db import BUSY_TIMEOUT_MS, StorageError, resolve_db_path, write_transaction
+
+# Headers worth keeping as evidence: what the server said the content was and when.
+KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "date",
+                "server", "location", "x-robots-tag", "link", "cache-control", "age")
+_COMPRESSOR = zstandard.ZstdCompressor(level=10)
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+
+
+@dataclass
+class Capture:
+    id: int
+    url: str
+    requested_url: str | None
+    source: str | None
+    fetched_at: str
+    status: int
+    headers: dict[str, str]
+    sha256: str
+    size: int
+    body: bytes
+
+
+def captures_path(db_path: str | os.PathLike[str] | None) -> str:
+    """newsmon.db -> newsmon-captures.db (same folder)."""
+    main = Path(resolve_db_path(db_path))
+    return str(main.with_name(main.stem + "-captures" + (main.suffix or ".db")))
+
+
+def open_captures(db_path: str | os.PathLike[str] | None,
+                  readonly: bool = False) -> sqlite_utils.Database:
+    path = captures_path(db_path)
+    if readonly and not Path(path).exists():
+        raise StorageError(f"captures database {path} does not exist (crawl first)")
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        db = sqlite_utils.Database(conn)
+        db.executescript("""
+        CREATE TABLE IF NOT EXISTS captures (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,               -- the URL the response came from
+            requested_url TEXT,
+            source TEXT,
+            fetched_at TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            headers TEXT NOT NULL,           -- JSON: the headers that matter
+            sha256 TEXT NOT NULL,            -- of the raw body
+            size INTEGER NOT NULL,           -- raw body bytes
+            body BLOB NOT NULL               -- zstd-compressed raw body
+        );
+        CREATE INDEX IF NOT EXISTS idx_captures_url ON captures(url, fetched_at);
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_captures_url_sha ON captures(url, sha256);
+        """)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"captures database {path}: {exc}") from None
+    return db
+
+
+def add_captures(db: sqlite_utils.Database, captures: list[dict[str, Any]]) -> int:
+    """Store raw responses; the same body at the same URL is kept once. Returns rows added."""
+    added = 0
+    with write_transaction(db):
+        for capture in captures:
+            body: bytes = capture["body"]
+            headers = {k.lower(): v for k, v in (capture.get("headers") or {}).items()
+                       if k.lower() in KEPT_HEADERS}
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO captures (url, requested_url, source, fetched_at, status,"
+                " headers, sha256, size, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [capture["url"], capture.get("requested_url"), capture.get("source"),
+                 capture["fetched_at"], int(capture["status"]), json.dumps(headers),
+                 hashlib.sha256(body).hexdigest(), len(body), _COMPRESSOR.compress(body)])
+            added += cursor.rowcount or 0
+    return added
+
+
+def iter_captures(db: sqlite_utils.Database, since: str | None = None,
+                  latest_only: bool = False) -> Iterator[Capture]:
+    """Captures in fetch order (optionally fetched since a date, or only each URL's last)."""
+    where, params = [], []
+    if since:
+        where.append("fetched_at >= ?")
+        params.append(since)
+    if latest_only:
+        where.append("id IN (SELECT max(id) FROM captures GROUP BY url)")
+    sql = "SELECT * FROM captures" + (" WHERE " + " AND ".join(where) if where else "")
+    for row in db.query(sql + " ORDER BY id", params):
+        body = _DECOMPRESSOR.decompress(row["body"])
+        if hashlib.sha256(body).hexdigest() != row["sha256"]:
+            raise StorageError(f"capture {row['id']} of {row['url']}: body does not match its "
+                               f"SHA-256 (the captures file is corrupted)")
+        yield Capture(row["id"], row["url"], row["requested_url"], row["source"],
+                      row["fetched_at"], row["status"], json.loads(row["headers"]),
+                      row["sha256"], row["size"], body)

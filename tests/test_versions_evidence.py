@@ -1,0 +1,144 @@
+"""Stories, versions, takedowns, raw captures (reprocess, WARC) and `newsmon import`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.mockserver import MockServer
+from tests.test_crawl_e2e import REPO, newsmon, rows
+
+EDITED = "tmt/2025/11/20/activist-detained-in-moscow-a90001"
+GONE = "ovd/news/2025/11/21/v-ekaterinburge-zaderzhali-uchastnikov-piketa"
+MOVED = "novaya/2025/11/20/sud-arestoval-zhurnalista"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("versions")
+    with MockServer() as server:
+        sources = server.write_sources(tmp)
+        db = str(tmp / "news.db")
+        newsmon("crawl", "--sources", str(sources), db=db)
+        yield server, db, sources, tmp
+
+
+def test_stories_table_shows_the_syndicated_story(site: Any) -> None:
+    _, db, _, _ = site
+    stories = rows(db, "SELECT * FROM stories WHERE outlet_count > 1")
+    assert len(stories) == 1
+    story = stories[0]
+    assert story["article_count"] == 2 and story["title"].startswith("Serbia Orders")
+    assert sorted(json.loads(story["outlets"])) == ["demo-meduza", "demo-tmt"]
+    assert story["first_source"] == json.loads(story["outlets"])[0]
+    assert rows(db, "SELECT count(*) AS n FROM stories")[0]["n"] == 33
+
+
+def test_captures_keep_raw_responses(site: Any) -> None:
+    _, db, _, _ = site
+    import hashlib
+
+    from storage.captures import captures_path, iter_captures, open_captures
+    assert Path(captures_path(db)).exists()
+    captures = list(iter_captures(open_captures(db)))
+    assert len(captures) >= 36                             # 34 articles + gallery + paywall
+    one = next(c for c in captures if c.url.endswith(EDITED))
+    assert one.status == 200 and one.headers["content-type"].startswith("text/html")
+    assert hashlib.sha256(one.body).hexdigest() == one.sha256
+    assert one.body == (REPO / "newsmon/demo/site" / EDITED).read_bytes().replace(
+        b"{{BASE}}", site[0].base_url.encode())
+    main_size = Path(db).stat().st_size
+    assert main_size < Path(captures_path(db)).stat().st_size * 10
+
+
+def test_recheck_finds_edits_and_takedowns(site: Any) -> None:
+    server, db, sources, _ = site
+    page = (REPO / "newsmon/demo/site" / EDITED).read_bytes()
+    edited = page.replace(b"A court hearing in her case is scheduled for next week.",
+                          b"On Friday a court fined her 20,000 rubles. Her lawyer will appeal.")
+    assert edited != page
+    server.replace(EDITED, edited)
+    server.fail(GONE, status=410, body=b"Gone")
+    server.fail(MOVED, status=301, body=b"", headers={"Location": "/novaya/"})
+    result = newsmon("recheck", "--since", "9999", "--sources", str(sources), db=db)
+    assert "1 edited, 2 removed" in result.stdout, result.stdout
+    article = rows(db, "SELECT * FROM articles WHERE url LIKE ?", (f"%{EDITED}",))[0]
+    assert article["edited_at"] and article["edit_count"] == 1
+    assert "court fined her" in article["text"]
+    versions = rows(db, "SELECT * FROM article_versions WHERE article_id = ?", (article["id"],))
+    assert len(versions) == 1 and "scheduled for next week" in versions[0]["text"]
+    assert "paragraphs" in versions[0]["diff_summary"]
+    gone = rows(db, "SELECT removed_at, removed_reason FROM articles WHERE url LIKE ?",
+                (f"%{GONE}",))[0]
+    assert gone["removed_at"] and gone["removed_reason"] == "HTTP 410"
+    moved = rows(db, "SELECT removed_at, removed_reason FROM articles WHERE url LIKE ?",
+                 (f"%{MOVED}",))[0]
+    assert moved["removed_at"] and "redirected to" in moved["removed_reason"]
+    unchanged = rows(db, "SELECT count(*) AS n FROM articles WHERE edited_at IS NOT NULL")
+    assert unchanged[0]["n"] == 1
+
+
+def test_reprocess_works_offline(site: Any, tmp_path: Path) -> None:
+    _, db, _, _ = site
+    result = newsmon("reprocess", db=db)                   # the mock server is not needed
+    assert "reprocessed" in result.stdout and "0 new" in result.stdout
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 34
+    runs = rows(db, "SELECT * FROM crawl_runs WHERE source = 'reprocess'")
+    assert runs and runs[-1]["status"] == "finished"
+
+
+def test_export_warc_is_valid(site: Any, tmp_path: Path) -> None:
+    _, db, _, _ = site
+    from warcio.archiveiterator import ArchiveIterator
+    target = tmp_path / "out.warc.gz"
+    result = newsmon("export-warc", "--output", str(target), db=db)
+    assert "response record(s)" in result.stdout
+    responses = []
+    with target.open("rb") as handle:
+        for record in ArchiveIterator(handle, check_digests="raise"):
+            if record.rec_type == "response":
+                body = record.content_stream().read()
+                responses.append((record.rec_headers.get_header("WARC-Target-URI"),
+                                  record.http_headers.get_statuscode(), body))
+    assert len(responses) >= 36
+    edited = [r for r in responses if r[0].endswith(EDITED)]
+    assert len(edited) == 2 and all(code == "200" for _, code, _ in edited)   # two captures
+
+
+def test_import_contract(site: Any, tmp_path: Path) -> None:
+    _, db, _, _ = site
+    original = rows(db, "SELECT * FROM articles WHERE url LIKE ?", (f"%{EDITED}",))[0]
+    rewrite = original["text"].replace("Police in central Moscow", "Moscow police").replace(
+        "rights monitors said", "monitors said")
+    lines = [
+        json.dumps({"url": "https://archive.example/a/1", "title": "Activist held",
+                    "text": rewrite, "published_at": "2025-11-20T12:00:00Z",
+                    "source": "archive-x", "lang": "en", "id": "x1"}),
+        "{not json",
+        json.dumps({"url": "https://archive.example/a/2", "title": "No text"}),
+        json.dumps({"url": "ftp://nope", "title": "t", "text": "some text"}),
+        json.dumps({"url": "https://archive.example/a/3", "title": "Снегопад в Москве",
+                    "text": "В Москве выпал первый снег, синоптики обещают метель. " * 8,
+                    "published_at": "not a date"}),
+        json.dumps({"url": "https://archive.example/a/4", "title": "Weather",
+                    "text": "Snow fell in Moscow on Thursday and more is expected. " * 8}),
+    ]
+    source = tmp_path / "archive.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = newsmon("import", str(source), db=db, check=False)
+    assert result.returncode == 1
+    for number in (2, 3, 4, 5):
+        assert f"line {number}:" in result.stderr
+    assert "published_at 'not a date' is not a date" in result.stderr
+    assert "imported 2 record(s)" in result.stdout
+    imported = rows(db, "SELECT * FROM articles WHERE url LIKE 'https://archive.example/%' "
+                        "ORDER BY url")
+    assert [r["url"].rsplit("/", 1)[1] for r in imported] == ["1", "4"]
+    assert imported[0]["source"] == "archive-x" and imported[1]["source"] == "import"
+    assert imported[0]["story_id"] == original["story_id"]    # a light rewrite: one story
+    assert imported[0]["near_duplicate_of"] == original["id"] and imported[0]["similarity"] < 1
+    assert imported[0]["relevant"] == 1 and imported[0]["published_at"].startswith("2025-11-20")
+    assert imported[1]["story_id"] not in (original["story_id"], None)
