@@ -10,8 +10,7 @@ def add_fingerprint(db: sqlite_utils.Database, article_id: int, signature: bytes
     """Index one article's signature (inside the caller's transaction)."""
     db.execute("INSERT OR REPLACE INTO article_fingerprints (article_id, signature, shingles) "
                "VALUES (?, ?, ?)", [article_id, signature, shingles])
-    db.execute("DELETE FROM lsh_buckets WHERE article_id = ?", [article_id])
-    db.conn.executemany("INSERT INTO lsh_buckets (bucket, article_id) VALUES (?, ?)",
+    db.conn.executemany("INSERT OR IGNORE INTO lsh_buckets (bucket, article_id) VALUES (?, ?)",
                         [(bucket, article_id) for bucket in dict.fromkeys(buckets)])
 
 

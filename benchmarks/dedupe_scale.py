@@ -1,0 +1,127 @@
+"""Per-article cost of dedupe (insert + near-duplicate lookup) at 1,000 and 200,000 articles.
+
+Builds two databases of synthetic articles (random Zipf-distributed words; the stored part is
+bulk-loaded with its MinHash fingerprints and LSH buckets), then times ArticleStore writing
+the same 500 new articles into each: half of them fresh, half light rewrites of stored ones
+(which must be found). Prints ms per article at both sizes and the ratio (target <= 1.5).
+Run: python benchmarks/dedupe_scale.py [--small 1000] [--large 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipelines.extraction import text_hash  # noqa: E402
+from pipelines.fingerprint import fingerprint  # noqa: E402
+from storage.articles import ArticleStore  # noqa: E402
+from storage.db import open_db, write_transaction  # noqa: E402
+
+VOCABULARY = [f"w{i}" for i in range(30_000)]
+WEIGHTS = [1 / (i + 1) for i in range(len(VOCABULARY))]
+
+
+def synthetic_text(rng: random.Random, words: int = 220) -> str:
+    return " ".join(rng.choices(VOCABULARY, WEIGHTS, k=words))
+
+
+def rewrite(rng: random.Random, text: str) -> str:
+    """A light rewrite: about a tenth of the words replaced."""
+    words = text.split()
+    for _ in range(len(words) // 10):
+        words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
+    return " ".join(words)
+
+
+def bulk_load(db_path: Path, count: int, rng: random.Random) -> list[str]:
+    db = open_db(db_path)
+    texts = []
+    batch_articles, batch_urls, batch_prints, batch_buckets = [], [], [], []
+
+    def flush() -> None:
+        with write_transaction(db):
+            db.conn.executemany(
+                "INSERT INTO articles (id, url, canonical_url, source, title, text, text_hash,"
+                " story_id, first_seen_at, last_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                batch_articles)
+            db.conn.executemany("INSERT INTO article_urls (url, article_id, kind, "
+                                "first_seen_at) VALUES (?,?,?,?)", batch_urls)
+            db.conn.executemany("INSERT INTO article_fingerprints (article_id, signature, "
+                                "shingles) VALUES (?,?,?)", batch_prints)
+            db.conn.executemany("INSERT OR IGNORE INTO lsh_buckets (bucket, article_id) "
+                                "VALUES (?,?)",
+                                batch_buckets)
+        for batch in (batch_articles, batch_urls, batch_prints, batch_buckets):
+            batch.clear()
+
+    for article_id in range(1, count + 1):
+        text = synthetic_text(rng)
+        texts.append(text)
+        url = f"https://bench.example/{article_id}"
+        batch_articles.append((article_id, url, url, f"s{article_id % 20}", f"t{article_id}",
+                               text, text_hash(text), article_id, "2025-11-01", "2025-11-01"))
+        batch_urls.append((url, article_id, "url", "2025-11-01"))
+        fp = fingerprint(text)
+        assert fp is not None
+        batch_prints.append((article_id, fp.signature, fp.shingles))
+        batch_buckets.extend((bucket, article_id) for bucket in fp.bands)
+        if len(batch_articles) >= 2000:
+            flush()
+    flush()
+    db.execute("INSERT INTO stories (id, article_count, outlet_count) "
+               "SELECT id, 1, 1 FROM articles")
+    db.close()
+    return texts
+
+
+def time_new_articles(db_path: Path, stored: list[str], rng: random.Random,
+                      count: int = 500) -> tuple[float, int]:
+    store = ArticleStore(open_db(db_path), batch_size=100)
+    found = 0
+    start = time.perf_counter()
+    for i in range(count):
+        text = rewrite(rng, rng.choice(stored)) if i % 2 else synthetic_text(rng)
+        fp = fingerprint(text)
+        assert fp is not None
+        url = f"https://new.example/{i}"
+        store.add({"url": url, "canonical_url": url, "source": "new", "title": "t",
+                   "text": text, "text_hash": text_hash(text)}, [], "2025-11-02",
+                  signature=fp.signature, buckets=fp.bands, shingles=fp.shingles)
+        if store.pending >= store.batch_size:
+            found += sum(1 for r in store.flush() if r.duplicate_of is not None)
+    found += sum(1 for r in store.flush() if r.duplicate_of is not None)
+    elapsed = time.perf_counter() - start
+    store.db.close()
+    return elapsed / count * 1000, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=200_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {}
+        for size in (args.small, args.large):
+            rng = random.Random(size)
+            path = Path(tmp) / f"bench-{size}.db"
+            start = time.perf_counter()
+            stored = bulk_load(path, size, rng)
+            print(f"loaded {size} articles in {time.perf_counter() - start:.0f}s", flush=True)
+            time_new_articles(path, stored, random.Random(1), count=100)   # warm caches
+            results[size] = time_new_articles(path, stored, random.Random(2))
+        for size, (ms, found) in results.items():
+            print(f"{size:>7} stored: {ms:.2f} ms per new article (insert + lookup), "
+                  f"{found}/250 rewrites linked")
+        ratio = results[args.large][0] / results[args.small][0]
+        print(f"ratio {args.large}/{args.small}: {ratio:.2f} (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
