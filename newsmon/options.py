@@ -53,6 +53,10 @@ def make_tagger(taxonomy_path: str | None, morphology: str = "stem") -> Any:
         raise click.ClickException(f"{exc}\nFix the taxonomy file; nothing was tagged.") from None
 
 
+MORPHOLOGY_OPTION = click.option("--morphology", envvar="NEWSMON_MORPHOLOGY", default="stem",
+                                 show_default=True, type=click.Choice(["stem", "lemma"]),
+                                 help="Word normalisation: Snowball stems or pymorphy3 lemmas "
+                                      "(env NEWSMON_MORPHOLOGY; use what the crawl used).")
 TAXONOMY_OPTION = click.option("--taxonomy", "taxonomy_path", envvar="NEWSMON_TAXONOMY",
                                default=None, type=click.Path(dir_okay=False),
                                help="Taxonomy YAML (env NEWSMON_TAXONOMY; default: the bundled "

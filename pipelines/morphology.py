@@ -39,10 +39,22 @@ class Normaliser:
             return str(self._ru.stemWord(word))
         return str(self._en.stemWord(word))
 
-    def tokens(self, text: str) -> list[tuple[str, int, int]]:
-        """(key, start, end) for every word of the text."""
+    def tokens(self, text: str) -> list[tuple[str, int, int, bool]]:
+        """(key, start, end, possessive) for every word of the text.
+
+        `possessive` marks an English 's right after the word ("Russia's"): the word still
+        matches alone, but a phrase may not end on it ("fled Russia's invasion" is not
+        "fled Russia").
+        """
         word = self.word
-        return [(word(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        out = []
+        for m in _TOKEN.finditer(text):
+            end = m.end()
+            possessive = text[end:end + 2] in ("'s", "’s") and not text[end + 2:end + 3].isalpha()
+            if m.group() == "s" and m.start() > 0 and text[m.start() - 1] in "'’":
+                continue                        # the s of 's is not a word of its own
+            out.append((word(m.group()), m.start(), end, possessive))
+        return out
 
     def phrase(self, text: str) -> tuple[str, ...]:
         return tuple(self.word(m.group()) for m in _TOKEN.finditer(text))

@@ -45,6 +45,7 @@ class Subtag:
     topic: str
     strong: TermSet
     weak: TermSet
+    cues: TermSet | None = None   # the subtag's own cues for weak terms (else context.political)
 
 
 @dataclass
@@ -102,9 +103,24 @@ def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Norma
     return terms
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (YAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"),  # noqa: S506
+                         Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise TaxonomyError(path, "-", "file not found") from None
     except yaml.YAMLError as exc:
@@ -129,6 +145,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
         if not isinstance(data.get(key), dict):
             raise TaxonomyError(path, key, "is required and must be a mapping")
     thresholds = {"relevant": 2.0, "subtag": 1.5, "subtag_ratio": 0.2, "context": 1.0,
+                  "foreign_factor": 1.5,
                   "secondary_ratio": 0.4, "secondary_weak_ratio": 0.5}
     weights = {"title": 3.0, "lead": 2.0, "body": 1.0, "tail": 0.5, "lead_words": 60.0,
                "tail_after_words": 350.0, "weak": 0.5, "cue_window": 12.0}
@@ -153,13 +170,15 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                 raise TaxonomyError(path, entry, "subtag name used twice")
             if not isinstance(sub, dict):
                 raise TaxonomyError(path, entry, "must be a mapping with 'strong' and 'weak'")
-            unknown = set(sub) - {"strong", "weak", "description"}
+            unknown = set(sub) - {"strong", "weak", "cues", "description"}
             if unknown:
                 raise TaxonomyError(path, f"{entry}.{sorted(unknown)[0]}", "unknown key")
             subtags[name] = Subtag(name, topic,
                                    _terms(path, f"{entry}.strong", sub.get("strong"),
                                           normaliser, required=True),
-                                   _terms(path, f"{entry}.weak", sub.get("weak"), normaliser))
+                                   _terms(path, f"{entry}.weak", sub.get("weak"), normaliser),
+                                   _terms(path, f"{entry}.cues", sub.get("cues"), normaliser)
+                                   if sub.get("cues") else None)
     entities: list[Entity] = []
     gazetteer = _read_yaml(gazetteer_path)
     unknown = set(gazetteer) - {"countries", "organisations", "people"}

@@ -58,6 +58,18 @@ def test_positives(tagger: Tagger, title: str, text: str, topic: str, subtag: st
      "law for seditious posts; Beijing praised the detentions."),
     ("US FARA case", "The Justice Department charged a lobbyist with failing to register under "
      "the Foreign Agents Registration Act (FARA) as a foreign agent of a Gulf state."),
+    ("Georgia adopts Russian-style foreign agent law", "Georgia's parliament adopted a "
+     "Russian-style foreign agent law on Tuesday, critics said, as protesters gathered."),
+    ("Ukraine's SBU detains suspected spy", "Ukraine's SBU security service detained a man in "
+     "Kharkiv suspected of spying for Russia and charged him with high treason."),
+    ("Regulator warns of side effects", "Russia's health regulator warned of undesirable side "
+     "effects of weight-loss injections sold in Moscow pharmacies."),
+    ("Putin signs autumn conscription decree", "Putin signed a decree on the autumn "
+     "conscription of 160,000 men; enlistment offices in Russia will send out summons."),
+    ("Рейсы задержаны из-за дождя", "В Москве из-за сильного дождя задержаны десятки рейсов, "
+     "сообщили в аэропорту Шереметьево."),
+    ("Должникам запретили выезд", "Судебные приставы в Новосибирске запретили выезд за "
+     "границу 300 должникам по алиментам."),
 ])
 def test_hard_negatives(tagger: Tagger, title: str, text: str) -> None:
     result = tagger.tag(title, text)

@@ -43,6 +43,26 @@ def test_classify_contract_file_to_file(tmp_path: Path) -> None:
     assert all(e["snippet"] and e["term"] for e in results[0]["evidence"])
 
 
+def test_classify_survives_odd_input(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_bytes(
+        b'\xef\xbb\xbf{"id":"1","title":"t","text":"Police in Moscow detained an anti-war '
+        b'activist after a solo picket."}\n\n{"id":2,"title":"x","text":"y","url":5}\n'
+        b'{"id":NaN,"title":"x","text":"y"}\n{"id":"s","title":"x","text":"a \\ud800 b"}\n'
+        b'\xff\xfe\n')
+    out = tmp_path / "out.jsonl"
+    result = newsmon("classify", "--input", str(odd), "--output", str(out), db=":memory:",
+                     check=False)
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 6                                 # one per input line, same order
+    assert lines[0]["relevant"] is True                    # the BOM did not break line 1
+    assert [line.get("error") for line in lines[1:4]] == [
+        "empty line", "title, text and url must be strings", "id must be a string or an integer"]
+    assert lines[4]["id"] == "s" and "relevant" in lines[4]
+    assert lines[5]["error"].startswith("not UTF-8")
+
+
 def test_classify_stdin_stdout_and_bad_lines() -> None:
     lines = [json.dumps(RECORDS[0], ensure_ascii=False), "{broken json",
              json.dumps({"id": "x", "title": "no text"}), json.dumps(RECORDS[1])]
@@ -92,8 +112,9 @@ def test_retag_applies_a_changed_taxonomy(crawled_db: str, tmp_path: Path) -> No
     assert weather["relevant"] == 0
     custom = tmp_path / "taxonomy.yaml"
     custom.write_text(DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
-        "          en: [censorship, censored, censor,",
-        "          en: [first snow, censorship, censored, censor,"), encoding="utf-8")
+        "          en: [blocked in Russia, throttled,",
+        "          en: [first snow, blocked in Russia, throttled,"), encoding="utf-8")
+    assert "first snow" in custom.read_text(encoding="utf-8")
     result = newsmon("retag", "--taxonomy", str(custom), db=crawled_db)
     assert "retagged 34 articles" in result.stdout and "1 became relevant" in result.stdout
     after = rows(crawled_db, "SELECT relevant, subtags FROM articles WHERE id = ?",
