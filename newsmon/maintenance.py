@@ -50,7 +50,7 @@ class Stages:
     db_path: str
     tagger: Tagger
     run_name: str
-    near_dup_threshold: float = 0.5
+    near_dup_threshold: float = 0.22
     stats: CounterStats = field(default_factory=CounterStats)
 
     def __post_init__(self) -> None:

@@ -27,7 +27,7 @@ class StorePipeline:
 
     def __init__(self, db_path: str | None, batch_size: int = 100,
                  stats: StatsCollector | None = None, crawler: Crawler | None = None,
-                 near_dup_threshold: float = 0.5, run_name: str = "import") -> None:
+                 near_dup_threshold: float = 0.22, run_name: str = "import") -> None:
         self.db_path = db_path
         self.batch_size = batch_size
         self.near_dup_threshold = near_dup_threshold
@@ -44,7 +44,7 @@ class StorePipeline:
             raise NotConfigured("NEWSMON_STORE_ENABLED is off")
         pipeline = cls(settings.get("NEWSMON_DB"), settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
                        crawler.stats, crawler,
-                       settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.5))
+                       settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.22))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 

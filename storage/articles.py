@@ -73,7 +73,7 @@ class ArticleStore:
     """
 
     def __init__(self, db: sqlite_utils.Database, batch_size: int = 100,
-                 near_dup_threshold: float = 0.5) -> None:
+                 near_dup_threshold: float = 0.22) -> None:
         self.db = db
         self.batch_size = batch_size
         self.near_dup_threshold = near_dup_threshold
@@ -202,6 +202,9 @@ class ArticleStore:
             changes["edited_at"] = entry.seen_at
             outcome = "updated"
             self._index(article_id, entry)
+        elif self.db.execute("SELECT 1 FROM article_fingerprints WHERE article_id = ?",
+                             [article_id]).fetchone() is None:
+            self._index(article_id, entry)       # stored before its fingerprint existed
         sets = ", ".join(f"{k} = ?" for k in changes)
         extra = ", edit_count = coalesce(edit_count, 0) + 1" if outcome == "updated" else ""
         self.db.execute(f"UPDATE articles SET {sets}{extra} WHERE id = ?",

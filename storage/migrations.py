@@ -200,3 +200,11 @@ def m004_lsh_buckets_clustered(db: sqlite_utils.Database) -> None:
     DROP TABLE lsh_buckets;
     ALTER TABLE lsh_buckets_new RENAME TO lsh_buckets;
     """)
+
+
+@MIGRATIONS()
+def m005_fingerprint_scheme_64x2(db: sqlite_utils.Database) -> None:
+    # The LSH scheme changed (32x4 -> 64x2 bands): old buckets can never match new ones.
+    # Fingerprints are rebuilt by `newsmon reprocess` (or as articles are seen again).
+    db.execute("DELETE FROM lsh_buckets")
+    db.execute("DELETE FROM article_fingerprints")
