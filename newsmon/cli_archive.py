@@ -31,7 +31,7 @@ def _open_captures(db_path: str, readonly: bool = True) -> Any:
 
 
 @click.command(name="import")
-@click.argument("jsonl_file", type=click.File("r", encoding="utf-8"))
+@click.argument("jsonl_file", type=click.File("rb"))
 @DB_OPTION
 @SOURCES_OPTION
 @TAXONOMY_OPTION
@@ -54,7 +54,7 @@ def import_cmd(jsonl_file: Any, db_path: str, sources_path: str | None,
     with Stages(db_path, tagger, run_name="import", near_dup_threshold=_threshold(None)) as st:
         stored, problems = import_jsonl(jsonl_file, st, default_source,
                                         errors=click.get_text_stream("stderr"))
-        counts = st.counts()
+    counts = st.counts()                      # after the last batch was written
     name = getattr(jsonl_file, "name", "input")
     click.echo(f"imported {stored} record(s) from {name}: {counts.get('new', 0)} new, "
                f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged, "
@@ -75,7 +75,7 @@ def reprocess(db_path: str, taxonomy_path: str | None, since: str | None) -> Non
 
     Example: newsmon reprocess --db newsmon.db
     """
-    from newsmon.maintenance import Stages, reprocess_captures
+    from newsmon.maintenance import Stages, backfill_fingerprints, reprocess_captures
     from pipelines.extraction import ArticleExtractor
     from storage.captures import iter_captures
     tagger = make_tagger(taxonomy_path)
@@ -85,13 +85,17 @@ def reprocess(db_path: str, taxonomy_path: str | None, since: str | None) -> Non
                 near_dup_threshold=_threshold(None)) as stages:
         outcome = reprocess_captures(iter_captures(captures, since=since, latest_only=True),
                                      stages, ArticleExtractor())
-        counts = stages.counts()
+    counts = stages.counts()
     captures.close()
+    db = open_db_or_fail(db_path)
+    indexed = backfill_fingerprints(db)
+    db.close()
     dropped = ", ".join(f"{k.split('/', 1)[1]} {v}" for k, v in sorted(outcome.items())
                         if k.startswith("dropped/")) or "none"
     click.echo(f"reprocessed {outcome['reprocessed']} capture(s): {counts.get('new', 0)} new, "
                f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged; "
-               f"dropped: {dropped}; {outcome['skipped_status']} non-200 capture(s) skipped")
+               f"dropped: {dropped}; {outcome['skipped_status']} non-200 capture(s) skipped; "
+               f"{indexed} article(s) added to the near-duplicate index")
 
 
 @click.command(name="export-warc")

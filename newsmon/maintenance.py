@@ -55,7 +55,9 @@ class Stages:
 
     def __post_init__(self) -> None:
         self.normalise = NormalisePipeline()
-        self.dedupe = DedupePipeline(self.stats)  # type: ignore[arg-type]
+        # Offline runs may see one URL twice (an archive with two versions of a page): the
+        # store keeps the older text as a version instead of the dedupe stage dropping it.
+        self.dedupe = DedupePipeline(self.stats, drop_repeated_urls=False)  # type: ignore[arg-type]
         self.tag = TagPipeline(self.tagger, self.stats)  # type: ignore[arg-type]
         self.store = StorePipeline(self.db_path, 100, self.stats,  # type: ignore[arg-type]
                                    near_dup_threshold=self.near_dup_threshold,
@@ -80,6 +82,10 @@ class Stages:
             return False
         return True
 
+    def flush(self) -> list[Any]:
+        """Write what the store has queued now; return the upsert results."""
+        return self.store.flush_now()
+
     def counts(self) -> dict[str, int]:
         return {key.rsplit("/", 1)[1]: int(value) for key, value in self.stats.values.items()
                 if key.startswith("newsmon/store/")}
@@ -96,9 +102,21 @@ def article_from_record(record: Any, number: int, default_source: str) -> Articl
     missing = [k for k in ("url", "title", "text") if not record.get(k)]
     if missing:
         raise ImportLineError(f"line {number}: missing or empty field(s) {', '.join(missing)}")
-    for key in ("url", "title", "text", "published_at", "source", "lang", "id"):
-        if record.get(key) is not None and not isinstance(record[key], (str, int)):
+    for key in ("url", "title", "text", "published_at", "source", "lang"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
             raise ImportLineError(f"line {number}: field {key} must be a string")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ImportLineError(f"line {number}: field {key} holds an unpaired "
+                                      f"surrogate (not valid Unicode text)") from None
+            if "\x00" in value:
+                raise ImportLineError(f"line {number}: field {key} holds a NUL character")
+    if record.get("id") is not None and (isinstance(record["id"], bool)
+                                         or not isinstance(record["id"], (str, int))):
+        raise ImportLineError(f"line {number}: field id must be a string or an integer")
     url = str(record["url"]).strip()
     if not url.startswith(("http://", "https://")):
         raise ImportLineError(f"line {number}: url {url!r} is not an absolute http(s) URL")
@@ -119,20 +137,31 @@ def article_from_record(record: Any, number: int, default_source: str) -> Articl
                    discovered_via="import", fetched_at=utc_now_iso())
 
 
-def import_jsonl(lines: Iterable[str], stages: Stages, default_source: str = "import",
+def import_jsonl(lines: Iterable[bytes], stages: Stages, default_source: str = "import",
                  errors: TextIO | None = None) -> tuple[int, list[str]]:
-    """Run each JSON line through the stages; return (stored, error messages)."""
+    """Run each JSON line through the stages, one transaction per record; return (stored,
+    error messages). A line is only counted as stored once its row is committed."""
     stored = 0
     problems: list[str] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, raw in enumerate(lines, 1):
         try:
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportLineError(f"line {number}: not UTF-8 ({exc.reason} at byte "
+                                      f"{exc.start})") from None
+            if not line.strip():
+                continue
             try:
                 record = json.loads(line)
             except ValueError as exc:
                 raise ImportLineError(f"line {number}: not JSON ({exc})") from None
-            stages.process(article_from_record(record, number, default_source))
+            if not stages.process(article_from_record(record, number, default_source)):
+                raise ImportLineError(f"line {number}: dropped by the dedupe stage")
+            failed = [r for r in stages.flush() if r.outcome == "failed"]
+            if failed:
+                raise ImportLineError(f"line {number}: the database refused it "
+                                      f"({failed[0].error})")
             stored += 1
         except ImportLineError as exc:
             problems.append(str(exc))
@@ -159,6 +188,7 @@ def reprocess_captures(captures: Iterator[Any], stages: Stages,
         if capture.requested_url and capture.requested_url != capture.url:
             article.aliases.append(capture.requested_url)
         outcome["reprocessed" if stages.process(article) else "dropped/same_url"] += 1
+        stages.flush()          # one capture at a time: a page seen twice becomes a version
     return outcome
 
 
@@ -188,9 +218,41 @@ def write_warc(captures: Iterator[Any], output: Path) -> int:
                 warc_headers_dict={"WARC-Date": fetched.strftime("%Y-%m-%dT%H:%M:%SZ")})
             writer.write_record(record)
             written += 1
+            if capture.requested_url and capture.requested_url != capture.url:
+                # The URL we asked for redirected here: keep that hop as evidence too.
+                fields = (f"redirected-to: {capture.url}\r\n"
+                          f"fetched-at: {capture.fetched_at}\r\n").encode("utf-8")
+                writer.write_record(writer.create_warc_record(
+                    capture.requested_url, "metadata", payload=BytesIO(fields),
+                    warc_content_type="application/warc-fields",
+                    warc_headers_dict={"WARC-Date": fetched.strftime("%Y-%m-%dT%H:%M:%SZ")}))
     return written
 
 
 def recheck_since(days: float) -> str:
     return (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
 
+
+
+def backfill_fingerprints(db: Any, batch: int = 500) -> int:
+    """Fingerprint stored articles that have none (stored before the index, or after a
+    scheme change); return how many were indexed."""
+    from pipelines.fingerprint import fingerprint
+    from storage.db import write_transaction
+    from storage.neardup import add_fingerprint
+    done = 0
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT a.id, a.text FROM articles a LEFT JOIN article_fingerprints f "
+            "ON f.article_id = a.id WHERE f.article_id IS NULL AND a.id > ? ORDER BY a.id "
+            "LIMIT ?", [last, batch]).fetchall()
+        if not rows:
+            return done
+        with write_transaction(db):
+            for article_id, text in rows:
+                fp = fingerprint(text or "")
+                if fp is not None:
+                    add_fingerprint(db, article_id, fp.signature, fp.bands, fp.shingles)
+                    done += 1
+        last = rows[-1][0]

@@ -17,8 +17,10 @@ from pipelines.fingerprint import fingerprint
 
 
 class DedupePipeline:
-    def __init__(self, stats: StatsCollector | None = None) -> None:
+    def __init__(self, stats: StatsCollector | None = None,
+                 drop_repeated_urls: bool = True) -> None:
         self.stats = stats
+        self.drop_repeated_urls = drop_repeated_urls
         self._urls: set[str] = set()
 
     @classmethod
@@ -30,7 +32,7 @@ class DedupePipeline:
             return item
         item.text_hash = text_hash(item.text)
         item.fingerprint = fingerprint(item.text)
-        if item.url in self._urls:
+        if self.drop_repeated_urls and item.url in self._urls:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")
                 self.stats.inc_value("newsmon/dropped")

@@ -62,7 +62,12 @@ class ExtractPipeline:
                 status=item.status, fetched_at=item.fetched_at)
         except NotAnArticle as exc:
             if item.meta.get("recheck"):
-                return self._removal(item, f"no longer an article ({exc.reason})")
+                # A page that fails extraction now (a paywall, a block page) is not proof of
+                # a takedown: count it, keep the stored article as it is.
+                if self.stats is not None:
+                    self.stats.inc_value(f"newsmon/recheck/check_failed/{exc.reason}")
+                raise DropItem(f"recheck of {item.url} failed: {exc}", log_level="INFO") \
+                    from None
             raise self._drop(exc.reason, str(exc)) from None
         spider = self.crawler.spider if self.crawler is not None else None
         published = to_utc(article.published_at)

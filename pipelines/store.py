@@ -80,9 +80,15 @@ class StorePipeline:
         return item
 
     def _flush(self) -> None:
+        self.flush_now()
+
+    def flush_now(self) -> list[UpsertResult]:
+        """Write the queued articles now; return what happened to each (counted in stats)."""
         assert self.store is not None
-        for result in self.store.flush():
+        results = self.store.flush()
+        for result in results:
             self._count(result)
+        return results
 
     def _count(self, result: UpsertResult) -> None:
         if self.stats is not None:

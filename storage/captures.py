@@ -67,7 +67,7 @@ def open_captures(db_path: str | os.PathLike[str] | None,
             body BLOB NOT NULL               -- zstd-compressed raw body
         );
         CREATE INDEX IF NOT EXISTS idx_captures_url ON captures(url, fetched_at);
-        CREATE UNIQUE INDEX IF NOT EXISTS idx_captures_url_sha ON captures(url, sha256);
+        DROP INDEX IF EXISTS idx_captures_url_sha;
         """)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"captures database {path}: {exc}") from None
@@ -75,19 +75,25 @@ def open_captures(db_path: str | os.PathLike[str] | None,
 
 
 def add_captures(db: sqlite_utils.Database, captures: list[dict[str, Any]]) -> int:
-    """Store raw responses; the same body at the same URL is kept once. Returns rows added."""
+    """Store raw responses; a body identical to the URL's latest capture is not stored again
+    (a page that changes and changes back is kept each time). Returns rows added."""
     added = 0
     with write_transaction(db):
         for capture in captures:
             body: bytes = capture["body"]
+            digest = hashlib.sha256(body).hexdigest()
+            latest = db.execute("SELECT sha256 FROM captures WHERE url = ? ORDER BY id DESC "
+                                "LIMIT 1", [capture["url"]]).fetchone()
+            if latest is not None and latest[0] == digest:
+                continue
             headers = {k.lower(): v for k, v in (capture.get("headers") or {}).items()
                        if k.lower() in KEPT_HEADERS}
             cursor = db.execute(
-                "INSERT OR IGNORE INTO captures (url, requested_url, source, fetched_at, status,"
+                "INSERT INTO captures (url, requested_url, source, fetched_at, status,"
                 " headers, sha256, size, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [capture["url"], capture.get("requested_url"), capture.get("source"),
                  capture["fetched_at"], int(capture["status"]), json.dumps(headers),
-                 hashlib.sha256(body).hexdigest(), len(body), _COMPRESSOR.compress(body)])
+                 digest, len(body), _COMPRESSOR.compress(body)])
             added += cursor.rowcount or 0
     return added
 

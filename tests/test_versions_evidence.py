@@ -133,7 +133,7 @@ def test_import_contract(site: Any, tmp_path: Path) -> None:
     for number in (2, 3, 4, 5):
         assert f"line {number}:" in result.stderr
     assert "published_at 'not a date' is not a date" in result.stderr
-    assert "imported 2 record(s)" in result.stdout
+    assert "imported 2 record(s)" in result.stdout and "2 new" in result.stdout
     imported = rows(db, "SELECT * FROM articles WHERE url LIKE 'https://archive.example/%' "
                         "ORDER BY url")
     assert [r["url"].rsplit("/", 1)[1] for r in imported] == ["1", "4"]
@@ -142,3 +142,25 @@ def test_import_contract(site: Any, tmp_path: Path) -> None:
     assert imported[0]["near_duplicate_of"] == original["id"] and imported[0]["similarity"] < 1
     assert imported[0]["relevant"] == 1 and imported[0]["published_at"].startswith("2025-11-20")
     assert imported[1]["story_id"] not in (original["story_id"], None)
+
+
+def test_import_keeps_versions_and_refuses_bad_text(tmp_path: Path) -> None:
+    db = str(tmp_path / "imp.db")
+    base = {"url": "https://archive.example/v", "title": "Court case in Kazan",
+            "text": "A court in Kazan fined an activist over an anti-war post. " * 6}
+    edited = dict(base, text=base["text"] + "She will appeal the decision next week.")
+    source = tmp_path / "versions.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + "\n".join([
+        json.dumps(base), json.dumps(edited),
+        '{"url": "https://archive.example/s", "title": "x", "text": "bad \\ud800 text"}',
+        json.dumps(dict(base, url="https://archive.example/t", title=True)),
+    ]).encode("utf-8") + b"\n\xff\xfe broken\n")
+    result = newsmon("import", str(source), db=db, check=False)
+    assert result.returncode == 1
+    assert "imported 2 record(s)" in result.stdout and "1 new, 1 updated" in result.stdout
+    assert "line 3: field text holds an unpaired surrogate" in result.stderr
+    assert "line 4: field title must be a string" in result.stderr
+    assert "line 5: not UTF-8" in result.stderr
+    article = rows(db, "SELECT * FROM articles")
+    assert len(article) == 1 and article[0]["edit_count"] == 1
+    assert rows(db, "SELECT count(*) AS n FROM article_versions")[0]["n"] == 1
