@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,7 +54,7 @@ def import_cmd(jsonl_file: Any, db_path: str, sources_path: str | None,
     open_db_or_fail(db_path).close()
     with Stages(db_path, tagger, run_name="import", near_dup_threshold=_threshold(None)) as st:
         stored, problems = import_jsonl(jsonl_file, st, default_source,
-                                        errors=click.get_text_stream("stderr"))
+                                        errors=sys.stderr)
     counts = st.counts()                      # after the last batch was written
     name = getattr(jsonl_file, "name", "input")
     click.echo(f"imported {stored} record(s) from {name}: {counts.get('new', 0)} new, "
