@@ -35,20 +35,20 @@ _AUTHOR_NODES = etree.XPath(
     "//*[contains(@class, '__author__name')]")
 # Generic boilerplate inside article bodies that trafilatura tends to keep: related-story
 # boxes, "read also" inserts, donation appeals, tag lists and share bars. Class tokens only.
-_FIGURES = etree.XPath("//figure | //*[contains(@class, 'gallery')]//img")
-_BOILERPLATE_CANDIDATES = etree.XPath(
-    "//*[self::div or self::aside or self::section or self::ul or self::figure][@class]"
-    "[contains(@class, 'elated') or contains(@class, 'lso') or contains(@class, 'onat')"
-    " or contains(@class, 'block--link') or contains(@class, 'ontribut')"
-    " or contains(@class, '__tags')]")
+# Cheap pre-filter on class names before the exact pattern below (most elements fail it).
+_BOILERPLATE_HINT = re.compile(r"elated|lso|onat|block--link|ontribut|__tags")
 _BOILERPLATE_CLASS = re.compile(
     r"(^|\s)([\w-]*__)?(related([_-][\w-]+)?|read-?also|see-also|donation[\w-]*|"
     r"contribute[\w-]*|article__block--link|article__tags)(\s|$)", re.IGNORECASE)
 
 
 def _boilerplate(tree: lxml_html.HtmlElement) -> list[Any]:
-    return [node for node in _BOILERPLATE_CANDIDATES(tree)
-            if _BOILERPLATE_CLASS.search(node.get("class", ""))]
+    found = []
+    for node in tree.iter("div", "aside", "section", "ul", "figure"):
+        classes = node.get("class")
+        if classes and _BOILERPLATE_HINT.search(classes) and _BOILERPLATE_CLASS.search(classes):
+            found.append(node)
+    return found
 
 
 class NotAnArticle(ValueError):
@@ -221,7 +221,7 @@ class ArticleExtractor:
             date_candidates.append((_date_from_text(tree), "text"))
         fallback_title = None if meta.title else _heading_title(tree)
         fallback_authors = [] if meta.authors else _byline_authors(tree)
-        figures = len(_FIGURES(tree))
+        figures = sum(1 for _ in tree.iter("figure"))
         for node in _boilerplate(tree):
             node.drop_tree()
         doc = bare_extraction(tree, url=url, options=self.options)
