@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.db import write_transaction
-from storage.neardup import add_fingerprint, candidates
+from storage.neardup import add_fingerprint, candidates, merge_recent
 from storage.tags import write_tags
 
 logger = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ class ArticleStore:
             try:
                 with write_transaction(self.db):
                     results = [self._upsert_row(entry) for entry in self._pending]
+                    merge_recent(self.db)
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise

@@ -208,3 +208,17 @@ def m005_fingerprint_scheme_64x2(db: sqlite_utils.Database) -> None:
     # Fingerprints are rebuilt by `newsmon reprocess` (or as articles are seen again).
     db.execute("DELETE FROM lsh_buckets")
     db.execute("DELETE FROM article_fingerprints")
+
+
+@MIGRATIONS()
+def m006_lsh_recent(db: sqlite_utils.Database) -> None:
+    # New fingerprints go to a small table first and are merged into lsh_buckets in bucket
+    # order in bulk (storage/neardup.py): 64 random-position inserts per article into a large
+    # B-tree become a few page writes per article, so inserts stay cheap as the index grows.
+    db.executescript("""
+    CREATE TABLE lsh_recent (
+        bucket INTEGER NOT NULL,
+        article_id INTEGER NOT NULL
+    );
+    CREATE INDEX idx_lsh_recent_bucket ON lsh_recent(bucket);
+    """)

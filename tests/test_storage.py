@@ -140,3 +140,21 @@ def test_crawl_run_rows(db_path: str) -> None:
     run = get_run(db, run_id)
     assert run is not None and run["new_articles"] == 3 and run["dropped"] == 1
     assert run["stats"]["downloader/request_count"] == 9
+
+
+def test_recent_buckets_merge_and_stay_searchable(db_path: str) -> None:
+    from pipelines.fingerprint import fingerprint
+    from storage.neardup import candidates, merge_recent
+    from storage.db import write_transaction
+    store = ArticleStore(open_db(db_path))
+    text = "The Basmanny court in Moscow arrested the journalist in absentia on Friday. " * 5
+    fp = fingerprint(text)
+    assert fp is not None
+    stored = store.upsert(_article("https://x.org/a", text), [], "2025-11-20",
+                          signature=fp.signature, buckets=fp.bands, shingles=fp.shingles)
+    assert store.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == len(set(fp.bands))
+    assert [c[0] for c in candidates(store.db, fp.bands)] == [stored.article_id]
+    with write_transaction(store.db):
+        assert merge_recent(store.db, limit=1) == len(set(fp.bands))
+    assert store.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+    assert [c[0] for c in candidates(store.db, fp.bands)] == [stored.article_id]
