@@ -33,6 +33,8 @@ NEWSMON_NEAR_DUP_THRESHOLD = 0.22
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0
+# crawl_runs row opened by `newsmon schedule` for this crawl (0: the crawl opens its own).
+NEWSMON_RUN_ID = 0
 # Child sitemaps of an index last modified longer ago are archives and are skipped
 # (a `since` spider argument overrides it).
 NEWSMON_SITEMAP_MAX_AGE_DAYS = 30

@@ -14,7 +14,7 @@ from crawler.dates import utc_now_iso
 from pipelines.extraction import Article, Removal
 from storage.articles import ArticleStore, UpsertResult, mark_removed, upsert_sources
 from storage.db import open_db
-from storage.runs import finish_run, start_run
+from storage.runs import adopt_run, finish_run, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ class StorePipeline:
 
     def __init__(self, db_path: str | None, batch_size: int = 100,
                  stats: StatsCollector | None = None, crawler: Crawler | None = None,
-                 near_dup_threshold: float = 0.22, run_name: str = "import") -> None:
+                 near_dup_threshold: float = 0.22, run_name: str = "import",
+                 run_id: int | None = None) -> None:
         self.db_path = db_path
         self.batch_size = batch_size
         self.near_dup_threshold = near_dup_threshold
@@ -35,6 +36,7 @@ class StorePipeline:
         self.stats = stats
         self.crawler = crawler
         self.store: ArticleStore | None = None
+        self.given_run_id = run_id        # a row the scheduler opened for this crawl
         self.run_id: int | None = None
 
     @classmethod
@@ -44,7 +46,8 @@ class StorePipeline:
             raise NotConfigured("NEWSMON_STORE_ENABLED is off")
         pipeline = cls(settings.get("NEWSMON_DB"), settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
                        crawler.stats, crawler,
-                       settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.22))
+                       settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.22),
+                       run_id=settings.getint("NEWSMON_RUN_ID", 0) or None)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -58,7 +61,15 @@ class StorePipeline:
                 "id": source.id, "name": source.name, "homepage": source.homepage,
                 "languages": list(source.languages), "discovery": source.discovery_methods(),
                 "enabled": int(source.enabled), "updated_at": utc_now_iso()}])
-        self.run_id = start_run(db, getattr(spider, "name", self.run_name), utc_now_iso())
+        name = getattr(spider, "name", self.run_name)
+        triggered_by = "recheck" if getattr(spider, "recheck_file", None) else None
+        if self.given_run_id is not None and adopt_run(db, self.given_run_id, name, triggered_by):
+            self.run_id = self.given_run_id
+        else:
+            if self.given_run_id is not None:
+                logger.warning("crawl_runs row %s is not an open run of %s; starting a new one",
+                               self.given_run_id, name)
+            self.run_id = start_run(db, name, utc_now_iso(), triggered_by or "manual")
         if self.stats is not None:
             self.stats.set_value("newsmon/run_id", self.run_id)
 
@@ -121,7 +132,20 @@ class StorePipeline:
         counters["article_requests_skipped"] = int(
             stats.get("newsmon/incremental/known_article_skipped", 0))
         status = "finished" if reason == "finished" else "failed"
+        error = None
+        if status == "finished" and discovery_failed(stats):
+            status, error = "failed", "every feed, sitemap and section page request failed"
         finish_run(self.store.db, self.run_id, finished_at=utc_now_iso(), status=status,
-                   finish_reason=reason, counters=counters, stats=stats)
+                   finish_reason=reason, counters=counters, stats=stats, error=error)
         self.store.db.close()
         self.store = None
+
+
+def discovery_failed(stats: dict[str, Any]) -> bool:
+    """True when discovery fetched nothing at all because every attempt failed (outlet down)."""
+    failed = sum(int(stats.get(f"newsmon/discovery/{kind}_errors", 0))
+                 + int(stats.get(f"newsmon/errors/{kind}", 0))
+                 for kind in ("feed", "sitemap", "listing"))
+    found = sum(int(v) for k, v in stats.items() if k.startswith("newsmon/discovery/")
+                and (k.endswith(("_entries", "_links", "_not_modified"))))
+    return failed > 0 and found == 0

@@ -1,0 +1,41 @@
+"""New relevant stories of a period, one entry per story, for the daily digest."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+
+def digest_stories(db: sqlite_utils.Database, since: str) -> list[dict[str, Any]]:
+    """Stories with a relevant article first seen since the date, with every outlet's copy.
+
+    A story carried by several outlets is one entry; entries come newest story first.
+    """
+    rows = list(db.query(
+        "SELECT a.id, a.story_id, a.source, a.title, a.url, a.published_at, a.first_seen_at, "
+        "a.lang, a.topics, a.subtags, a.relevance_score FROM articles a "
+        "WHERE a.relevant = 1 AND a.duplicate_of IS NULL AND coalesce(a.story_id, -a.id) IN ("
+        "  SELECT coalesce(story_id, -id) FROM articles "
+        "  WHERE relevant = 1 AND first_seen_at >= ?) "
+        "ORDER BY coalesce(a.published_at, a.first_seen_at), a.id", [since]))
+    stories: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        key = row["story_id"] if row["story_id"] is not None else -row["id"]
+        story = stories.setdefault(key, {
+            "story_id": row["story_id"], "title": row["title"], "first_url": row["url"],
+            "first_source": row["source"], "first_published_at": row["published_at"],
+            "topics": [], "subtags": [], "articles": []})
+        for field in ("topics", "subtags"):
+            for tag in json.loads(row[field] or "[]"):
+                if tag not in story[field]:
+                    story[field].append(tag)
+        story["articles"].append({key: row[key] for key in (
+            "id", "source", "title", "url", "published_at", "first_seen_at", "lang")})
+    result = list(stories.values())
+    for story in result:
+        story["outlets"] = sorted({a["source"] for a in story["articles"]})
+        story["new_since"] = any(a["first_seen_at"] >= since for a in story["articles"])
+    result.sort(key=lambda s: s["first_published_at"] or "", reverse=True)
+    return result
