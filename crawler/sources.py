@@ -55,10 +55,20 @@ class Politeness:
 
 @dataclass(frozen=True)
 class Schedule:
-    """How often a source is crawled by `newsmon schedule` (used from issue 5 on)."""
+    """How often `newsmon schedule` crawls a source; None means 'use the scheduler default'.
 
-    interval_minutes: int | None = None
+    Minutes may be fractions (0.1 = 6 seconds), which tests and demos use. With `cron` the
+    source runs at those times and only failures move it; with an interval the scheduler adapts
+    the interval between min_interval_minutes and max_interval_minutes to how often the source
+    has something new.
+    """
+
+    interval_minutes: float | None = None
     cron: str | None = None
+    min_interval_minutes: float | None = None
+    max_interval_minutes: float | None = None
+    jitter_seconds: float | None = None
+    timeout_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,8 @@ _SOURCE_KEYS = {"id", "name", "homepage", "languages", "allowed_domains", "artic
 _DISCOVERY_KEYS = {"feeds", "sitemaps", "listings"}
 _LISTING_KEYS = {"url", "max_pages", "article_url_pattern", "next_page_pattern"}
 _POLITENESS_KEYS = {"download_delay", "concurrency_per_domain", "autothrottle"}
-_SCHEDULE_KEYS = {"interval_minutes", "cron"}
+_SCHEDULE_KEYS = {"interval_minutes", "cron", "min_interval_minutes", "max_interval_minutes",
+                  "jitter_seconds", "timeout_minutes"}
 
 
 class _Checker:
@@ -186,16 +197,58 @@ def _politeness(check: _Checker, raw: Any, name: str, base: Politeness) -> Polit
     )
 
 
+def _positive_number(check: _Checker, data: dict[str, Any], key: str, name: str,
+                     default: float | None, allow_zero: bool = False) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return default
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or value < 0 or (value == 0 and not allow_zero)):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise check.fail(f"{name}.{key}", f"must be a number {bound}, got {value!r}")
+    return float(value)
+
+
 def _schedule(check: _Checker, raw: Any, name: str, base: Schedule) -> Schedule:
     data = check.mapping(raw, name, _SCHEDULE_KEYS)
-    cron = check.string(data, "cron", f"{name}.", required=False) or base.cron
-    if cron is not None and len(cron.split()) != 5:
-        raise check.fail(f"{name}.cron", f"must be a 5-field crontab expression, got {cron!r}")
-    return Schedule(
-        interval_minutes=check.positive_int(data.get("interval_minutes"),
-                                            f"{name}.interval_minutes", base.interval_minutes),
-        cron=cron,
+    cron = check.string(data, "cron", f"{name}.", required=False)
+    if cron is not None:
+        if len(cron.split()) != 5:
+            raise check.fail(f"{name}.cron",
+                             f"must be a 5-field crontab expression, got {cron!r}")
+        from apscheduler.triggers.cron import CronTrigger
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as exc:
+            raise check.fail(f"{name}.cron", f"is not a valid crontab expression: {exc}") from None
+    interval = _positive_number(check, data, "interval_minutes", name, base.interval_minutes)
+    if "interval_minutes" in data and "cron" not in data:
+        cron = None                     # a source's own interval overrides a default cron
+    elif cron is None and "interval_minutes" not in data:
+        cron = base.cron
+    schedule = Schedule(
+        interval_minutes=interval, cron=cron,
+        min_interval_minutes=_positive_number(check, data, "min_interval_minutes", name,
+                                              base.min_interval_minutes),
+        max_interval_minutes=_positive_number(check, data, "max_interval_minutes", name,
+                                              base.max_interval_minutes),
+        jitter_seconds=_positive_number(check, data, "jitter_seconds", name,
+                                        base.jitter_seconds, allow_zero=True),
+        timeout_minutes=_positive_number(check, data, "timeout_minutes", name,
+                                         base.timeout_minutes),
     )
+    if "cron" in data and "interval_minutes" in data:
+        raise check.fail(f"{name}.cron", "give either cron or interval_minutes, not both")
+    low, high = schedule.min_interval_minutes, schedule.max_interval_minutes
+    if low is not None and high is not None and low > high:
+        raise check.fail(f"{name}.min_interval_minutes",
+                         f"is larger than max_interval_minutes ({low:g} > {high:g})")
+    for bound, key, bad in ((low, "min_interval_minutes", lambda b, i: b > i),
+                            (high, "max_interval_minutes", lambda b, i: b < i)):
+        if bound is not None and interval is not None and cron is None and bad(bound, interval):
+            raise check.fail(f"{name}.{key}", f"puts interval_minutes ({interval:g}) outside "
+                                              f"the bounds ({bound:g})")
+    return schedule
 
 
 def _listing(check: _Checker, raw: Any, name: str) -> Listing:

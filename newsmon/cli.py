@@ -15,6 +15,7 @@ import click
 
 from newsmon import __version__
 from newsmon.cli_archive import export_warc, import_cmd, recheck, reprocess
+from newsmon.cli_schedule import digest, health, schedule
 from newsmon.cli_tagging import classify, retag
 from newsmon.options import (DB_OPTION, METADATA, SOURCES_OPTION, crawl_and_report,
                              load_sources_or_fail, open_db_or_fail, record_sources)
@@ -293,7 +294,8 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     click.echo(f"Browse them: newsmon serve --db {db_path}")
 
 
-for command in (retag, classify, import_cmd, reprocess, export_warc, recheck):
+for command in (retag, classify, import_cmd, reprocess, export_warc, recheck, schedule, health,
+                digest):
     cli.add_command(command)
 
 

@@ -43,6 +43,11 @@ def test_pipelines_never_import_spiders() -> None:
     assert _violations("pipelines", ("crawler.spiders", "newsmon", "schedules")) == []
 
 
+def test_schedules_start_crawls_as_processes_and_never_import_spiders_or_pipelines() -> None:
+    assert _violations("schedules", ("crawler.spiders", "crawler.loader", "pipelines", "scrapy",
+                                     "newsmon")) == []
+
+
 def test_nothing_imports_the_cli() -> None:
     for package in OURS:
         for path, names in _imports(package).items():

@@ -1,0 +1,232 @@
+"""The `newsmon schedule`, `health` and `digest` commands: monitoring on a rhythm."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsmon.options import DB_OPTION, SOURCES_OPTION, load_sources_or_fail, open_db_or_fail
+
+
+def _service(db_path: str, sources_path: str | None, **options: Any) -> Any:
+    from schedules.service import MonitorService, ServiceConfig
+    sources = load_sources_or_fail(sources_path)
+    try:
+        return MonitorService(ServiceConfig(db_path=db_path, sources_path=sources_path,
+                                            **options), sources)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _print_jobs(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no jobs: no enabled source in the sources file")
+        return
+    click.echo(f"{'JOB':<20} {'SCHEDULE':<34} {'NEXT RUN (UTC)':<26} {'FAIL':>4} "
+               f"{'LAST':<9} NOTE")
+    for row in rows:
+        next_run = row["next_run_at"] or ("not scheduled yet" if row["configured"]
+                                          else "not configured")
+        click.echo(f"{row['job']:<20} {row['schedule']:<34} {next_run:<26} "
+                   f"{row['consecutive_failures'] or 0:>4} {row['last_status'] or '-':<9} "
+                   f"{row['note'] or ''}")
+
+
+@click.command()
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--jobs-db", type=click.Path(dir_okay=False), default=None,
+              help="APScheduler job store (SQLite; default: <db>-schedule.db).")
+@click.option("--list", "list_jobs", is_flag=True, help="Show the jobs and their next run; exit.")
+@click.option("--run-now", "run_now", metavar="JOB",
+              help="Run one job now (a source id, recheck or digest) in the foreground; exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --list/--run-now: print JSON.")
+@click.option("--max-parallel", default=2, show_default=True, type=click.IntRange(1, 32),
+              help="Crawls running at the same time.")
+@click.option("--grace", "grace_s", default=120.0, show_default=True,
+              type=click.FloatRange(min=0),
+              help="On SIGTERM/Ctrl-C, seconds running crawls get to finish (a second signal: "
+                   "stop them now).")
+@click.option("--kill-grace", "kill_grace_s", default=30.0, show_default=True,
+              type=click.FloatRange(min=0),
+              help="Seconds an interrupted crawl gets to record its run before it is killed.")
+@click.option("--recheck-cron", default="30 */6 * * *", show_default=True,
+              help="When to recheck recent articles for edits and takedowns ('' = never).")
+@click.option("--recheck-days", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="Recheck articles first seen in the last DAYS days.")
+@click.option("--digest-cron", default="0 6 * * *", show_default=True,
+              help="When to write the digest of new relevant stories ('' = never).")
+@click.option("--digest-dir", type=click.Path(file_okay=False), default=None,
+              help="Where digests go (default: <db>-digests/).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every run, not just problems.")
+def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_jobs: bool,
+             run_now: str | None, as_json: bool, max_parallel: int, grace_s: float,
+             kill_grace_s: float, recheck_cron: str, recheck_days: float, digest_cron: str,
+             digest_dir: str | None, verbose: bool) -> None:
+    """Crawl every enabled source on its own rhythm until stopped (SIGTERM or Ctrl-C).
+
+    Each run is `scrapy crawl SOURCE` in its own process with the source's timeout, recorded
+    in crawl_runs. Sources with news every run are polled more often (down to
+    min_interval_minutes), quiet ones less often (up to max_interval_minutes), failing ones
+    back off. Jobs persist in the job store: a restart resumes their rhythm, and a changed
+    sources file is applied on restart.
+
+    Example: newsmon schedule --db newsmon.db --max-parallel 3
+    """
+    from schedules.service import SchedulerBusy
+    logging.basicConfig(level=logging.INFO if verbose or run_now else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name, value in (("--recheck-cron", recheck_cron), ("--digest-cron", digest_cron)):
+        if value and len(value.split()) != 5:
+            raise click.BadParameter(f"{value!r} is not a 5-field crontab expression",
+                                     param_hint=name)
+    open_db_or_fail(db_path).close()
+    service = _service(db_path, sources_path, jobs_db=jobs_db, max_parallel=max_parallel,
+                       grace_s=grace_s, kill_grace_s=kill_grace_s,
+                       recheck_cron=recheck_cron or None, recheck_days=recheck_days,
+                       digest_cron=digest_cron or None, digest_dir=digest_dir)
+    if list_jobs:
+        service.open_scheduler()
+        try:
+            _print_jobs(service.job_rows(), as_json)
+        finally:
+            service.close_scheduler(wait=False)
+        return
+    if run_now:
+        if run_now not in service.plans:
+            raise click.ClickException(
+                f"unknown job {run_now!r}; jobs: {', '.join(sorted(service.plans))}")
+        service.open_scheduler()
+        try:
+            outcome = service.execute(run_now, triggered_by="run-now")
+        finally:
+            service.close_scheduler(wait=False)
+        if as_json:
+            click.echo(json.dumps(outcome.__dict__, indent=2, ensure_ascii=False))
+        else:
+            click.echo(f"{run_now}: {outcome.status}, {outcome.new} new, {outcome.updated} "
+                       f"updated, {outcome.errors} errors in {outcome.duration_s:.1f} s"
+                       + (f" (run {outcome.run_id})" if outcome.run_id else "")
+                       + (f": {outcome.error}" if outcome.error else ""))
+        if outcome.status == "skipped":
+            raise click.ClickException(outcome.error or "skipped")
+        if not outcome.ok:
+            raise SystemExit(1)
+        return
+
+    def ready(lines: list[str]) -> None:
+        click.echo(f"scheduling {len(service.plans)} job(s) on {db_path} "
+                   f"(job store {service.config.jobs_db_path}); SIGTERM or Ctrl-C stops", err=True)
+        for line in lines:
+            click.echo(f"  {line}", err=True)
+
+    try:
+        service.serve(on_ready=ready)
+    except SchedulerBusy as exc:
+        raise click.ClickException(f"{exc}; stop it first, or use --list / --run-now") from None
+    click.echo("scheduler stopped", err=True)
+
+
+@click.command()
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--check", is_flag=True,
+              help="Exit with status 1 when a source is flagged (for cron or monitoring).")
+def health(db_path: str, sources_path: str | None, as_json: bool, check: bool) -> None:
+    """Show each source's health: runs, failures, yield against its usual range, extraction.
+
+    Flags: failing, never_succeeded, silent, below_usual, extraction_degraded, stale,
+    never_run. The same table is the source_health view in Datasette.
+
+    Example: newsmon health --check || mail -s "newsmon needs a look" me@example.org
+    """
+    from newsmon.options import record_sources
+    from storage.health import FLAG_MEANINGS, source_health
+    db = open_db_or_fail(db_path)
+    record_sources(db, [s for s in load_sources_or_fail(sources_path)])
+    rows = source_health(db)
+    db.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{'SOURCE':<20} {'STATUS':<8} {'LAST SUCCESS':<26} {'FAIL':>4} "
+                   f"{'24H':>4} {'USUAL/DAY':>9} {'SINCE NEW':>9}  FLAGS")
+        for row in rows:
+            usual = ("-" if row["usual_per_day_low"] is None
+                     else f"{row['usual_per_day_low']}-{row['usual_per_day_high']}")
+            since = ("-" if row["hours_since_new_article"] is None
+                     else f"{row['hours_since_new_article']:.1f} h")
+            click.echo(f"{row['source']:<20} {row['status']:<8} "
+                       f"{row['last_success_at'] or 'never':<26} {row['consecutive_failures']:>4} "
+                       f"{row['articles_last_24h']:>4} {usual:>9} {since:>9}  "
+                       f"{' '.join(row['flags']) or '-'}")
+        shown = sorted({flag for row in rows for flag in row["flags"]})
+        for flag in shown:
+            click.echo(f"  {flag}: {FLAG_MEANINGS.get(flag, '')}")
+    if check and any(row["flags"] and row["flags"] != ["never_run"] for row in rows
+                     if row["enabled"]):
+        raise SystemExit(1)
+
+
+@click.command()
+@DB_OPTION
+@click.option("--since", default="1d", show_default=True,
+              help="Stories with a relevant article first seen since (2025-11-01, 1d, 12h, 1w).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write digest-<date>.md and .json to this directory (default: print Markdown).")
+def digest(db_path: str, since: str, out_dir: str | None) -> None:
+    """Write the digest of new relevant stories: one entry per story, with every outlet.
+
+    Example: newsmon digest --since 1d --out digests/
+    """
+    from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+    from storage.digest import digest_stories
+    try:
+        bound = parse_window_bound(since, "since")
+    except SpiderArgumentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    assert bound is not None
+    since_iso = bound.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    db = open_db_or_fail(db_path, readonly=True)
+    stories = digest_stories(db, since_iso)
+    db.close()
+    markdown = _digest_markdown(stories, since_iso)
+    if out_dir is None:
+        click.echo(markdown, nl=False)
+        return
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    (out / f"digest-{stamp}.md").write_text(markdown, encoding="utf-8")
+    (out / f"digest-{stamp}.json").write_text(
+        json.dumps({"since": since_iso, "stories": stories}, indent=2, ensure_ascii=False),
+        encoding="utf-8")
+    click.echo(f"{len(stories)} stories since {since_iso} -> {out / f'digest-{stamp}.md'}")
+
+
+def _digest_markdown(stories: list[dict[str, Any]], since: str) -> str:
+    lines = [f"# newsmon digest: {len(stories)} new relevant stories since {since}", ""]
+    by_topic: dict[str, list[dict[str, Any]]] = {}
+    for story in stories:
+        by_topic.setdefault((story["topics"] or ["untagged"])[0], []).append(story)
+    for topic in sorted(by_topic):
+        lines += [f"## {topic}", ""]
+        for story in by_topic[topic]:
+            outlets = ", ".join(story["outlets"])
+            tags = ", ".join(story["subtags"])
+            lines.append(f"- [{story['title']}]({story['first_url']}) "
+                         f"({story['first_published_at'] or 'undated'}; {outlets}"
+                         + (f"; {tags}" if tags else "") + ")")
+            for article in story["articles"][1:]:
+                lines.append(f"  - {article['source']}: [{article['title']}]({article['url']})")
+        lines.append("")
+    return "\n".join(lines)
