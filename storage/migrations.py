@@ -383,3 +383,47 @@ FROM flagged
 ORDER BY CASE WHEN flags = '' THEN 2 WHEN flags LIKE '%failing%' OR flags LIKE '%silent%'
               OR flags LIKE '%never_succeeded%' THEN 0 ELSE 1 END, source;
 """
+
+
+REVIEW_STATUSES = ("new", "relevant", "irrelevant", "needs_follow_up", "verified")
+
+
+@MIGRATIONS()
+def m008_review_workflow(db: sqlite_utils.Database) -> None:
+    # Reviewers triage articles in Datasette. Every change of status or note is copied into
+    # review_log by a trigger, so the log cannot miss a change whatever wrote it, and the
+    # log itself refuses updates and deletes. published_month is a generated column so
+    # Datasette can facet by month.
+    allowed = ", ".join(f"'{s}'" for s in REVIEW_STATUSES)
+    db.execute(f"ALTER TABLE articles ADD COLUMN review_status TEXT NOT NULL DEFAULT 'new' "
+               f"CHECK (review_status IN ({allowed}))")
+    for column in ("reviewer", "note", "reviewed_at"):
+        db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN published_month TEXT "
+               "GENERATED ALWAYS AS (substr(published_at, 1, 7)) VIRTUAL")
+    db.executescript("""
+    CREATE INDEX idx_articles_review ON articles(review_status, relevant, published_at);
+    CREATE INDEX idx_articles_published_month ON articles(published_month);
+    CREATE TABLE review_log (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        at TEXT NOT NULL,
+        reviewer TEXT,
+        old_status TEXT,
+        new_status TEXT NOT NULL,
+        note TEXT
+    );
+    CREATE INDEX idx_review_log_article ON review_log(article_id, id);
+    CREATE TRIGGER articles_review_logged
+    AFTER UPDATE OF review_status, note ON articles
+    WHEN OLD.review_status IS NOT NEW.review_status OR OLD.note IS NOT NEW.note
+    BEGIN
+        INSERT INTO review_log (article_id, at, reviewer, old_status, new_status, note)
+        VALUES (NEW.id, coalesce(NEW.reviewed_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+                NEW.reviewer, OLD.review_status, NEW.review_status, NEW.note);
+    END;
+    CREATE TRIGGER review_log_no_update BEFORE UPDATE ON review_log
+    BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END;
+    CREATE TRIGGER review_log_no_delete BEFORE DELETE ON review_log
+    BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END;
+    """)
