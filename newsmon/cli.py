@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -15,9 +14,10 @@ import click
 
 from newsmon import __version__
 from newsmon.cli_archive import export_warc, import_cmd, recheck, reprocess
+from newsmon.cli_review import export, user
 from newsmon.cli_schedule import digest, health, schedule
 from newsmon.cli_tagging import classify, retag
-from newsmon.options import (DB_OPTION, METADATA, SOURCES_OPTION, crawl_and_report,
+from newsmon.options import (DB_OPTION, SOURCES_OPTION, crawl_and_report,
                              load_sources_or_fail, open_db_or_fail, record_sources)
 
 
@@ -143,35 +143,16 @@ def stats(db_path: str, sources_path: str | None, as_json: bool) -> None:
     click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in summary["by_lang"].items()))
 
 
-def datasette_metadata(db_path: str) -> Path:
-    """storage/metadata.yml with its database key renamed to this file's Datasette name."""
-    import tempfile
-
-    import yaml
-    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-    name = Path(db_path).stem
-    metadata["databases"] = {name: metadata["databases"]["newsmon"]}
-    metadata["description_html"] = metadata["description_html"].replace("/newsmon/", f"/{name}/")
-    digest = hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:10]
-    out = Path(tempfile.gettempdir()) / f"newsmon-datasette-{name}-{digest}.yml"
-    out.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
-    return out
-
-
-def datasette_command(db_path: str, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata",
-            str(datasette_metadata(db_path)), "--host", host, "--port", str(port),
-            "--setting", "facet_time_limit_ms", "1000",
-            "--setting", "sql_time_limit_ms", "5000"]
-
-
 @cli.command()
 @DB_OPTION
 @SOURCES_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
-    """Browse and search the database in Datasette (with storage/metadata.yml).
+    """Browse, search and review the database in Datasette.
+
+    Anyone who can reach the server reads; reviewers log in at /-/login (create logins with
+    `newsmon user add NAME`) to change an article's review status.
 
     Example: newsmon serve --db newsmon.db --port 8001
     """
@@ -179,11 +160,17 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
     record_sources(db, load_sources_or_fail(sources_path))
     db.close()
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    command = datasette_command(db_path, host, port)
+    from newsmon.web.serve import datasette_command
+    from newsmon.web.users import list_users
+    command, env = datasette_command(db_path, host, port)
+    users = list_users(db_path)
+    click.echo(f"reviewers who can log in: {', '.join(users)}" if users else
+               f"no reviewer logins yet: add one with `newsmon user add NAME --db {db_path}`",
+               err=True)
     sys.stdout.flush()
     sys.stderr.flush()
     # Become Datasette, so stopping `newsmon serve` stops the server too.
-    os.execv(command[0], command)
+    os.execve(command[0], command, {**os.environ, **env})
 
 
 @cli.command()
@@ -295,7 +282,7 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
 
 
 for command in (retag, classify, import_cmd, reprocess, export_warc, recheck, schedule, health,
-                digest):
+                digest, export, user):
     cli.add_command(command)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -16,7 +15,6 @@ SOURCES_OPTION = click.option("--sources", "sources_path", envvar="NEWSMON_SOURC
                               default=None, type=click.Path(dir_okay=False),
                               help="Sources YAML (env NEWSMON_SOURCES; default: the bundled "
                                    "crawler/sources.yaml).")
-METADATA = Path(__file__).resolve().parent.parent / "storage" / "metadata.yml"
 
 
 def load_sources_or_fail(sources_path: str | None) -> list[Source]:

@@ -1,0 +1,178 @@
+"""The `newsmon user` and `newsmon export` commands: reviewer logins, subscribing offline."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+import click
+
+from newsmon.options import DB_OPTION, open_db_or_fail
+
+
+@click.group()
+def user() -> None:
+    """Manage reviewer logins for `newsmon serve` (stored beside the database).
+
+    Example: newsmon user add anna --db newsmon.db
+    """
+
+
+@user.command(name="add")
+@click.argument("name")
+@DB_OPTION
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of stdin instead of prompting.")
+def user_add(name: str, db_path: str, password_stdin: bool) -> None:
+    """Create a reviewer login, or set a new password for an existing one.
+
+    Takes effect at the next `newsmon serve` for a new user, at once for a new password.
+
+    Example: newsmon user add anna
+    """
+    from newsmon.web.users import UserError, add_user, check_name
+    try:
+        check_name(name)
+    except UserError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(f"Password for {name}", hide_input=True,
+                                confirmation_prompt=True)
+    try:
+        path, new = add_user(db_path, name, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{'added' if new else 'updated'} reviewer {name} ({path}); "
+               f"{'restart newsmon serve so they can log in' if new else 'in effect now'}")
+
+
+@user.command(name="list")
+@DB_OPTION
+def user_list(db_path: str) -> None:
+    """List the reviewer logins of this database.
+
+    Example: newsmon user list
+    """
+    from newsmon.web.users import list_users
+    for name in list_users(db_path):
+        click.echo(name)
+
+
+@user.command(name="remove")
+@click.argument("name")
+@DB_OPTION
+def user_remove(name: str, db_path: str) -> None:
+    """Remove a reviewer login (their past reviews stay in the review log).
+
+    Example: newsmon user remove anna
+    """
+    from newsmon.web.users import UserError, remove_user
+    try:
+        removed = remove_user(db_path, name)
+    except UserError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    if not removed:
+        raise click.ClickException(f"no reviewer {name!r} for {db_path}")
+    click.echo(f"removed {name}; restart newsmon serve to end their sessions' access")
+
+
+def _write_csv(rows: Iterable[dict[str, Any]], out: IO[str], columns: tuple[str, ...]) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                         for k, v in row.items()})
+        count += 1
+    return count
+
+
+def _write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _write_atom(rows: Iterable[dict[str, Any]], out: IO[str], title: str, feed_id: str) -> int:
+    entries = []
+    newest = "1970-01-01T00:00:00+00:00"
+    for row in rows:
+        updated = row["published_at"] or row["first_seen_at"]
+        newest = max(newest, updated)
+        tags = "".join(f'<category term="{escape(t)}"/>' for t in row["topics"] + row["subtags"])
+        authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in row["authors"])
+        summary = row["description"] or " ".join((row["text"] or "").split()[:60])
+        entries.append(
+            f"<entry><id>urn:newsmon:article:{row['id']}</id><title>{escape(row['title'] or '')}"
+            f"</title><link href=\"{escape(row['url'])}\"/><updated>{escape(updated)}</updated>"
+            f"{authors}{tags}<summary>{escape(summary)}</summary>"
+            f"<source><title>{escape(row['source'])}</title></source></entry>")
+    out.write('<?xml version="1.0" encoding="utf-8"?>\n'
+              '<feed xmlns="http://www.w3.org/2005/Atom">'
+              f"<id>{escape(feed_id)}</id><title>{escape(title)}</title>"
+              f"<updated>{escape(newest)}</updated>"
+              "<generator>newsmon</generator>" + "".join(entries) + "</feed>\n")
+    return len(entries)
+
+
+@click.command()
+@DB_OPTION
+@click.option("--topic", help="Only articles with this topic or subtag (e.g. crackdown, "
+                              "foreign_agent).")
+@click.option("--since", help="Only articles published since (2025-11-01, or 7d / 12h / 2w).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "atom"]), default="jsonl",
+              show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: stdout).")
+@click.option("--review-status", help="Only articles with this review status.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also articles tagged not relevant, and identical copies.")
+def export(db_path: str, topic: str | None, since: str | None, fmt: str, output: IO[str],
+           review_status: str | None, include_all: bool) -> None:
+    """Export articles (relevant ones by default) as CSV, JSON Lines or an Atom feed.
+
+    Example: newsmon export --topic crackdown --since 7d --format atom -o crackdown.xml
+    """
+    from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+    from storage.export import EXPORT_COLUMNS, export_articles, known_tags
+    from storage.migrations import REVIEW_STATUSES
+    since_iso = None
+    if since:
+        try:
+            bound = parse_window_bound(since, "since")
+        except SpiderArgumentError as exc:
+            raise click.BadParameter(str(exc), param_hint="--since") from None
+        assert bound is not None
+        since_iso = bound.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    if review_status and review_status not in REVIEW_STATUSES:
+        raise click.BadParameter(f"{review_status!r} is not one of "
+                                 f"{', '.join(REVIEW_STATUSES)}", param_hint="--review-status")
+    db = open_db_or_fail(db_path, readonly=True)
+    try:
+        if topic and topic not in known_tags(db):
+            tags = known_tags(db)
+            raise click.BadParameter(f"no article is tagged {topic!r}; tags in this database: "
+                                     f"{', '.join(tags) or 'none'}", param_hint="--topic")
+        rows = export_articles(db, topic=topic, since=since_iso, relevant_only=not include_all,
+                               review_status=review_status, include_duplicates=include_all)
+        if fmt == "csv":
+            count = _write_csv(rows, output, EXPORT_COLUMNS)
+        elif fmt == "jsonl":
+            count = _write_jsonl(rows, output)
+        else:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+            count = _write_atom(rows, output, f"newsmon: {topic or 'relevant articles'}"
+                                + (f" since {since}" if since else ""),
+                                f"urn:newsmon:export:{topic or 'all'}:{stamp}")
+    finally:
+        db.close()
+    click.echo(f"exported {count} article(s)", err=True)

@@ -1,0 +1,1 @@
+"""What `newsmon serve` adds to Datasette: review pages, the chart, logins."""

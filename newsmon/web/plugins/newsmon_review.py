@@ -1,0 +1,191 @@
+"""Datasette plugin for newsmon reviewers: article pages, review changes, the weekly chart.
+
+Loaded by `newsmon serve` with --plugins-dir; it imports nothing of newsmon, only Datasette.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+REVIEW_STATUSES = ("new", "relevant", "irrelevant", "needs_follow_up", "verified")
+MAX_NOTE = 2000
+PALETTE = ("#4e79a7", "#e15759", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948")
+
+
+def _json_list(value: Any) -> list[Any]:
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError):
+        return [value]
+    return parsed if isinstance(parsed, list) else [parsed]
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["json_list"] = _json_list
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Any:
+    """In canned queries an `article` column holds an article id: link it to its page."""
+    if column == "article" and table is None and isinstance(value, int):
+        url = datasette.urls.row(database, "articles", value)
+        return Markup(f'<a href="{html.escape(url)}">{value}</a>')
+    return None
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str | None, table: str | None,
+                        view_name: str, request: Any, datasette: Any) -> Any:
+    if view_name != "row" or table != "articles" or request is None or database is None:
+        return {}
+
+    async def inner() -> dict[str, Any]:
+        db = datasette.get_database(database)
+        pk = request.url_vars.get("pks")
+        row = (await db.execute("SELECT id, story_id FROM articles WHERE id = ?", [pk])).first()
+        if row is None:
+            return {}
+        copies = (await db.execute(
+            "SELECT id, title, source, published_at, url, similarity, duplicate_of, "
+            "near_duplicate_of FROM articles WHERE story_id = ? AND id != ? "
+            "ORDER BY published_at, id", [row["story_id"], row["id"]])).rows
+        story = (await db.execute("SELECT * FROM stories WHERE id = ?",
+                                  [row["story_id"]])).first()
+        versions = (await db.execute(
+            "SELECT id, replaced_at, diff_summary FROM article_versions WHERE article_id = ? "
+            "ORDER BY id DESC", [row["id"]])).rows
+        history = (await db.execute(
+            "SELECT * FROM review_log WHERE article_id = ? ORDER BY id DESC", [row["id"]])).rows
+        return {"story_copies": copies, "story": story, "versions": versions,
+                "review_history": history, "review_statuses": REVIEW_STATUSES,
+                "can_review": bool(request.actor and request.actor.get("id"))}
+
+    return inner
+
+
+async def review(request: Any, datasette: Any) -> Response:
+    """POST a review: status and note for one article, by the logged-in reviewer."""
+    if request.method != "POST":
+        return Response.text("POST a review here from an article page", status=405)
+    actor = request.actor or {}
+    if not actor.get("id"):
+        return Response.text("log in (/-/login) to review articles", status=403)
+    form = await request.post_vars()
+    database = form.get("database", "")
+    if database not in datasette.databases:
+        return Response.text(f"unknown database {database!r}", status=400)
+    try:
+        article_id = int(form.get("id", ""))
+    except ValueError:
+        return Response.text(f"article id must be a number, got {form.get('id')!r}", status=400)
+    status = form.get("status", "")
+    if status not in REVIEW_STATUSES:
+        return Response.text(f"status must be one of {', '.join(REVIEW_STATUSES)}, "
+                             f"got {status!r}", status=400)
+    note = (form.get("note") or "").strip()[:MAX_NOTE] or None
+    db = datasette.get_database(database)
+    row = (await db.execute("SELECT review_status FROM articles WHERE id = ?",
+                            [article_id])).first()
+    if row is None:
+        return Response.text(f"no article {article_id} in {database}", status=404)
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    await db.execute_write(
+        "UPDATE articles SET review_status = ?, reviewer = ?, note = ?, reviewed_at = ? "
+        "WHERE id = ?", [status, str(actor["id"]), note, now, article_id])
+    datasette.add_message(request, f"Article {article_id}: {row['review_status']} → {status}",
+                          datasette.INFO)
+    return Response.redirect(datasette.urls.row(database, "articles", article_id))
+
+
+def weekly_chart_svg(rows: list[Any], width: int = 760, height: int = 280) -> str:
+    """Stacked bars of articles per topic per week, as inline SVG (no JavaScript)."""
+    weeks = sorted({r["week"] for r in rows})
+    topics = sorted({r["topic"] for r in rows})
+    counts = {(r["week"], r["topic"]): r["articles"] for r in rows}
+    top = max([sum(counts.get((w, t), 0) for t in topics) for w in weeks] or [1])
+    left, bottom, top_pad = 40, 40, 10
+    bar = (width - left) / max(len(weeks), 1)
+    scale = (height - bottom - top_pad) / top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="weekly-chart" role="img" '
+             f'aria-label="Relevant articles per topic per week" width="{width}" '
+             f'height="{height + 20 * len(topics)}" font-family="sans-serif">',
+             f'<text x="0" y="{top_pad + 10}" font-size="11">{top}</text>',
+             f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
+             f'stroke="#999"/>']
+    for i, week in enumerate(weeks):
+        y = float(height - bottom)
+        for j, topic in enumerate(topics):
+            n = counts.get((week, topic), 0)
+            if not n:
+                continue
+            h = n * scale
+            y -= h
+            parts.append(f'<rect class="bar" data-week="{html.escape(week)}" '
+                         f'data-topic="{html.escape(topic)}" data-articles="{n}" '
+                         f'x="{left + i * bar + 2:.1f}" y="{y:.1f}" width="{max(bar - 4, 1):.1f}" '
+                         f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}">'
+                         f'<title>week of {html.escape(week)}, {html.escape(topic)}: {n}</title>'
+                         f'</rect>')
+        parts.append(f'<text x="{left + i * bar + bar / 2:.1f}" y="{height - bottom + 14}" '
+                     f'font-size="10" text-anchor="middle">{html.escape(week[2:])}</text>')
+    for j, topic in enumerate(topics):
+        y = height + 20 * j
+        parts.append(f'<rect x="{left}" y="{y - 10}" width="10" height="10" '
+                     f'fill="{PALETTE[j % len(PALETTE)]}"/><text x="{left + 15}" y="{y}" '
+                     f'font-size="12">{html.escape(topic)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+WEEKLY_SQL = """
+SELECT date(a.published_at, '-6 days', 'weekday 1') AS week, t.tag AS topic,
+       count(*) AS articles
+FROM articles a JOIN article_tags t ON t.article_id = a.id AND t.kind = 'topic'
+WHERE a.relevant = 1 AND a.published_at IS NOT NULL AND a.duplicate_of IS NULL
+GROUP BY week, topic ORDER BY week, topic
+"""
+
+
+async def weekly_chart(request: Any, datasette: Any) -> Response:
+    # Plugin routes are not covered by Datasette's instance permissions: check them here.
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    names = [n for n in datasette.databases if n != "_internal"]
+    name = request.args.get("db") or (names[0] if names else "")
+    if name not in datasette.databases:
+        return Response.text(f"unknown database {name!r}", status=404)
+    weeks = request.args.get("weeks", "26")
+    rows = (await datasette.get_database(name).execute(WEEKLY_SQL)).rows
+    if weeks.isdigit():
+        keep = sorted({r["week"] for r in rows})[-int(weeks):]
+        rows = [r for r in rows if r["week"] in keep]
+    svg = weekly_chart_svg(rows)
+    if request.args.get("_format") == "svg":
+        return Response(svg, content_type="image/svg+xml")
+    return Response.html(await datasette.render_template(
+        "newsmon_weekly_chart.html", {"svg": Markup(svg), "database": name, "rows": rows},
+        request=request))
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/newsmon/review$", review), (r"^/-/newsmon/weekly-chart$", weekly_chart)]
+
+
+@hookimpl
+def menu_links(datasette: Any, actor: Any) -> list[dict[str, str]]:
+    links = [{"href": datasette.urls.path("/-/newsmon/weekly-chart"),
+              "label": "Articles per topic per week"}]
+    if not actor:
+        links.append({"href": datasette.urls.path("/-/login"), "label": "Log in to review"})
+    return links

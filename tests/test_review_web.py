@@ -1,0 +1,383 @@
+"""Reviewing in Datasette (`newsmon serve`): logins, review log, canned queries, feeds, export."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import pytest
+
+from tests.conftest import REPO
+
+PASSWORD = "correct horse battery"
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("NEWSMON_DB", "NEWSMON_SOURCES")}
+
+
+def newsmon(*args: str, stdin: str | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "newsmon.cli", *args], cwd=REPO, env=_env(),
+                            input=stdin, capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"newsmon {' '.join(args)}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    def __init__(self, db: Path, base: str, name: str, sources: Path) -> None:
+        self.db, self.base, self.name, self.sources = db, base, name, sources
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=30)
+
+    def login(self, user: str = "anna", password: str = PASSWORD) -> httpx.Client:
+        client = self.client()
+        form = client.get("/-/login").text
+        token = re.search(r'name="csrftoken" value="([^"]+)"', form)
+        assert token, form
+        response = client.post("/-/login", data={"username": user, "password": password,
+                                                 "csrftoken": token.group(1)})
+        assert response.status_code == 302, response.text
+        return client
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo database, one reviewer login, and `newsmon serve` on a free port."""
+    tmp = tmp_path_factory.mktemp("review")
+    db = tmp / "newsroom.db"
+    sources = tmp / "demo-sources.yaml"
+    newsmon("demo", "--port", "0", "--db", str(db), "--sources", str(sources))
+    newsmon("user", "add", "anna", "--db", str(db), "--password-stdin", stdin=PASSWORD + "\n")
+    port = _free_port()
+    log = open(tmp / "serve.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "serve", "--db", str(db),
+                             "--sources", str(sources), "--port", str(port)], cwd=REPO,
+                            env=_env(), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError((tmp / "serve.log").read_text())
+            time.sleep(0.3)
+        yield Served(db, base, "newsroom", sources)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="csrftoken" value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def _rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def test_user_add_rejects_bad_names_and_short_passwords(tmp_path: Path) -> None:
+    db = str(tmp_path / "x.db")
+    bad = newsmon("user", "add", "Bad Name!", "--db", db, "--password-stdin", stdin="pw\n",
+                  check=False)
+    assert bad.returncode == 2 and "user name" in bad.stderr
+    short = newsmon("user", "add", "bob", "--db", db, "--password-stdin", stdin="short\n",
+                    check=False)
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    newsmon("user", "add", "bob", "--db", db, "--password-stdin", stdin="long enough\n")
+    assert newsmon("user", "list", "--db", db).stdout.split() == ["bob"]
+    hash_file = Path(f"{Path(db).resolve()}-users") / "bob.hash"
+    assert oct(hash_file.stat().st_mode)[-3:] == "600"
+    assert hash_file.read_text().startswith("pbkdf2_sha256$")
+    newsmon("user", "remove", "bob", "--db", db)
+    assert newsmon("user", "list", "--db", db).stdout.split() == []
+
+
+def test_anonymous_visitors_read_but_never_write(served: Served) -> None:
+    anon = served.client()
+    article = anon.get(f"/{served.name}/articles/1")
+    assert article.status_code == 200 and "Log in</a> to review" in article.text
+    assert 'id="review-form"' not in article.text
+    assert anon.post("/-/newsmon/review", data={"database": served.name, "id": "1",
+                                                "status": "verified"}).status_code == 403
+    assert anon.post(f"/{served.name}/set_review",
+                     data={"id": "1", "status": "verified", "note": ""}).status_code == 403
+    sql = anon.get(f"/{served.name}", params={"sql": "UPDATE articles SET review_status = "
+                                                     "'verified'"})
+    assert sql.status_code == 400
+    assert _rows(served.db, "SELECT count(*) AS n FROM review_log WHERE article_id = 1"
+                 )[0]["n"] == 0
+    metadata = anon.get("/-/metadata.json").text
+    assert "pbkdf2" not in metadata                       # hashes stay in their files
+
+
+def test_a_logged_in_reviewer_changes_status_and_the_log_records_it(served: Served) -> None:
+    client = served.login()
+    page = client.get(f"/{served.name}/articles/2")
+    assert 'id="review-form"' in page.text
+    no_csrf = client.post("/-/newsmon/review", data={"database": served.name, "id": "2",
+                                                     "status": "verified"})
+    assert no_csrf.status_code == 403                     # CSRF protection stays on
+    token = _token(page.text)
+    done = client.post("/-/newsmon/review", data={
+        "database": served.name, "id": "2", "status": "needs_follow_up",
+        "note": "check the court date", "csrftoken": token})
+    assert done.status_code == 302 and done.headers["location"].endswith("/articles/2")
+    for form, status in (({"id": "99999", "status": "verified"}, 404),
+                         ({"id": "2", "status": "bogus"}, 400),
+                         ({"id": "two", "status": "verified"}, 400)):
+        bad = client.post("/-/newsmon/review", data={"database": served.name,
+                                                     "csrftoken": token, **form})
+        assert bad.status_code == status, (form, bad.text)
+    [row] = _rows(served.db, "SELECT review_status, reviewer, note, reviewed_at FROM articles "
+                             "WHERE id = 2")
+    assert row["review_status"] == "needs_follow_up" and row["reviewer"] == "anna"
+    assert row["note"] == "check the court date" and row["reviewed_at"]
+    log = _rows(served.db, "SELECT * FROM review_log WHERE article_id = 2")
+    assert [(r["old_status"], r["new_status"], r["reviewer"]) for r in log] == [
+        ("new", "needs_follow_up", "anna")]
+    shown = client.get(f"/{served.name}/articles/2").text
+    assert "new → needs_follow_up by anna: check the court date" in shown
+
+    # The writable canned query is the scripting route: same rules, same log.
+    canned = client.post(f"/{served.name}/set_review", data={
+        "id": "3", "status": "irrelevant", "note": "", "csrftoken": token, "_json": "1"})
+    assert canned.json()["ok"] and "1 row affected" in canned.json()["message"]
+    [entry] = _rows(served.db, "SELECT * FROM review_log WHERE article_id = 3")
+    assert entry["reviewer"] == "anna" and entry["new_status"] == "irrelevant"
+
+
+def test_the_review_log_cannot_be_edited(served: Served) -> None:
+    client = served.login()
+    for sql in ("DELETE FROM review_log", "UPDATE review_log SET reviewer = 'x'",
+                "WITH a AS (SELECT 1) DELETE FROM review_log"):
+        assert client.get(f"/{served.name}", params={"sql": sql}).status_code == 400
+    conn = sqlite3.connect(served.db)
+    conn.execute("INSERT INTO review_log (article_id, at, new_status) VALUES (1, 'now', 'new')")
+    conn.commit()
+    for sql in ("UPDATE review_log SET reviewer = 'x'", "DELETE FROM review_log"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute(sql)
+    conn.close()
+
+
+def test_articles_page_facets_and_search(served: Served) -> None:
+    client = served.client()
+    data = client.get(f"/{served.name}/articles.json", params={
+        "_search": "Vilnius", "_shape": "objects"}).json()
+    assert data["rows"] and all("vilnius" in (r["title"] + r["text"]).lower()
+                                for r in data["rows"])
+    facets = client.get(f"/{served.name}/articles.json").json()["facet_results"]
+    for name in ("source", "lang", "topics", "subtags", "review_status", "countries",
+                 "published_month"):
+        assert name in facets and facets[name]["results"], name
+    months = {r["value"] for r in facets["published_month"]["results"]}
+    assert months == {"2025-11"}
+
+
+def test_canned_queries_answer(served: Served) -> None:
+    client = served.client()
+
+    def query(name: str, **params: str) -> list[dict[str, Any]]:
+        response = client.get(f"/{served.name}/{name}.json",
+                              params={"_shape": "objects", **params})
+        assert response.status_code == 200, response.text
+        return list(response.json()["rows"])
+
+    queue = query("review_queue")
+    expected = _rows(served.db, "SELECT id FROM articles WHERE relevant = 1 AND "
+                                "review_status = 'new' AND duplicate_of IS NULL")
+    assert {r["article"] for r in queue} == {r["id"] for r in expected} and queue
+    dates = [r["published_at"] for r in queue]
+    assert dates == sorted(dates, reverse=True)
+    stories = query("multi_outlet_stories", days="100000")
+    assert stories and all(r["outlet_count"] >= 2 for r in stories)
+    assert query("multi_outlet_stories", days="") == []  # the demo's news is a year old
+    weekly = query("weekly_topic_counts")
+    assert {r["topic"] for r in weekly} == {"crackdown", "emigration"}
+    assert all(r["articles"] >= r["stories"] >= 1 for r in weekly)
+    health = query("source_health_now")
+    assert {r["source"] for r in health} >= {"demo-tmt", "demo-meduza", "demo-novaya",
+                                             "demo-ovd"}
+    assert query("edited_or_removed") == []
+
+
+def test_chart_draws_one_bar_per_week_and_topic(served: Served) -> None:
+    client = served.client()
+    weekly = client.get(f"/{served.name}/weekly_topic_counts.json",
+                        params={"_shape": "objects"}).json()["rows"]
+    page = client.get("/-/newsmon/weekly-chart").text
+    bars = re.findall(r'<rect class="bar" data-week="([^"]+)" data-topic="([^"]+)" '
+                      r'data-articles="(\d+)"', page)
+    assert sorted(bars) == sorted((r["week"], r["topic"], str(r["articles"])) for r in weekly)
+    svg = client.get("/-/newsmon/weekly-chart", params={"_format": "svg"})
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_atom_feeds_of_the_queue_and_of_a_topic(served: Served) -> None:
+    client = served.client()
+    queue = feedparser.parse(client.get(f"/{served.name}/review_queue_feed.atom").content)
+    assert not queue.bozo and queue.entries
+    in_queue = _rows(served.db, "SELECT count(*) AS n FROM articles WHERE relevant = 1 AND "
+                                "review_status = 'new' AND duplicate_of IS NULL")[0]["n"]
+    assert len(queue.entries) == in_queue
+    topic = feedparser.parse(client.get(f"/{served.name}/topic_feed.atom",
+                                        params={"topic": "emigration"}).content)
+    assert topic.entries and all(e.link.startswith("http") for e in topic.entries)
+    empty = client.get(f"/{served.name}/topic_feed.atom", params={"topic": "no_such_topic"})
+    assert empty.status_code == 200 and len(feedparser.parse(empty.content).entries) == 1
+    csv_export = client.get(f"/{served.name}/articles.csv", params={"_size": "max"})
+    assert csv_export.status_code == 200 and csv_export.text.startswith("id,")
+
+
+def test_export_command_formats_agree(served: Served, tmp_path: Path) -> None:
+    db = str(served.db)
+    lines = newsmon("export", "--db", db, "--topic", "crackdown", "--since", "2025-11-01",
+                    "--format", "jsonl").stdout.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert rows and all("crackdown" in r["topics"] for r in rows)
+    assert all(r["published_at"] >= "2025-11-01" and r["relevant"] == 1 for r in rows)
+    out = tmp_path / "crackdown.csv"
+    newsmon("export", "--db", db, "--topic", "crackdown", "--format", "csv", "-o", str(out))
+    assert len(out.read_text(encoding="utf-8").strip().splitlines()) >= len(rows) + 1
+    atom = newsmon("export", "--db", db, "--topic", "crackdown", "--since", "2025-11-01",
+                   "--format", "atom").stdout
+    feed = feedparser.parse(atom)
+    assert not feed.bozo and [e.id for e in feed.entries] == [
+        f"urn:newsmon:article:{r['id']}" for r in rows]
+    bad = newsmon("export", "--db", db, "--topic", "nonsense", check=False)
+    assert bad.returncode == 2 and "crackdown" in bad.stderr
+    assert newsmon("export", "--db", db, "--since", "yesterday-ish",
+                   check=False).returncode == 2
+
+
+# -- a real browser --------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOTS = Path(os.environ.get("NEWSMON_SCREENSHOT_DIR", REPO / "test-artifacts"))
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        message = ("headless Chromium not installed (Debian packages chromium and "
+                   "chromium-driver; .ci/run installs them)")
+        if os.environ.get("NEWSMON_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--window-size=1280,1400"):
+        options.add_argument(arg)
+    # An explicit driver path: Selenium Manager would otherwise try the network.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    wait = WebDriverWait(browser, 30)
+    articles = f"{served.base}/{served.name}/articles"
+
+    # Search with the table's search box.
+    browser.get(articles)
+    box = browser.find_element(By.NAME, "_search")
+    box.send_keys("Vilnius")
+    box.submit()
+    wait.until(ec.url_contains("_search=Vilnius"))
+    titles = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td.col-title")]
+    assert titles and any("Vilnius" in t for t in titles)
+
+    # Facet by topic: click "emigration" in the topics facet.
+    browser.get(articles)
+    browser.find_element(By.CSS_SELECTOR, "#facet-topics").find_element(
+        By.PARTIAL_LINK_TEXT, "emigration").click()
+    wait.until(ec.url_contains("topics__arraycontains=emigration"))
+    expected = _rows(served.db, "SELECT count(*) AS n FROM articles WHERE EXISTS (SELECT 1 "
+                                "FROM json_each(topics) WHERE value = 'emigration')")[0]["n"]
+    assert f"{expected} row" in browser.find_element(By.CSS_SELECTOR, "h3").text
+
+    # Open the first article of the facet.
+    browser.find_element(By.CSS_SELECTOR, "td.col-id a").click()
+    title = wait.until(ec.presence_of_element_located((By.ID, "article-title"))).text
+    article_url = browser.current_url
+    article_id = int(article_url.rstrip("/").rsplit("/", 1)[1])
+    assert title == _rows(served.db, "SELECT title FROM articles WHERE id = ?",
+                          (article_id,))[0]["title"]
+    assert browser.find_elements(By.CSS_SELECTOR, "#evidence li")
+    assert browser.find_elements(By.CSS_SELECTOR, "#article-text p")
+
+    # Log in, come back, change the review status with a note.
+    browser.find_element(By.LINK_TEXT, "Log in").click()
+    browser.find_element(By.ID, "id_username").send_keys("anna")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.password-login input[type=submit]").click()
+    wait.until(ec.url_to_be(served.base + "/"))
+    browser.get(article_url)
+    Select(wait.until(ec.presence_of_element_located((By.ID, "review-status-select")))
+           ).select_by_value("verified")
+    note = browser.find_element(By.ID, "review-note")
+    note.clear()
+    note.send_keys("confirmed by a second source")
+    browser.find_element(By.ID, "review-submit").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "review-status"), "verified"))
+    history = browser.find_element(By.ID, "review-history").text
+    assert "→ verified by anna: confirmed by a second source" in history
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "review-article.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+    # The change is in the review log table.
+    browser.get(f"{served.base}/{served.name}/review_log?article_id={article_id}")
+    log_text = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns").text
+    assert "anna" in log_text and "verified" in log_text
+    assert _rows(served.db, "SELECT new_status, reviewer FROM review_log WHERE article_id = ? "
+                            "ORDER BY id DESC LIMIT 1", (article_id,)) == [
+        {"new_status": "verified", "reviewer": "anna"}]
+
+    # And the chart renders as SVG bars.
+    browser.get(f"{served.base}/-/newsmon/weekly-chart")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg#weekly-chart rect.bar")
+    browser.save_screenshot(str(SCREENSHOTS / "weekly-chart.png"))
