@@ -40,6 +40,8 @@ NEWSMON_RUN_ID = 0
 NEWSMON_SITEMAP_MAX_AGE_DAYS = 30
 # The sources file (YAML).
 NEWSMON_SOURCES = os.environ.get("NEWSMON_SOURCES", "")
+# Each crawl holds <db>-locks/<source>.lock, so one source is never crawled twice at once.
+NEWSMON_SOURCE_LOCK_ENABLED = True
 # Crawl-state backend used by the incremental middleware (import path).
 NEWSMON_STATE_BACKEND = "storage.crawlstate.CrawlState"
 # Rows written per transaction.
@@ -72,6 +74,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 5
+
+EXTENSIONS = {
+    "crawler.extensions.sourcelock.SourceLockExtension": 100,
+}
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.incremental.IncrementalMiddleware": 560,

@@ -213,13 +213,10 @@ def _schedule(check: _Checker, raw: Any, name: str, base: Schedule) -> Schedule:
     data = check.mapping(raw, name, _SCHEDULE_KEYS)
     cron = check.string(data, "cron", f"{name}.", required=False)
     if cron is not None:
-        if len(cron.split()) != 5:
-            raise check.fail(f"{name}.cron",
-                             f"must be a 5-field crontab expression, got {cron!r}")
-        from apscheduler.triggers.cron import CronTrigger
+        from crawler.crontab import CrontabError, cron_trigger
         try:
-            CronTrigger.from_crontab(cron)
-        except ValueError as exc:
+            cron_trigger(cron)
+        except CrontabError as exc:
             raise check.fail(f"{name}.cron", f"is not a valid crontab expression: {exc}") from None
     interval = _positive_number(check, data, "interval_minutes", name, base.interval_minutes)
     if "interval_minutes" in data and "cron" not in data:

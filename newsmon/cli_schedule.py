@@ -84,10 +84,13 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
     from schedules.service import SchedulerBusy
     logging.basicConfig(level=logging.INFO if verbose or run_now else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from crawler.crontab import CrontabError, cron_trigger
     for name, value in (("--recheck-cron", recheck_cron), ("--digest-cron", digest_cron)):
-        if value and len(value.split()) != 5:
-            raise click.BadParameter(f"{value!r} is not a 5-field crontab expression",
-                                     param_hint=name)
+        try:
+            if value:
+                cron_trigger(value)
+        except CrontabError as exc:
+            raise click.BadParameter(str(exc), param_hint=name) from None
     open_db_or_fail(db_path).close()
     service = _service(db_path, sources_path, jobs_db=jobs_db, max_parallel=max_parallel,
                        grace_s=grace_s, kill_grace_s=kill_grace_s,
@@ -106,11 +109,11 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
                 f"unknown job {run_now!r}; jobs: {', '.join(sorted(service.plans))}")
         service.open_scheduler()
         try:
-            outcome = service.execute(run_now, triggered_by="run-now")
+            outcome = service.run_once(run_now)
         finally:
             service.close_scheduler(wait=False)
         if as_json:
-            click.echo(json.dumps(outcome.__dict__, indent=2, ensure_ascii=False))
+            click.echo(json.dumps(outcome.__dict__, indent=2, ensure_ascii=False, default=str))
         else:
             click.echo(f"{run_now}: {outcome.status}, {outcome.new} new, {outcome.updated} "
                        f"updated, {outcome.errors} errors in {outcome.duration_s:.1f} s"
@@ -119,7 +122,7 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
         if outcome.status == "skipped":
             raise click.ClickException(outcome.error or "skipped")
         if not outcome.ok:
-            raise SystemExit(1)
+            raise SystemExit(1)             # failed, timeout or interrupted
         return
 
     def ready(lines: list[str]) -> None:
@@ -205,12 +208,15 @@ def digest(db_path: str, since: str, out_dir: str | None) -> None:
         return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    (out / f"digest-{stamp}.md").write_text(markdown, encoding="utf-8")
-    (out / f"digest-{stamp}.json").write_text(
-        json.dumps({"since": since_iso, "stories": stories}, indent=2, ensure_ascii=False),
-        encoding="utf-8")
-    click.echo(f"{len(stories)} stories since {since_iso} -> {out / f'digest-{stamp}.md'}")
+    now = datetime.now(timezone.utc)
+    stem = f"digest-{now:%Y-%m-%d}"
+    if (out / f"{stem}.md").exists():           # a second digest today keeps the first
+        stem = f"digest-{now:%Y-%m-%d-%H%M%S}"
+    (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    (out / f"{stem}.json").write_text(
+        json.dumps({"since": since_iso, "until": now.replace(microsecond=0).isoformat(),
+                    "stories": stories}, indent=2, ensure_ascii=False), encoding="utf-8")
+    click.echo(f"{len(stories)} stories since {since_iso} -> {out / f'{stem}.md'}")
 
 
 def _digest_markdown(stories: list[dict[str, Any]], since: str) -> str:

@@ -133,6 +133,11 @@ class StorePipeline:
             stats.get("newsmon/incremental/known_article_skipped", 0))
         status = "finished" if reason == "finished" else "failed"
         error = None
+        if reason == "already_running":       # crawler/extensions/sourcelock.py
+            status = "skipped"
+            error = f"another crawl of this source is running ({stats.get('newsmon/lock/held_by')})"
+        elif reason == "shutdown":
+            error = "interrupted (SIGINT/SIGTERM) before it finished"
         if status == "finished" and discovery_failed(stats):
             status, error = "failed", "every feed, sitemap and section page request failed"
         finish_run(self.store.db, self.run_id, finished_at=utc_now_iso(), status=status,

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.crontab import cron_trigger
 from crawler.sources import Source
 from schedules.polling import Rhythm
 
@@ -50,7 +50,7 @@ class JobPlan:
 
     def trigger(self, interval_s: float | None = None) -> BaseTrigger:
         if self.cron is not None:
-            trigger = CronTrigger.from_crontab(self.cron, timezone=timezone.utc)
+            trigger = cron_trigger(self.cron)
             trigger.jitter = int(self.jitter_s) or None
             return trigger
         seconds = interval_s or self.interval_s or DEFAULT_INTERVAL_MINUTES * 60
@@ -68,8 +68,7 @@ class JobPlan:
 
     def first_fire_after(self, moment: datetime) -> datetime:
         """For cron jobs: the first scheduled time at or after the moment."""
-        trigger = CronTrigger.from_crontab(self.cron or "0 * * * *", timezone=timezone.utc)
-        fire = trigger.get_next_fire_time(None, moment)
+        fire = cron_trigger(self.cron or "0 * * * *").get_next_fire_time(None, moment)
         return fire if fire is not None else moment
 
     def jittered(self, moment: datetime) -> datetime:
@@ -122,7 +121,7 @@ def first_run_time(plan: JobPlan, now: datetime, *, crawled_before: bool,
         return now, "never crawled: crawling at start"
     if kept_next_run is not None:
         if kept_next_run <= now:
-            return now, "overdue after a restart: running now"
+            return plan.jittered(now), "overdue after a restart: running now"
         return kept_next_run, "resuming its rhythm"
     if plan.cron is not None:
         return plan.first_fire_after(now), "next crontab time"
@@ -131,5 +130,5 @@ def first_run_time(plan: JobPlan, now: datetime, *, crawled_before: bool,
         due = last_run_at + timedelta(seconds=period)
         if due > now:
             return plan.jittered(due), "continuing from the last run"
-        return now, "overdue since the last run: running now"
+        return plan.jittered(now), "overdue since the last run: running now"
     return plan.jittered(now + timedelta(seconds=period)), "first interval"

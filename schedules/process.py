@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from schedules.locks import FileLock, lock_dir_for
+from crawler.locks import FileLock, lock_dir_for
 from storage.db import open_db
-from storage.runs import close_run, start_run
+from storage.runs import close_abandoned_runs, close_run, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class RunOutcome:
     """What one scheduled run did: its crawl_runs row, or why it did not run."""
 
     job: str
-    status: str                       # finished, failed, timeout, skipped
+    status: str                       # finished, failed, timeout, interrupted, skipped
     run_id: int | None = None
     new: int = 0
     updated: int = 0
@@ -91,6 +91,7 @@ class RunOutcome:
     exit_code: int | None = None
     error: str | None = None
     duration_s: float = 0.0
+    started_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -161,6 +162,7 @@ def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
 def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutcome:
     """Crawl one source in a child `scrapy crawl`, holding the source's lock throughout."""
     started = time.monotonic()
+    started_at = datetime.now(timezone.utc)
     lock = FileLock(lock_dir_for(command.db_path) / f"{command.source}.lock")
     if not lock.acquire(f"crawl {command.source}"):
         return RunOutcome(command.source, "skipped",
@@ -172,6 +174,10 @@ def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutco
         _prune_logs(logs)
         db = open_db(command.db_path)
         try:
+            abandoned = close_abandoned_runs(db, command.source, _now_iso())
+            if abandoned:
+                logger.warning("%s: closed %d run(s) left 'running' by a crawl that died",
+                               command.source, abandoned)
             run_id = start_run(db, command.source, _now_iso(), command.triggered_by)
             log_path = logs / f"{command.source}-{run_id}.log"
             db.execute("UPDATE crawl_runs SET log_path = ? WHERE id = ?", [str(log_path), run_id])
@@ -191,10 +197,18 @@ def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutco
             error = f"scrapy crawl exited with code {code}: {_error_tail(log_path)}"
         db = open_db(command.db_path)
         try:
-            status_if_open = "timeout" if reason and reason.startswith("timeout") else "failed"
+            timed_out = bool(reason and reason.startswith("timeout"))
+            stopping = stopper is not None and stopper.stopping and not timed_out
             row = close_run(db, run_id, finished_at=_now_iso(), exit_code=code,
-                            status_if_open=status_if_open, error=error,
-                            force_status="timeout" if status_if_open == "timeout" else None)
+                            status_if_open="timeout" if timed_out else
+                            "interrupted" if stopping else "failed", error=error,
+                            force_status="timeout" if timed_out else None)
+            if stopping and row and row["status"] == "failed" \
+                    and row.get("finish_reason") in ("shutdown", "interrupted"):
+                # Stopped by a shutdown: not the outlet's fault, not a failure.
+                db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE id = ?",
+                           [run_id])
+                row["status"] = "interrupted"
         finally:
             db.close()
         row = row or {}
@@ -203,7 +217,7 @@ def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutco
                           updated=int(row.get("updated_articles") or 0),
                           errors=int(row.get("errors") or 0), exit_code=code,
                           error=row.get("error") or error,
-                          duration_s=time.monotonic() - started)
+                          duration_s=time.monotonic() - started, started_at=started_at)
     finally:
         lock.release()
 
@@ -212,6 +226,7 @@ def run_command(job: str, argv: Sequence[str], db_path: str, timeout_s: float,
                 kill_grace_s: float, stopper: Stopper | None = None) -> RunOutcome:
     """Run a maintenance command (recheck, digest) as a child process, one at a time per job."""
     started = time.monotonic()
+    started_at = datetime.now(timezone.utc)
     lock = FileLock(lock_dir_for(db_path) / f"{job}.lock")
     if not lock.acquire(job):
         return RunOutcome(job, "skipped", error=f"{job} is already running ({lock.holder()})")
@@ -228,11 +243,12 @@ def run_command(job: str, argv: Sequence[str], db_path: str, timeout_s: float,
             reason = _supervise(proc, timeout_s, kill_grace_s, stopper, job)
         code = proc.returncode
         status = "finished" if code == 0 and reason is None else (
-            "timeout" if reason and reason.startswith("timeout") else "failed")
+            "timeout" if reason and reason.startswith("timeout") else
+            "interrupted" if stopper is not None and stopper.stopping else "failed")
         error = reason or (None if code == 0 else
                            f"exited with code {code}: {_error_tail(log_path)}")
         return RunOutcome(job, status, exit_code=code, error=error,
-                          duration_s=time.monotonic() - started,
+                          duration_s=time.monotonic() - started, started_at=started_at,
                           extra={"log_path": str(log_path)})
     finally:
         lock.release()

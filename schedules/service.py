@@ -23,12 +23,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from crawler.sources import Source
-from schedules.locks import FileLock, lock_dir_for
+from crawler.locks import FileLock, lock_dir_for
 from schedules.plan import JobPlan, first_run_time, plan_jobs
 from schedules.polling import after_failure, after_success
 from schedules.process import CrawlCommand, RunOutcome, Stopper, run_command, run_crawl
 from storage.db import open_db
-from storage.runs import has_runs
+from storage.runs import close_abandoned_runs, has_runs
 from storage.schedule_state import all_states, drop_states, get_state, put_state
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,8 @@ class MonitorService:
             logger.warning("job %s missed its run time %s (beyond its misfire grace time)",
                            event.job_id, getattr(event, "scheduled_run_time", "?"))
         elif event.code == EVENT_JOB_MAX_INSTANCES:
-            logger.warning("job %s is still running; this run is skipped", event.job_id)
+            logger.warning("job %s: its previous run is still running or waiting for a free "
+                           "slot (--max-parallel); this run is skipped", event.job_id)
 
     def sync_jobs(self, now: datetime | None = None) -> list[str]:
         """Make the job store match the configuration; return one line per job saying when."""
@@ -250,7 +251,14 @@ class MonitorService:
                 argv += ["--sources", str(Path(cfg.sources_path).resolve())]
             argv += ["--since", f"{cfg.recheck_days:g}"]
         else:
-            argv += ["--since", "1d", "--out", str(cfg.digest_path.resolve())]
+            # Everything since the last digest that worked, so a failed or missed day is
+            # caught up rather than lost; the first digest covers a day.
+            db_handle = open_db(cfg.db_path)
+            try:
+                last = (get_state(db_handle, plan.job_id) or {}).get("last_success_at")
+            finally:
+                db_handle.close()
+            argv += ["--since", last or "1d", "--out", str(cfg.digest_path.resolve())]
         return run_command(plan.job_id, argv, cfg.db_path, plan.timeout_s, cfg.kill_grace_s,
                            self.stopper)
 
@@ -264,13 +272,18 @@ class MonitorService:
             failures = int(state.get("consecutive_failures") or 0)
             quiet = int(state.get("consecutive_quiet") or 0)
             values: dict[str, Any] = {} if state else _plan_values(plan)
+            if outcome.status == "skipped":       # nothing ran: keep the last run as it was
+                values.update(note=f"skipped: {outcome.error}", updated_at=_iso(now))
+                put_state(db, plan.job_id, values)
+                return
             values.update({"last_run_at": _iso(now), "last_status": outcome.status,
                            "last_new": outcome.new, "last_run_id": outcome.run_id,
                            "updated_at": _iso(now)})
             next_run: datetime | None = None
-            if outcome.status == "skipped":
-                values["note"] = f"skipped: {outcome.error}"
+            if outcome.status == "interrupted":
+                values["note"] = "interrupted by a scheduler stop; not counted as a failure"
             elif outcome.ok:
+                values["last_success_at"] = _iso(outcome.started_at or now)
                 failures = 0
                 quiet = 0 if outcome.new else quiet + 1
                 rhythm = plan.rhythm
@@ -325,6 +338,7 @@ class MonitorService:
         MonitorService._current = self
         previous = self._install_signals()
         try:
+            self._close_abandoned_runs()
             self.open_scheduler()
             lines = self.sync_jobs()
             if on_ready is not None:
@@ -342,6 +356,43 @@ class MonitorService:
             self._restore_signals(previous)
             MonitorService._current = None
             lock.release()
+
+    def _close_abandoned_runs(self) -> None:
+        """Runs left 'running' by crawls that died with a killed scheduler: close them."""
+        db = open_db(self.config.db_path)
+        try:
+            for job_id, plan in self.plans.items():
+                if plan.kind != "crawl":
+                    continue
+                lock = FileLock(lock_dir_for(self.config.db_path) / f"{job_id}.lock")
+                if lock.acquire(f"closing abandoned runs of {job_id}"):
+                    try:
+                        closed = close_abandoned_runs(db, job_id, _iso(self.clock()) or "")
+                    finally:
+                        lock.release()
+                    if closed:
+                        logger.warning("%s: closed %d run(s) left 'running' by a crawl that "
+                                       "died", job_id, closed)
+        finally:
+            db.close()
+
+    def run_once(self, job_id: str, triggered_by: str = "run-now") -> RunOutcome:
+        """Run one job in the foreground; SIGINT/SIGTERM interrupt its crawl cleanly."""
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, lambda *_: self.stopper.stop(0))
+        try:
+            outcome = self._run_guarded(job_id, triggered_by)
+        finally:
+            self._restore_signals(previous)
+        return outcome
+
+    def _run_guarded(self, job_id: str, triggered_by: str) -> RunOutcome:
+        plan = self.plans[job_id]
+        outcome = self._run(plan, triggered_by)
+        self.after_run(plan, outcome)
+        return outcome
 
     def request_stop(self, grace_s: float | None = None) -> None:
         self.stopper.stop(self.config.grace_s if grace_s is None else grace_s)

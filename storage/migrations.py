@@ -334,6 +334,7 @@ measured AS (
         round(e.short_text, 2) AS usual_share_short_text,
         coalesce(e.n, 0) AS earlier_articles,
         round(st.current_interval_s / 60.0, 1) AS poll_interval_minutes,
+        st.source IS NOT NULL AS scheduled,
         st.next_run_at AS next_run_at, st.note AS schedule_note
     FROM sources src
     LEFT JOIN runs r ON r.source = src.id
@@ -356,15 +357,15 @@ flagged AS (
                       < {_NOW}, '-2 days') THEN 'silent ' ELSE '' END ||
         CASE WHEN baseline_days >= 7 AND articles_last_24h < usual_per_day_low
              THEN 'below_usual ' ELSE '' END ||
-        CASE WHEN recent_articles >= 5 AND (
-                  (share_missing_date >= 0.5 AND coalesce(usual_share_missing_date, 0) < 0.25)
-               OR (share_short_text >= 0.3 AND coalesce(usual_share_short_text, 0) < 0.15)
-               OR (earlier_articles >= 10 AND share_missing_author >= 0.8
-                   AND usual_share_missing_author < 0.3))
+        CASE WHEN recent_articles >= 5 AND earlier_articles >= 10 AND (
+                  (share_missing_date >= 0.5 AND usual_share_missing_date < 0.25)
+               OR (share_short_text >= 0.3 AND usual_share_short_text < 0.15)
+               OR (share_missing_author >= 0.8 AND usual_share_missing_author < 0.3))
              THEN 'extraction_degraded ' ELSE '' END ||
-        CASE WHEN last_success_at IS NOT NULL AND poll_interval_minutes IS NOT NULL
+        CASE WHEN last_success_at IS NOT NULL AND scheduled
                   AND (julianday('now') - julianday(last_success_at)) * 1440
-                      > max(3 * poll_interval_minutes, 360) THEN 'stale ' ELSE '' END
+                      > max(3 * coalesce(poll_interval_minutes, 1440), 360)
+             THEN 'stale ' ELSE '' END
     ) AS flags
     FROM measured
 )
@@ -427,3 +428,12 @@ def m008_review_workflow(db: sqlite_utils.Database) -> None:
     CREATE TRIGGER review_log_no_delete BEFORE DELETE ON review_log
     BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END;
     """)
+
+
+@MIGRATIONS()
+def m009_schedule_last_success_and_health_fixes(db: sqlite_utils.Database) -> None:
+    # last_success_at lets the digest cover everything since the last digest that worked;
+    # the view stops flagging new sources as degraded and flags stale cron sources too.
+    db.execute("ALTER TABLE schedule_state ADD COLUMN last_success_at TEXT")
+    db.execute("DROP VIEW source_health")
+    db.execute(SOURCE_HEALTH_VIEW)

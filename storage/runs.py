@@ -11,7 +11,9 @@ RUN_COUNTERS = ("new_articles", "updated_articles", "unchanged_articles", "linke
                 "dropped", "errors", "requests", "article_requests_skipped")
 
 
-RUN_STATUSES = ("running", "finished", "failed", "timeout")
+# interrupted: stopped by a scheduler shutdown (not the outlet's fault); skipped: another crawl
+# of the source held its lock.
+RUN_STATUSES = ("running", "finished", "failed", "timeout", "interrupted", "skipped")
 
 
 def start_run(db: sqlite_utils.Database, source: str, started_at: str,
@@ -84,3 +86,16 @@ def has_runs(db: sqlite_utils.Database, source: str) -> bool:
     return db.execute("SELECT 1 FROM crawl_runs WHERE source = ? AND "
                       "coalesce(triggered_by, '') <> 'recheck' LIMIT 1", [source]).fetchone() \
         is not None
+
+
+def close_abandoned_runs(db: sqlite_utils.Database, source: str, finished_at: str) -> int:
+    """Close runs of a source left 'running' by a crawl that died (kill -9, OOM, power).
+
+    Call it only while holding the source's lock: then no live crawl owns those rows.
+    """
+    cursor = db.execute(
+        "UPDATE crawl_runs SET status = 'failed', finished_at = ?, "
+        "finish_reason = coalesce(finish_reason, 'abandoned'), error = coalesce(error, "
+        "'abandoned: the crawl process ended without recording its outcome (killed?)') "
+        "WHERE source = ? AND status = 'running'", [finished_at, source])
+    return cursor.rowcount

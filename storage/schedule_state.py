@@ -9,7 +9,7 @@ import sqlite_utils
 STATE_COLUMNS = ("kind", "base_interval_s", "min_interval_s", "max_interval_s",
                  "current_interval_s", "cron", "consecutive_failures", "consecutive_quiet",
                  "last_run_id", "last_run_at", "last_status", "last_new", "next_run_at", "note",
-                 "config", "updated_at")
+                 "config", "updated_at", "last_success_at")
 
 
 def get_state(db: sqlite_utils.Database, source: str) -> dict[str, Any] | None:

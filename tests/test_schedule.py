@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from crawler.sources import SourceConfigError, parse_sources
-from schedules.locks import FileLock, lock_dir_for
+from crawler.locks import FileLock, lock_dir_for
 from schedules.plan import first_run_time, plan_for_source, plan_jobs
 from schedules.polling import Rhythm, after_failure, after_success
 from schedules.process import CrawlCommand, RunOutcome, Stopper, run_crawl
@@ -311,3 +311,100 @@ def test_stop_lets_a_crawl_finish_within_the_grace_period(tmp_path: Path,
     stopper.stop(60)                 # asked to stop, but the crawl has a minute to finish
     outcome = run_crawl(CrawlCommand("demo-ovd", db, str(sources), settings=FAST), stopper)
     assert outcome.status == "finished" and outcome.new == 6
+
+
+# -- crontab, abandoned runs, interruptions, skips -------------------------------------------
+
+@pytest.mark.parametrize("expr, weekday", [("0 6 * * 0", "Sun"), ("0 6 * * 7", "Sun"),
+                                           ("0 6 * * 1", "Mon"), ("0 6 * * sat", "Sat"),
+                                           ("0 6 * * 0-2", "Sun"), ("0 6 * * 6,7", "Sat")])
+def test_crontab_weekdays_mean_what_cron_means(expr: str, weekday: str) -> None:
+    friday_noon = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+    plan = plan_for_source(_sources({"cron": expr})[0])
+    assert plan.first_fire_after(friday_noon).strftime("%a %H:%M") == f"{weekday} 06:00"
+
+
+def test_weekday_ranges_and_bad_crontabs() -> None:
+    from crawler.crontab import CrontabError, cron_trigger
+    monday = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
+    fires = []
+    moment = monday
+    for _ in range(5):
+        fire = cron_trigger("0 6 * * 1-5").get_next_fire_time(None, moment)
+        assert fire is not None
+        fires.append(fire.strftime("%a"))
+        moment = fire + timedelta(minutes=1)
+    assert fires == ["Tue", "Wed", "Thu", "Fri", "Mon"]
+    for bad in ("61 * * * *", "0 6 * * 8", "0 6 * *", "0 6 * * 5-2"):
+        with pytest.raises(CrontabError):
+            cron_trigger(bad)
+
+
+def test_a_run_left_running_by_a_dead_crawl_is_closed(tmp_path: Path,
+                                                      mock_site: MockServer) -> None:
+    sources = mock_site.write_sources(tmp_path)
+    db = str(tmp_path / "t.db")
+    _record_run(db, "demo-ovd", T0, status="running")
+    outcome = run_crawl(CrawlCommand("demo-ovd", db, str(sources), settings=FAST))
+    assert outcome.status == "finished"
+    old, new = _crawl_runs(db)
+    assert old["status"] == "failed" and "abandoned" in old["error"] and old["finished_at"]
+    assert new["status"] == "finished"
+
+
+def test_a_crawl_stopped_by_shutdown_is_interrupted_not_failed(tmp_path: Path,
+                                                              mock_site: MockServer) -> None:
+    sources = mock_site.write_sources(tmp_path)
+    mock_site.fail("ovd/news", status=200, delay=25)
+    config = ServiceConfig(db_path=str(tmp_path / "t.db"), sources_path=str(sources),
+                           jobs_db=str(tmp_path / "jobs.db"), recheck_cron=None,
+                           digest_cron=None, kill_grace_s=3, settings=FAST)
+    service = MonitorService(config, [s for s in
+                                      parse_sources(sources.read_text(), str(sources))
+                                      if s.id == "demo-ovd"])
+    service.stopper.stop(3)                   # the stop arrives 3 s into the crawl
+    stopper_was_set = service.stopper.stopping
+    outcome = service._run(service.plans["demo-ovd"], "schedule")
+    service.after_run(service.plans["demo-ovd"], outcome)
+    assert stopper_was_set and outcome.status == "interrupted", outcome
+    [run] = _crawl_runs(config.db_path)
+    assert run["status"] == "interrupted" and run["finished_at"]
+    state = sqlite3.connect(config.db_path).execute(
+        "SELECT consecutive_failures, last_status FROM schedule_state").fetchone()
+    assert state == (0, "interrupted")
+
+
+def test_a_skipped_run_leaves_the_last_run_as_it_was(tmp_path: Path) -> None:
+    service = MonitorService(_config(tmp_path), _sources({"jitter_seconds": 0}, ids=("alpha",)),
+                             clock=lambda: T0)
+    service.open_scheduler()
+    service.sync_jobs()
+    plan = service.plans["alpha"]
+    service.after_run(plan, RunOutcome("alpha", "finished", run_id=7, new=2), now=T0)
+    later = T0 + timedelta(minutes=5)
+    service.after_run(plan, RunOutcome("alpha", "skipped", error="already running"), now=later)
+    row = service.job_rows()[0]
+    assert row["last_status"] == "finished" and row["last_new"] == 2
+    assert row["last_run_at"] == T0.isoformat() and "skipped" in row["note"]
+    service.close_scheduler()
+
+
+def test_a_manual_crawl_of_a_source_being_crawled_is_skipped(tmp_path: Path,
+                                                             mock_site: MockServer) -> None:
+    import subprocess
+    import sys
+    sources = mock_site.write_sources(tmp_path)
+    db = str(tmp_path / "t.db")
+    held = FileLock(lock_dir_for(db) / "demo-ovd.lock")
+    assert held.acquire("crawl demo-ovd by the scheduler")
+    try:
+        result = subprocess.run([sys.executable, "-m", "newsmon.cli", "crawl", "demo-ovd",
+                                 "demo-tmt", "--db", db, "--sources", str(sources)],
+                                capture_output=True, text=True, timeout=300)
+    finally:
+        held.release()
+    assert result.returncode == 0, result.stderr
+    runs = {r["source"]: r for r in _crawl_runs(db)}
+    assert runs["demo-ovd"]["status"] == "skipped" and runs["demo-ovd"]["new_articles"] == 0
+    assert "by the scheduler" in runs["demo-ovd"]["error"]
+    assert runs["demo-tmt"]["status"] == "finished" and runs["demo-tmt"]["new_articles"] > 0

@@ -163,8 +163,10 @@ def test_sigterm_interrupts_a_hanging_crawl_after_the_grace_period(tmp_path: Pat
     assert proc.returncode == 0, log.read_text(encoding="utf-8")
     assert stopped_in < 30
     [run] = _query(db, "SELECT * FROM crawl_runs")
-    assert run["status"] == "failed" and run["finished_at"]
+    assert run["status"] == "interrupted" and run["finished_at"]   # not the outlet's fault
     assert "stopped by scheduler shutdown" in run["error"]
+    [state] = _query(db, "SELECT * FROM schedule_state WHERE source = 'demo-ovd'")
+    assert state["consecutive_failures"] == 0 and state["last_status"] == "interrupted"
 
 
 def test_run_now_runs_one_job_in_the_foreground(tmp_path: Path, mock_site: MockServer) -> None:
@@ -186,6 +188,19 @@ def test_run_now_runs_one_job_in_the_foreground(tmp_path: Path, mock_site: MockS
     assert result.returncode == 0, result.stderr
     [markdown] = digests.glob("digest-*.md")
     assert markdown.read_text(encoding="utf-8").startswith("# newsmon digest:")
+    first = json.loads(markdown.with_suffix(".json").read_text(encoding="utf-8"))
+    assert first["stories"] and first["since"] < first["until"]
+    # The next digest starts where the last one that worked began: nothing is lost.
+    again = _newsmon("schedule", "--db", db, "--sources", str(sources), "--run-now", "digest",
+                     "--digest-dir", str(digests))
+    assert again.returncode == 0, again.stderr
+    second = json.loads(max(digests.glob("digest-*.json"),
+                            key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))
+    assert first["since"] < second["since"] <= first["until"]
+
+    bad_cron = _newsmon("schedule", "--db", db, "--sources", str(sources), "--digest-cron",
+                        "0 6 * * 9", "--list")
+    assert bad_cron.returncode == 2 and "day of week '9'" in bad_cron.stderr
 
     bad = _newsmon("schedule", "--db", db, "--sources", str(sources), "--run-now", "nope")
     assert bad.returncode != 0 and "unknown job 'nope'" in bad.stderr

@@ -1,0 +1,61 @@
+"""Crontab expressions as cron means them, for APScheduler (whose weekday 0 is Monday)."""
+
+from __future__ import annotations
+
+from apscheduler.triggers.cron import CronTrigger
+
+_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+class CrontabError(ValueError):
+    """Not a valid 5-field crontab expression; the message says why."""
+
+
+def _weekday(token: str, expr: str) -> int:
+    token = token.strip().lower()
+    if token[:3] in _NAMES and token.isalpha():
+        return _NAMES.index(token[:3])
+    if not token.isdigit() or int(token) > 7:
+        raise CrontabError(f"{expr!r}: day of week {token!r} is not 0-7 or sun-sat")
+    return int(token) % 7                # cron: 0 and 7 are both Sunday
+
+
+def _weekdays(field: str, expr: str) -> list[int]:
+    days: set[int] = set()
+    for part in field.split(","):
+        base, _, step_text = part.partition("/")
+        step = 1
+        if step_text:
+            if not step_text.isdigit() or int(step_text) < 1:
+                raise CrontabError(f"{expr!r}: bad step {step_text!r} in day of week")
+            step = int(step_text)
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            low, high = base.split("-", 1)
+            first = _weekday(low, expr)
+            last = 7 if high.strip() == "7" else _weekday(high, expr)
+            if last < first:
+                raise CrontabError(f"{expr!r}: day-of-week range {base!r} runs backwards")
+        else:
+            first = last = _weekday(base, expr)
+            if step_text:
+                last = 6
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return sorted(days)
+
+
+def cron_trigger(expr: str) -> CronTrigger:
+    """A UTC CronTrigger for a standard crontab line (weekdays 0/7 = Sunday, as in cron)."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise CrontabError(f"{expr!r} is not a 5-field crontab expression "
+                           f"(minute hour day month weekday)")
+    minute, hour, day, month, weekday = fields
+    if weekday != "*":
+        weekday = ",".join(_NAMES[d] for d in _weekdays(weekday, expr))
+    try:
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=weekday, timezone="UTC")
+    except ValueError as exc:
+        raise CrontabError(f"{expr!r}: {exc}") from None
