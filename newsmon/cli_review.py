@@ -6,13 +6,12 @@ import csv
 import json
 import sys
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import IO, Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 import click
 
-from newsmon.options import DB_OPTION, open_db_or_fail
+from newsmon.options import DB_OPTION, open_db_or_fail, since_to_iso
 
 
 @click.group()
@@ -108,18 +107,21 @@ def _write_atom(rows: Iterable[dict[str, Any]], out: IO[str], title: str, feed_i
     for row in rows:
         updated = row["published_at"] or row["first_seen_at"]
         newest = max(newest, updated)
-        tags = "".join(f'<category term="{escape(t)}"/>' for t in row["topics"] + row["subtags"])
-        authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in row["authors"])
+        tags = "".join(f"<category term={quoteattr(str(t))}/>"
+                       for t in row["topics"] + row["subtags"])
+        authors = "".join(f"<author><name>{escape(str(a))}</name></author>"
+                          for a in row["authors"])
         summary = row["description"] or " ".join((row["text"] or "").split()[:60])
         entries.append(
             f"<entry><id>urn:newsmon:article:{row['id']}</id><title>{escape(row['title'] or '')}"
-            f"</title><link href=\"{escape(row['url'])}\"/><updated>{escape(updated)}</updated>"
+            f"</title><link href={quoteattr(row['url'])}/><updated>{escape(updated)}</updated>"
             f"{authors}{tags}<summary>{escape(summary)}</summary>"
             f"<source><title>{escape(row['source'])}</title></source></entry>")
+    # A feed-level author covers entries without one (RFC 4287 4.1.1); the id is stable.
     out.write('<?xml version="1.0" encoding="utf-8"?>\n'
               '<feed xmlns="http://www.w3.org/2005/Atom">'
               f"<id>{escape(feed_id)}</id><title>{escape(title)}</title>"
-              f"<updated>{escape(newest)}</updated>"
+              f"<updated>{escape(newest)}</updated><author><name>newsmon</name></author>"
               "<generator>newsmon</generator>" + "".join(entries) + "</feed>\n")
     return len(entries)
 
@@ -142,17 +144,9 @@ def export(db_path: str, topic: str | None, since: str | None, fmt: str, output:
 
     Example: newsmon export --topic crackdown --since 7d --format atom -o crackdown.xml
     """
-    from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
     from storage.export import EXPORT_COLUMNS, export_articles, known_tags
     from storage.migrations import REVIEW_STATUSES
-    since_iso = None
-    if since:
-        try:
-            bound = parse_window_bound(since, "since")
-        except SpiderArgumentError as exc:
-            raise click.BadParameter(str(exc), param_hint="--since") from None
-        assert bound is not None
-        since_iso = bound.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    since_iso = since_to_iso(since) if since else None
     if review_status and review_status not in REVIEW_STATUSES:
         raise click.BadParameter(f"{review_status!r} is not one of "
                                  f"{', '.join(REVIEW_STATUSES)}", param_hint="--review-status")
@@ -169,10 +163,9 @@ def export(db_path: str, topic: str | None, since: str | None, fmt: str, output:
         elif fmt == "jsonl":
             count = _write_jsonl(rows, output)
         else:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
             count = _write_atom(rows, output, f"newsmon: {topic or 'relevant articles'}"
                                 + (f" since {since}" if since else ""),
-                                f"urn:newsmon:export:{topic or 'all'}:{stamp}")
+                                f"urn:newsmon:export:{topic or 'all'}")
     finally:
         db.close()
     click.echo(f"exported {count} article(s)", err=True)

@@ -191,14 +191,9 @@ def digest(db_path: str, since: str, out_dir: str | None) -> None:
 
     Example: newsmon digest --since 1d --out digests/
     """
-    from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+    from newsmon.options import since_to_iso
     from storage.digest import digest_stories
-    try:
-        bound = parse_window_bound(since, "since")
-    except SpiderArgumentError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
-    assert bound is not None
-    since_iso = bound.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    since_iso = since_to_iso(since)
     db = open_db_or_fail(db_path, readonly=True)
     stories = digest_stories(db, since_iso)
     db.close()

@@ -76,3 +76,17 @@ def crawl_and_report(db_path: str, sources_path: str | None, source_ids: list[st
     for outcome in outcomes.values():
         click.echo(format_outcome(outcome))
     return outcomes
+
+
+def since_to_iso(since: str, param_hint: str = "--since") -> str:
+    """A --since value (2025-11-01, an ISO time, or 7d / 12h / 2w ago) as a UTC ISO time."""
+    from datetime import timezone
+
+    from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+    try:
+        bound = parse_window_bound(since, "since")
+    except SpiderArgumentError as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from None
+    if bound is None:
+        raise click.BadParameter("must not be empty", param_hint=param_hint)
+    return bound.astimezone(timezone.utc).replace(microsecond=0).isoformat()

@@ -437,3 +437,20 @@ def m009_schedule_last_success_and_health_fixes(db: sqlite_utils.Database) -> No
     db.execute("ALTER TABLE schedule_state ADD COLUMN last_success_at TEXT")
     db.execute("DROP VIEW source_health")
     db.execute(SOURCE_HEALTH_VIEW)
+
+
+@MIGRATIONS()
+def m010_review_log_every_reviewer(db: sqlite_utils.Database) -> None:
+    # A second reviewer confirming a status (same status, same note) is a review too: log it.
+    db.executescript("""
+    DROP TRIGGER articles_review_logged;
+    CREATE TRIGGER articles_review_logged
+    AFTER UPDATE OF review_status, note, reviewer ON articles
+    WHEN OLD.review_status IS NOT NEW.review_status OR OLD.note IS NOT NEW.note
+         OR OLD.reviewer IS NOT NEW.reviewer OR OLD.reviewed_at IS NOT NEW.reviewed_at
+    BEGIN
+        INSERT INTO review_log (article_id, at, reviewer, old_status, new_status, note)
+        VALUES (NEW.id, coalesce(NEW.reviewed_at, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')),
+                NEW.reviewer, OLD.review_status, NEW.review_status, NEW.note);
+    END;
+    """)

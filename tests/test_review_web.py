@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -68,7 +69,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     db = tmp / "newsroom.db"
     sources = tmp / "demo-sources.yaml"
     newsmon("demo", "--port", "0", "--db", str(db), "--sources", str(sources))
-    newsmon("user", "add", "anna", "--db", str(db), "--password-stdin", stdin=PASSWORD + "\n")
+    for name in ("anna", "bob"):
+        newsmon("user", "add", name, "--db", str(db), "--password-stdin", stdin=PASSWORD + "\n")
     port = _free_port()
     log = open(tmp / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "serve", "--db", str(db),
@@ -122,6 +124,11 @@ def test_user_add_rejects_bad_names_and_short_passwords(tmp_path: Path) -> None:
     assert hash_file.read_text().startswith("pbkdf2_sha256$")
     newsmon("user", "remove", "bob", "--db", db)
     assert newsmon("user", "list", "--db", db).stdout.split() == []
+    assert hash_file.exists()             # a running server still reads it: now unusable
+    assert newsmon("user", "remove", "bob", "--db", db, check=False).returncode == 1
+    again = newsmon("user", "add", "bob", "--db", db, "--password-stdin", stdin="back again\n")
+    assert "added reviewer bob" in again.stdout
+    assert newsmon("user", "list", "--db", db).stdout.split() == ["bob"]
 
 
 def test_anonymous_visitors_read_but_never_write(served: Served) -> None:
@@ -176,6 +183,50 @@ def test_a_logged_in_reviewer_changes_status_and_the_log_records_it(served: Serv
     assert canned.json()["ok"] and "1 row affected" in canned.json()["message"]
     [entry] = _rows(served.db, "SELECT * FROM review_log WHERE article_id = 3")
     assert entry["reviewer"] == "anna" and entry["new_status"] == "irrelevant"
+
+
+def test_a_removed_reviewer_cannot_write_any_more(served: Served) -> None:
+    bob = served.login("bob")
+    page = bob.get(f"/{served.name}/articles/4").text
+    assert 'id="review-form"' in page
+    token = _token(page)
+    newsmon("user", "remove", "bob", "--db", str(served.db))
+    assert served.client().get("/-/login").status_code == 200      # others can still log in
+    denied = bob.post("/-/newsmon/review", data={"database": served.name, "id": "4",
+                                                 "status": "verified", "csrftoken": token})
+    assert denied.status_code == 403 and "not a reviewer" in denied.text
+    canned = bob.post(f"/{served.name}/set_review", data={
+        "id": "4", "status": "verified", "note": "", "csrftoken": token, "_json": "1"})
+    assert canned.status_code == 403
+    assert 'id="review-form"' not in bob.get(f"/{served.name}/articles/4").text
+    with pytest.raises(AssertionError):
+        served.login("bob")                                   # the old password is gone
+    assert _rows(served.db, "SELECT count(*) AS n FROM review_log WHERE article_id = 4"
+                 )[0]["n"] == 0
+
+
+def test_a_second_reviewer_confirming_is_logged(served: Served) -> None:
+    conn = sqlite3.connect(served.db)
+    conn.execute("UPDATE articles SET review_status = 'relevant', reviewer = 'anna', "
+                 "reviewed_at = '2026-01-01T00:00:00+00:00' WHERE id = 5")
+    conn.execute("UPDATE articles SET reviewer = 'carl', "
+                 "reviewed_at = '2026-01-02T00:00:00+00:00' WHERE id = 5")
+    conn.execute("UPDATE articles SET title = 'crawler update' WHERE id = 5")  # not a review
+    conn.commit()
+    conn.close()
+    log = _rows(served.db, "SELECT reviewer, old_status, new_status FROM review_log "
+                           "WHERE article_id = 5 ORDER BY id")
+    assert log == [{"reviewer": "anna", "old_status": "new", "new_status": "relevant"},
+                   {"reviewer": "carl", "old_status": "relevant", "new_status": "relevant"}]
+
+
+def test_home_page_links_work(served: Served) -> None:
+    client = served.client()
+    home = client.get("/").text
+    links = set(re.findall(r'href="(/[^"#]*)"', home))
+    assert "/-/newsmon/weekly-chart" in links and f"/{served.name}/review_queue" in links
+    for link in sorted(links):
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
 
 
 def test_the_review_log_cannot_be_edited(served: Served) -> None:
@@ -269,8 +320,12 @@ def test_export_command_formats_agree(served: Served, tmp_path: Path) -> None:
     assert rows and all("crackdown" in r["topics"] for r in rows)
     assert all(r["published_at"] >= "2025-11-01" and r["relevant"] == 1 for r in rows)
     out = tmp_path / "crackdown.csv"
-    newsmon("export", "--db", db, "--topic", "crackdown", "--format", "csv", "-o", str(out))
-    assert len(out.read_text(encoding="utf-8").strip().splitlines()) >= len(rows) + 1
+    newsmon("export", "--db", db, "--topic", "crackdown", "--since", "2025-11-01",
+            "--format", "csv", "-o", str(out))
+    with open(out, encoding="utf-8", newline="") as handle:
+        parsed = list(csv.DictReader(handle))
+    assert [int(r["id"]) for r in parsed] == [r["id"] for r in rows]
+    assert [r["text"] for r in parsed] == [r["text"] for r in rows]     # newlines survive
     atom = newsmon("export", "--db", db, "--topic", "crackdown", "--since", "2025-11-01",
                    "--format", "atom").stdout
     feed = feedparser.parse(atom)
@@ -381,3 +436,31 @@ def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browse
     browser.get(f"{served.base}/-/newsmon/weekly-chart")
     assert browser.find_elements(By.CSS_SELECTOR, "svg#weekly-chart rect.bar")
     browser.save_screenshot(str(SCREENSHOTS / "weekly-chart.png"))
+
+
+def test_metadata_and_templates_for_an_awkward_database_name(tmp_path: Path) -> None:
+    from newsmon.web.serve import build_metadata, build_templates
+    db = str(tmp_path / "My News.v2.db")
+    metadata = build_metadata(db)
+    assert list(metadata["databases"]) == ["My News.v2"]
+    assert 'href="/My+News~2Ev2/review_queue"' in metadata["description_html"]  # tilde-encoded
+    assert 'href="/-/newsmon/weekly-chart"' in metadata["description_html"]
+    templates = build_templates(db, tmp_path)
+    [row_template] = templates.glob("row-*-articles.html")
+    from datasette.utils import to_css_class
+    assert row_template.name == f"row-{to_css_class('My News.v2')}-articles.html"
+
+
+def test_chart_survives_an_unparseable_date(served: Served) -> None:
+    conn = sqlite3.connect(served.db)
+    [(article, published)] = conn.execute(
+        "SELECT id, published_at FROM articles WHERE relevant = 1 LIMIT 1").fetchall()
+    conn.execute("UPDATE articles SET published_at = 'sometime' WHERE id = ?", [article])
+    conn.commit()
+    try:
+        assert served.client().get("/-/newsmon/weekly-chart").status_code == 200
+        assert served.client().get(f"/{served.name}/weekly_topic_counts.json").status_code == 200
+    finally:
+        conn.execute("UPDATE articles SET published_at = ? WHERE id = ?", [published, article])
+        conn.commit()
+        conn.close()

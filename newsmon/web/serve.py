@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from newsmon.web.users import auth_config, cookie_secret
+from newsmon.web.users import auth_config, cookie_secret, list_users, users_dir
 
 WEB = Path(__file__).resolve().parent
 METADATA = WEB.parent.parent / "storage" / "metadata.yml"
@@ -22,19 +22,38 @@ def datasette_name(db_path: str) -> str:
 
 
 def _work_dir(db_path: str) -> Path:
-    digest = hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:10]
-    path = Path(tempfile.gettempdir()) / f"newsmon-datasette-{datasette_name(db_path)}-{digest}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
+    """A fresh private directory for this run's generated files, beside the database.
+
+    Not in the shared /tmp (another local user could plant templates there); older run
+    directories are removed.
+    """
+    base = Path(f"{Path(db_path).resolve()}-datasette")
+    base.mkdir(mode=0o700, exist_ok=True)
+    cutoff = time.time() - 86400
+    for old in base.glob("serve-*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old)
+        except OSError:
+            continue
+    return Path(tempfile.mkdtemp(prefix="serve-", dir=base))
 
 
 def build_metadata(db_path: str) -> dict[str, Any]:
-    """storage/metadata.yml for this file: database key renamed, logins added."""
+    """storage/metadata.yml for this file: database key renamed, logins and writers added."""
+    from datasette.utils import tilde_encode
     name = datasette_name(db_path)
     metadata: dict[str, Any] = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-    metadata["databases"] = {name: metadata["databases"]["newsmon"]}
-    metadata["description_html"] = metadata["description_html"].replace("/newsmon/", f"/{name}/")
-    metadata.setdefault("plugins", {})["datasette-auth-passwords"] = auth_config(db_path)
+    database = metadata["databases"].pop("newsmon")
+    metadata["databases"] = {name: database}
+    metadata["description_html"] = metadata["description_html"].replace(
+        'href="/newsmon/', f'href="/{tilde_encode(name)}/')
+    users = list_users(db_path)
+    # Only current reviewers may run the write query (an old login cookie stays signed).
+    database["queries"]["set_review"]["allow"] = {"id": users or ["nobody-can-write"]}
+    plugins = metadata.setdefault("plugins", {})
+    plugins["datasette-auth-passwords"] = auth_config(db_path)
+    plugins["newsmon_review"] = {"users_dir": str(users_dir(db_path))}
     return metadata
 
 
@@ -42,8 +61,6 @@ def build_templates(db_path: str, out: Path) -> Path:
     """Our templates, the article page named for this database as Datasette looks it up."""
     from datasette.utils import to_css_class
     templates = out / "templates"
-    if templates.exists():
-        shutil.rmtree(templates)
     templates.mkdir()
     source = WEB / "templates"
     shutil.copy(source / "newsmon_weekly_chart.html", templates)

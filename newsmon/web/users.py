@@ -36,25 +36,38 @@ def add_user(db_path: str, name: str, password: str) -> tuple[Path, bool]:
     directory = users_dir(db_path)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f"{name}.hash"
-    existed = path.exists()
+    marker = directory / f"{name}.removed"
+    existed = path.exists() and not marker.exists()
     fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(hash_password(password))
     os.replace(path.with_suffix(".tmp"), path)
+    marker.unlink(missing_ok=True)
     return path, not existed
 
 
 def remove_user(db_path: str, name: str) -> bool:
-    path = users_dir(db_path) / f"{check_name(name)}.hash"
-    if not path.exists():
+    """Disable a login at once: its hash becomes one of a random secret nobody knows.
+
+    The file stays, because a running Datasette reads it on every login attempt; a marker
+    file makes `list_users` (and so the next `newsmon serve`) leave the user out.
+    """
+    from datasette_auth_passwords.utils import hash_password
+    directory = users_dir(db_path)
+    path = directory / f"{check_name(name)}.hash"
+    if not path.exists() or (directory / f"{name}.removed").exists():
         return False
-    path.unlink()
+    path.write_text(hash_password(secrets.token_hex(32)), encoding="utf-8")
+    (directory / f"{name}.removed").touch(mode=0o600)
     return True
 
 
 def list_users(db_path: str) -> list[str]:
     directory = users_dir(db_path)
-    return sorted(p.stem for p in directory.glob("*.hash")) if directory.is_dir() else []
+    if not directory.is_dir():
+        return []
+    return sorted(p.stem for p in directory.glob("*.hash")
+                  if not (directory / f"{p.stem}.removed").exists())
 
 
 def auth_config(db_path: str) -> dict[str, dict[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
@@ -69,9 +70,34 @@ def extra_template_vars(template: str, database: str | None, table: str | None,
             "SELECT * FROM review_log WHERE article_id = ? ORDER BY id DESC", [row["id"]])).rows
         return {"story_copies": copies, "story": story, "versions": versions,
                 "review_history": history, "review_statuses": REVIEW_STATUSES,
-                "can_review": bool(request.actor and request.actor.get("id"))}
+                "can_review": bool(request.actor and request.actor.get("id")
+                                   and _is_reviewer(datasette, str(request.actor["id"])))}
 
     return inner
+
+
+def _is_reviewer(datasette: Any, actor_id: str) -> bool:
+    """A current login: its hash file exists and it was not removed (`newsmon user remove`).
+
+    Checked on every review, so removing a user takes effect at once although their signed
+    login cookie stays valid.
+    """
+    config = datasette.plugin_config("newsmon_review") or {}
+    directory = Path(config.get("users_dir") or "")
+    if not config.get("users_dir") or "/" in actor_id or actor_id.startswith("."):
+        return False
+    return (directory / f"{actor_id}.hash").is_file() and \
+        not (directory / f"{actor_id}.removed").exists()
+
+
+@hookimpl
+def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> bool | None:
+    """The set_review write query: only current reviewers, checked at every request."""
+    if action == "view-query" and isinstance(resource, tuple) and resource[1] == "set_review":
+        actor_id = (actor or {}).get("id")
+        if not actor_id or not _is_reviewer(datasette, str(actor_id)):
+            return False
+    return None
 
 
 async def review(request: Any, datasette: Any) -> Response:
@@ -81,9 +107,11 @@ async def review(request: Any, datasette: Any) -> Response:
     actor = request.actor or {}
     if not actor.get("id"):
         return Response.text("log in (/-/login) to review articles", status=403)
+    if not _is_reviewer(datasette, str(actor["id"])):
+        return Response.text(f"{actor['id']} is not a reviewer (any more)", status=403)
     form = await request.post_vars()
     database = form.get("database", "")
-    if database not in datasette.databases:
+    if database not in datasette.databases or database == "_internal":
         return Response.text(f"unknown database {database!r}", status=400)
     try:
         article_id = int(form.get("id", ""))
@@ -152,7 +180,7 @@ WEEKLY_SQL = """
 SELECT date(a.published_at, '-6 days', 'weekday 1') AS week, t.tag AS topic,
        count(*) AS articles
 FROM articles a JOIN article_tags t ON t.article_id = a.id AND t.kind = 'topic'
-WHERE a.relevant = 1 AND a.published_at IS NOT NULL AND a.duplicate_of IS NULL
+WHERE a.relevant = 1 AND date(a.published_at) IS NOT NULL AND a.duplicate_of IS NULL
 GROUP BY week, topic ORDER BY week, topic
 """
 
@@ -162,7 +190,7 @@ async def weekly_chart(request: Any, datasette: Any) -> Response:
     await datasette.ensure_permissions(request.actor, ["view-instance"])
     names = [n for n in datasette.databases if n != "_internal"]
     name = request.args.get("db") or (names[0] if names else "")
-    if name not in datasette.databases:
+    if name not in names:
         return Response.text(f"unknown database {name!r}", status=404)
     weeks = request.args.get("weeks", "26")
     rows = (await datasette.get_database(name).execute(WEEKLY_SQL)).rows
