@@ -56,7 +56,7 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     if unknown:
         raise click.ClickException(
             f"unknown source {', '.join(unknown)}; configured: {', '.join(sorted(sources))}")
-    chosen = list(source_ids) or [s.id for s in sources.values() if s.enabled]
+    chosen = list(dict.fromkeys(source_ids)) or [s.id for s in sources.values() if s.enabled]
     if not chosen:
         raise click.ClickException("no enabled sources; enable one in the sources file")
     overrides = {}

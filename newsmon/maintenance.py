@@ -39,6 +39,9 @@ class CounterStats:
     def set_value(self, key: str, value: Any) -> None:
         self.values[key] = value
 
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
     def get_stats(self) -> dict[str, Any]:
         return dict(self.values)
 

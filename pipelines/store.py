@@ -14,7 +14,7 @@ from crawler.dates import utc_now_iso
 from pipelines.extraction import Article, Removal
 from storage.articles import ArticleStore, UpsertResult, mark_removed, upsert_sources
 from storage.db import open_db
-from storage.runs import adopt_run, finish_run, start_run
+from storage.runs import adopt_run, close_abandoned_runs, finish_run, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ class StorePipeline:
                 "languages": list(source.languages), "discovery": source.discovery_methods(),
                 "enabled": int(source.enabled), "updated_at": utc_now_iso()}])
         name = getattr(spider, "name", self.run_name)
+        if self.stats is not None and self.stats.get_value("newsmon/lock/acquired"):
+            # This crawl holds the source's lock, so no other live crawl owns a 'running' row.
+            closed = close_abandoned_runs(db, name, utc_now_iso())
+            if closed:
+                logger.warning("%s: closed %d run(s) left 'running' by a crawl that died",
+                               name, closed)
         triggered_by = "recheck" if getattr(spider, "recheck_file", None) else None
         if self.given_run_id is not None and adopt_run(db, self.given_run_id, name, triggered_by):
             self.run_id = self.given_run_id
@@ -136,8 +142,8 @@ class StorePipeline:
         if reason == "already_running":       # crawler/extensions/sourcelock.py
             status = "skipped"
             error = f"another crawl of this source is running ({stats.get('newsmon/lock/held_by')})"
-        elif reason == "shutdown":
-            error = "interrupted (SIGINT/SIGTERM) before it finished"
+        elif reason == "shutdown":          # Ctrl-C or a stop: not the outlet's fault
+            status, error = "interrupted", "interrupted (SIGINT/SIGTERM) before it finished"
         if status == "finished" and discovery_failed(stats):
             status, error = "failed", "every feed, sitemap and section page request failed"
         finish_run(self.store.db, self.run_id, finished_at=utc_now_iso(), status=status,

@@ -71,6 +71,15 @@ class JobPlan:
         fire = cron_trigger(self.cron or "0 * * * *").get_next_fire_time(None, moment)
         return fire if fire is not None else moment
 
+    def cron_period_s(self, moment: datetime) -> float | None:
+        """For cron jobs: the gap between the next two scheduled times (for health)."""
+        if self.cron is None:
+            return None
+        trigger = cron_trigger(self.cron)
+        first = trigger.get_next_fire_time(None, moment)
+        second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+        return (second - first).total_seconds() if first and second else None
+
     def jittered(self, moment: datetime) -> datetime:
         return moment + timedelta(seconds=random.uniform(0, self.jitter_s)) \
             if self.jitter_s else moment

@@ -179,7 +179,8 @@ class MonitorService:
                 existing = self.scheduler.get_job(job_id)
                 state = states.get(job_id) or {}
                 same = existing is not None and state.get("config") == plan.config_json()
-                interval = (state.get("current_interval_s") if same else None) or plan.interval_s
+                interval = ((state.get("current_interval_s") if same else None)
+                            or plan.interval_s or plan.cron_period_s(now))
                 crawled = has_runs(db, job_id) if plan.kind == "crawl" else True
                 first, why = first_run_time(
                     plan, now, crawled_before=crawled,

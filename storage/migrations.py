@@ -302,16 +302,17 @@ earlier AS (                    -- ... against the 4 weeks before
     FROM articles WHERE first_seen_at >= {_NOW}, '-35 days')
                     AND first_seen_at < {_NOW}, '-7 days') GROUP BY source
 ),
-runs AS (                       -- recheck runs fetch known articles: they say nothing of health
-    SELECT source, count(*) AS runs, max(started_at) AS last_run_at,
+runs AS (                       -- recheck runs fetch known articles and skipped runs did
+    SELECT source, count(*) AS runs, max(started_at) AS last_run_at,   -- nothing: not health
            max(CASE WHEN status = 'finished' THEN finished_at END) AS last_success_at,
            coalesce(max(CASE WHEN status = 'finished' THEN id END), 0) AS last_success_id
-    FROM crawl_runs WHERE coalesce(triggered_by, '') <> 'recheck' GROUP BY source
+    FROM crawl_runs WHERE coalesce(triggered_by, '') <> 'recheck' AND status <> 'skipped'
+    GROUP BY source
 ),
 measured AS (
     SELECT src.id AS source, src.name, src.enabled,
         coalesce(r.runs, 0) AS runs, r.last_run_at,
-        (SELECT status FROM crawl_runs c WHERE c.source = src.id
+        (SELECT status FROM crawl_runs c WHERE c.source = src.id AND c.status <> 'skipped'
            AND coalesce(c.triggered_by, '') <> 'recheck' ORDER BY c.id DESC LIMIT 1)
            AS last_run_status,
         r.last_success_at,
@@ -333,7 +334,7 @@ measured AS (
         round(e.no_author, 2) AS usual_share_missing_author,
         round(e.short_text, 2) AS usual_share_short_text,
         coalesce(e.n, 0) AS earlier_articles,
-        round(st.current_interval_s / 60.0, 1) AS poll_interval_minutes,
+        round(st.current_interval_s / 60.0, 1) AS poll_interval_minutes,   -- cron: its period
         st.source IS NOT NULL AS scheduled,
         st.next_run_at AS next_run_at, st.note AS schedule_note
     FROM sources src
@@ -364,7 +365,7 @@ flagged AS (
              THEN 'extraction_degraded ' ELSE '' END ||
         CASE WHEN last_success_at IS NOT NULL AND scheduled
                   AND (julianday('now') - julianday(last_success_at)) * 1440
-                      > max(3 * coalesce(poll_interval_minutes, 1440), 360)
+                      > max(3 * coalesce(poll_interval_minutes, 1440) + 60, 360)
              THEN 'stale ' ELSE '' END
     ) AS flags
     FROM measured
@@ -454,3 +455,10 @@ def m010_review_log_every_reviewer(db: sqlite_utils.Database) -> None:
                 NEW.reviewer, OLD.review_status, NEW.review_status, NEW.note);
     END;
     """)
+
+
+@MIGRATIONS()
+def m011_health_ignores_skipped_runs(db: sqlite_utils.Database) -> None:
+    # A crawl skipped because another held the source's lock is not the source's last run.
+    db.execute("DROP VIEW source_health")
+    db.execute(SOURCE_HEALTH_VIEW)

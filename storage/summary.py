@@ -38,7 +38,8 @@ def source_states(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
                                                     last_new_article_at=row["newest"])
     for row in db.query(
             "SELECT source, started_at, status, new_articles, errors FROM crawl_runs r "
-            "WHERE id = (SELECT max(id) FROM crawl_runs WHERE source = r.source)"):
+            "WHERE id = (SELECT max(id) FROM crawl_runs WHERE source = r.source "
+            "AND status <> 'skipped')"):
         states.setdefault(row["source"], {}).update(
             last_run_at=row["started_at"], last_run_status=row["status"],
             last_run_new=row["new_articles"], last_run_errors=row["errors"])

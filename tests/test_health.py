@@ -181,3 +181,30 @@ def test_digest_lists_each_new_relevant_story_once_with_its_outlets(newsroom: Ne
     one = next(s for s in stories if s["story_id"] == 1)
     assert one["outlets"] == ["meduza", "tmt"] and one["articles"][0]["id"] == first
     assert one["topics"] == ["crackdown"] and one["subtags"] == ["arrest"]
+
+
+def test_a_weekly_cron_source_is_not_stale_between_its_runs(newsroom: Newsroom) -> None:
+    from schedules.plan import plan_for_source
+    from tests.test_schedule import _sources
+    plan = plan_for_source(_sources({"cron": "0 6 * * 1"})[0])
+    week = plan.cron_period_s(NOW)
+    assert week == 7 * 86400
+    newsroom.source("weekly")
+    newsroom.article("weekly", hours_ago=96)
+    newsroom.run("weekly", "finished", hours_ago=96, new=1)
+    newsroom.db.execute("INSERT INTO schedule_state (source, kind, cron, current_interval_s) "
+                        "VALUES ('weekly', 'cron', '0 6 * * 1', ?)", [week])
+    assert "stale" not in _by_source(newsroom.db)["weekly"]["flags"]
+    newsroom.db.execute("UPDATE schedule_state SET current_interval_s = 86400")   # daily
+    assert "stale" in _by_source(newsroom.db)["weekly"]["flags"]
+
+
+def test_a_skipped_run_is_not_the_sources_last_run(newsroom: Newsroom) -> None:
+    newsroom.source("busy")
+    newsroom.article("busy", hours_ago=1)
+    newsroom.run("busy", "finished", hours_ago=1, new=1)
+    newsroom.run("busy", "skipped", hours_ago=0.5, triggered_by="manual")
+    newsroom.run("busy", "interrupted", hours_ago=0.2)
+    row = _by_source(newsroom.db)["busy"]
+    assert row["last_run_status"] == "interrupted" and row["consecutive_failures"] == 0
+    assert row["status"] == "ok"

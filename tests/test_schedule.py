@@ -395,16 +395,45 @@ def test_a_manual_crawl_of_a_source_being_crawled_is_skipped(tmp_path: Path,
     import sys
     sources = mock_site.write_sources(tmp_path)
     db = str(tmp_path / "t.db")
+    _record_run(db, "demo-tmt", T0, status="running")      # left by a crawl that died
     held = FileLock(lock_dir_for(db) / "demo-ovd.lock")
     assert held.acquire("crawl demo-ovd by the scheduler")
     try:
         result = subprocess.run([sys.executable, "-m", "newsmon.cli", "crawl", "demo-ovd",
-                                 "demo-tmt", "--db", db, "--sources", str(sources)],
+                                 "demo-tmt", "demo-ovd", "--db", db, "--sources", str(sources)],
                                 capture_output=True, text=True, timeout=300)
     finally:
         held.release()
     assert result.returncode == 0, result.stderr
-    runs = {r["source"]: r for r in _crawl_runs(db)}
+    abandoned = _crawl_runs(db)[0]
+    assert abandoned["status"] == "failed" and "abandoned" in abandoned["error"]
+    assert len(_crawl_runs(db)) == 3                         # demo-ovd named twice, run once
+    runs = {r["source"]: r for r in _crawl_runs(db)[1:]}
     assert runs["demo-ovd"]["status"] == "skipped" and runs["demo-ovd"]["new_articles"] == 0
     assert "by the scheduler" in runs["demo-ovd"]["error"]
     assert runs["demo-tmt"]["status"] == "finished" and runs["demo-tmt"]["new_articles"] > 0
+
+
+def test_interrupted_manual_crawls_are_not_failures(tmp_path: Path) -> None:
+    from pipelines.store import StorePipeline
+    db = str(tmp_path / "t.db")
+    store = StorePipeline(db, run_name="by-hand")
+    store.open_spider()
+    store.finish("shutdown")
+    [run] = _crawl_runs(db)
+    assert run["status"] == "interrupted" and "SIGINT" in run["error"]
+
+
+def test_serve_work_dirs_of_running_servers_are_kept(tmp_path: Path) -> None:
+    import os
+    import time as time_module
+
+    from newsmon.web.serve import _work_dir
+    db = str(tmp_path / "w.db")
+    alive, dead = _work_dir(db), _work_dir(db)
+    (dead / "pid").write_text("999999999")
+    old = time_module.time() - 3600
+    for path in (alive, dead):
+        os.utime(path, (old, old))
+    fresh = _work_dir(db)
+    assert alive.exists() and not dead.exists() and fresh.exists()

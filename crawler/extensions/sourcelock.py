@@ -23,10 +23,10 @@ class SourceLockExtension:
     has NEWSMON_RUN_ID set), so this covers `newsmon crawl`, `recheck` and `scrapy crawl`.
     """
 
-    def __init__(self, crawler: Crawler, lock_dir: Path) -> None:
+    def __init__(self, crawler: Crawler, lock: FileLock, held: bool) -> None:
         self.crawler = crawler
-        self.lock_dir = lock_dir
-        self.lock: FileLock | None = None
+        self.lock = lock
+        self.held = held
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SourceLockExtension:
@@ -36,26 +36,29 @@ class SourceLockExtension:
         if settings.getint("NEWSMON_RUN_ID", 0):
             raise NotConfigured("the scheduler that started this crawl holds the lock")
         db = settings.get("NEWSMON_DB")
-        if not db or db == ":memory:":
+        name = getattr(crawler.spidercls, "name", None)
+        if not db or db == ":memory:" or not name:
             raise NotConfigured("no database file to lock beside")
-        extension = cls(crawler, lock_dir_for(db))
+        # Taken before the store opens its crawl_runs row, so a 'running' row whose source
+        # lock is free belongs to a crawl that died (the store closes those).
+        lock = FileLock(lock_dir_for(db) / f"{name}.lock")
+        held = lock.acquire(f"crawl {name}")
+        if held and crawler.stats is not None:
+            crawler.stats.set_value("newsmon/lock/acquired", True)
+        extension = cls(crawler, lock, held)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     async def spider_opened(self, spider: Spider) -> None:
-        lock = FileLock(self.lock_dir / f"{spider.name}.lock")
-        if lock.acquire(f"crawl {spider.name}"):
-            self.lock = lock
+        if self.held:
             return
         logger.warning("source %s: another crawl of it is running (%s); not crawling it now",
-                     spider.name, lock.holder())
+                       spider.name, self.lock.holder())
         if self.crawler.stats is not None:
-            self.crawler.stats.set_value("newsmon/lock/held_by", lock.holder())
+            self.crawler.stats.set_value("newsmon/lock/held_by", self.lock.holder())
         assert self.crawler.engine is not None
         await self.crawler.engine.close_spider_async(reason=LOCKED_REASON)
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.lock is not None:
-            self.lock.release()
-            self.lock = None
+        self.lock.release()

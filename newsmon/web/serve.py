@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -21,22 +22,39 @@ def datasette_name(db_path: str) -> str:
     return Path(db_path).stem
 
 
+def _alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _work_dir(db_path: str) -> Path:
     """A fresh private directory for this run's generated files, beside the database.
 
-    Not in the shared /tmp (another local user could plant templates there); older run
-    directories are removed.
+    Not in the shared /tmp (another local user could plant templates there). `serve` becomes
+    Datasette (same pid), so each directory records its pid; directories of servers that
+    have stopped are removed, those of running ones are left alone.
     """
     base = Path(f"{Path(db_path).resolve()}-datasette")
     base.mkdir(mode=0o700, exist_ok=True)
-    cutoff = time.time() - 86400
     for old in base.glob("serve-*"):
         try:
-            if old.stat().st_mtime < cutoff:
+            young = time.time() - old.stat().st_mtime < 60     # still being written
+            if not young and not _alive(old / "pid"):
                 shutil.rmtree(old)
         except OSError:
             continue
-    return Path(tempfile.mkdtemp(prefix="serve-", dir=base))
+    work = Path(tempfile.mkdtemp(prefix="serve-", dir=base))
+    (work / "pid").write_text(str(os.getpid()), encoding="ascii")
+    return work
 
 
 def build_metadata(db_path: str) -> dict[str, Any]:
