@@ -97,6 +97,14 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
                        recheck_cron=recheck_cron or None, recheck_days=recheck_days,
                        digest_cron=digest_cron or None, digest_dir=digest_dir)
     if list_jobs:
+        from crawler.locks import FileLock, lock_dir_for
+        probe = FileLock(lock_dir_for(db_path) / "scheduler.lock")
+        if probe.acquire("newsmon schedule --list (checking)"):
+            probe.release()
+            click.echo("no newsmon schedule is running on this database: next runs are when "
+                       "it would run them", err=True)
+        else:
+            click.echo(f"scheduler running: {probe.holder()}", err=True)
         service.open_scheduler()
         try:
             _print_jobs(service.job_rows(), as_json)

@@ -114,6 +114,7 @@ def test_schedule_crawls_every_source_repeatedly_and_stores_articles_once(
         assert second.returncode != 0 and "already runs" in second.stderr
         listing = _newsmon("schedule", *common, "--list", "--json")
         assert listing.returncode == 0, listing.stderr
+        assert "scheduler running: pid" in listing.stderr
         jobs = {row["job"]: row for row in json.loads(listing.stdout)}
         assert set(jobs) == set(PER_SOURCE)
         assert all(row["scheduled"] and row["next_run_at"] for row in jobs.values())
