@@ -16,7 +16,6 @@ from schedules.polling import Rhythm
 
 DEFAULT_INTERVAL_MINUTES = 60.0
 DEFAULT_TIMEOUT_MINUTES = 60.0
-MAINTENANCE_JOBS = ("recheck", "digest")
 
 
 @dataclass(frozen=True)

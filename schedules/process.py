@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from crawler.dates import utc_now_iso
 from crawler.locks import FileLock, lock_dir_for
 from storage.db import open_db
 from storage.runs import close_abandoned_runs, close_run, start_run
@@ -22,10 +23,6 @@ from storage.runs import close_abandoned_runs, close_run, start_run
 logger = logging.getLogger(__name__)
 
 LOG_RETENTION_DAYS = 14
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 class Stopper:
@@ -152,6 +149,22 @@ def _supervise(proc: subprocess.Popen[bytes], timeout_s: float, kill_grace_s: fl
     return reason
 
 
+def _run_child(argv: Sequence[str], log_path: Path, lock: FileLock, timeout_s: float,
+               kill_grace_s: float, stopper: Stopper | None, label: str) -> tuple[int, str | None]:
+    """Start the child in its own session (a terminal's Ctrl-C reaches only the scheduler),
+    handing it the lock, with its output in the log; return its exit code and why it was
+    interrupted, if it was."""
+    _prune_logs(log_path.parent)
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, pass_fds=(lock.fileno,),
+                                start_new_session=True)
+        lock.note_child(proc.pid, label)
+        reason = _supervise(proc, timeout_s, kill_grace_s, stopper, label)
+    return proc.returncode, reason
+
+
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)        # the child leads its own process group
@@ -171,27 +184,20 @@ def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutco
     try:
         logs = log_dir_for(command.db_path)
         logs.mkdir(parents=True, exist_ok=True)
-        _prune_logs(logs)
         db = open_db(command.db_path)
         try:
-            abandoned = close_abandoned_runs(db, command.source, _now_iso())
+            abandoned = close_abandoned_runs(db, command.source, utc_now_iso())
             if abandoned:
                 logger.warning("%s: closed %d run(s) left 'running' by a crawl that died",
                                command.source, abandoned)
-            run_id = start_run(db, command.source, _now_iso(), command.triggered_by)
+            run_id = start_run(db, command.source, utc_now_iso(), command.triggered_by)
             log_path = logs / f"{command.source}-{run_id}.log"
             db.execute("UPDATE crawl_runs SET log_path = ? WHERE id = ?", [str(log_path), run_id])
         finally:
             db.close()
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen(command.argv(run_id), stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env,
-                                    pass_fds=(lock.fileno,), start_new_session=True)
-            lock.note_child(proc.pid, f"crawl {command.source} (run {run_id})")
-            reason = _supervise(proc, command.timeout_s, command.kill_grace_s, stopper,
-                                f"crawl {command.source} (run {run_id})")
-        code = proc.returncode
+        code, reason = _run_child(command.argv(run_id), log_path, lock, command.timeout_s,
+                                  command.kill_grace_s, stopper,
+                                  f"crawl {command.source} (run {run_id})")
         error = reason
         if code != 0 and reason is None:
             error = f"scrapy crawl exited with code {code}: {_error_tail(log_path)}"
@@ -199,16 +205,12 @@ def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutco
         try:
             timed_out = bool(reason and reason.startswith("timeout"))
             stopping = stopper is not None and stopper.stopping and not timed_out
-            row = close_run(db, run_id, finished_at=_now_iso(), exit_code=code,
+            # A crawl that closed itself after SIGINT recorded 'interrupted' already; one
+            # that never closed its row gets the status from why it was stopped.
+            row = close_run(db, run_id, finished_at=utc_now_iso(), exit_code=code,
                             status_if_open="timeout" if timed_out else
                             "interrupted" if stopping else "failed", error=error,
                             force_status="timeout" if timed_out else None)
-            if stopping and row and row["status"] == "failed" \
-                    and row.get("finish_reason") in ("shutdown", "interrupted"):
-                # Stopped by a shutdown: not the outlet's fault, not a failure.
-                db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE id = ?",
-                           [run_id])
-                row["status"] = "interrupted"
         finally:
             db.close()
         row = row or {}
@@ -235,13 +237,7 @@ def run_command(job: str, argv: Sequence[str], db_path: str, timeout_s: float,
         logs.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         log_path = logs / f"{job}-{stamp}.log"
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env,
-                                    pass_fds=(lock.fileno,), start_new_session=True)
-            reason = _supervise(proc, timeout_s, kill_grace_s, stopper, job)
-        code = proc.returncode
+        code, reason = _run_child(argv, log_path, lock, timeout_s, kill_grace_s, stopper, job)
         status = "finished" if code == 0 and reason is None else (
             "timeout" if reason and reason.startswith("timeout") else
             "interrupted" if stopper is not None and stopper.stopping else "failed")

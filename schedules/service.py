@@ -27,7 +27,7 @@ from schedules.plan import JobPlan, first_run_time, plan_jobs
 from schedules.polling import after_failure, after_success
 from schedules.process import CrawlCommand, RunOutcome, Stopper, run_command, run_crawl
 from storage.db import open_db
-from storage.runs import close_abandoned_runs, has_runs
+from storage.runs import last_run_started
 from storage.schedule_state import all_states, drop_states, get_state, put_state
 
 logger = logging.getLogger(__name__)
@@ -181,11 +181,11 @@ class MonitorService:
                 same = existing is not None and state.get("config") == plan.config_json()
                 interval = ((state.get("current_interval_s") if same else None)
                             or plan.interval_s or plan.cron_period_s(now))
-                crawled = has_runs(db, job_id) if plan.kind == "crawl" else True
+                last_crawl = _parse(last_run_started(db, job_id))
                 first, why = first_run_time(
-                    plan, now, crawled_before=crawled,
+                    plan, now, crawled_before=plan.kind != "crawl" or last_crawl is not None,
                     kept_next_run=existing.next_run_time if same and existing else None,
-                    last_run_at=_parse(state.get("last_run_at")) or self._last_run(db, job_id),
+                    last_run_at=_parse(state.get("last_run_at")) or last_crawl,
                     interval_s=interval)
                 self.scheduler.add_job(
                     JOB_FUNC, trigger=plan.trigger(interval), args=[job_id], id=job_id,
@@ -207,12 +207,6 @@ class MonitorService:
         finally:
             db.close()
         return lines
-
-    @staticmethod
-    def _last_run(db: Any, source: str) -> datetime | None:
-        row = db.execute("SELECT max(started_at) FROM crawl_runs WHERE source = ? AND "
-                         "coalesce(triggered_by, '') <> 'recheck'", [source]).fetchone()
-        return _parse(row[0]) if row and row[0] else None
 
     # -- running a job --------------------------------------------------------------------
 
@@ -338,7 +332,6 @@ class MonitorService:
         MonitorService._current = self
         previous = self._install_signals()
         try:
-            self._close_abandoned_runs()
             self.open_scheduler()
             lines = self.sync_jobs()
             if on_ready is not None:
@@ -357,25 +350,6 @@ class MonitorService:
             MonitorService._current = None
             lock.release()
 
-    def _close_abandoned_runs(self) -> None:
-        """Runs left 'running' by crawls that died with a killed scheduler: close them."""
-        db = open_db(self.config.db_path)
-        try:
-            for job_id, plan in self.plans.items():
-                if plan.kind != "crawl":
-                    continue
-                lock = FileLock(lock_dir_for(self.config.db_path) / f"{job_id}.lock")
-                if lock.acquire(f"closing abandoned runs of {job_id}"):
-                    try:
-                        closed = close_abandoned_runs(db, job_id, _iso(self.clock()) or "")
-                    finally:
-                        lock.release()
-                    if closed:
-                        logger.warning("%s: closed %d run(s) left 'running' by a crawl that "
-                                       "died", job_id, closed)
-        finally:
-            db.close()
-
     def run_once(self, job_id: str, triggered_by: str = "run-now") -> RunOutcome:
         """Run one job in the foreground; SIGINT/SIGTERM interrupt its crawl cleanly."""
         previous: dict[int, Any] = {}
@@ -383,16 +357,9 @@ class MonitorService:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, lambda *_: self.stopper.stop(0))
         try:
-            outcome = self._run_guarded(job_id, triggered_by)
+            return self.execute(job_id, triggered_by)
         finally:
             self._restore_signals(previous)
-        return outcome
-
-    def _run_guarded(self, job_id: str, triggered_by: str) -> RunOutcome:
-        plan = self.plans[job_id]
-        outcome = self._run(plan, triggered_by)
-        self.after_run(plan, outcome)
-        return outcome
 
     def request_stop(self, grace_s: float | None = None) -> None:
         self.stopper.stop(self.config.grace_s if grace_s is None else grace_s)

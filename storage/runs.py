@@ -11,9 +11,8 @@ RUN_COUNTERS = ("new_articles", "updated_articles", "unchanged_articles", "linke
                 "dropped", "errors", "requests", "article_requests_skipped")
 
 
-# interrupted: stopped by a scheduler shutdown (not the outlet's fault); skipped: another crawl
-# of the source held its lock.
-RUN_STATUSES = ("running", "finished", "failed", "timeout", "interrupted", "skipped")
+# crawl_runs.status: running, finished, failed, timeout, interrupted (stopped by a shutdown or
+# Ctrl-C: not the outlet's fault) or skipped (another crawl of the source held its lock).
 
 
 def start_run(db: sqlite_utils.Database, source: str, started_at: str,
@@ -72,20 +71,11 @@ def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any] | None:
     return row
 
 
-def runs_of(db: sqlite_utils.Database, source: str | None = None,
-            limit: int = 100) -> list[dict[str, Any]]:
-    """The latest runs (of one source), newest first, without their full stats."""
-    where, params = ("WHERE source = ?", [source]) if source else ("", [])
-    return list(db.query(
-        f"SELECT id, source, started_at, finished_at, status, finish_reason, triggered_by, "
-        f"new_articles, updated_articles, dropped, errors, exit_code, error FROM crawl_runs "
-        f"{where} ORDER BY id DESC LIMIT ?", [*params, limit]))
-
-
-def has_runs(db: sqlite_utils.Database, source: str) -> bool:
-    return db.execute("SELECT 1 FROM crawl_runs WHERE source = ? AND "
-                      "coalesce(triggered_by, '') <> 'recheck' LIMIT 1", [source]).fetchone() \
-        is not None
+def last_run_started(db: sqlite_utils.Database, source: str) -> str | None:
+    """When the source's latest crawl started (recheck runs aside); None: never crawled."""
+    row = db.execute("SELECT max(started_at) FROM crawl_runs WHERE source = ? AND "
+                     "coalesce(triggered_by, '') <> 'recheck'", [source]).fetchone()
+    return row[0] if row and row[0] else None
 
 
 def close_abandoned_runs(db: sqlite_utils.Database, source: str, finished_at: str) -> int:
