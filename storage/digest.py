@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlite_utils
+
+from storage.export import json_list
 
 
 def digest_stories(db: sqlite_utils.Database, since: str) -> list[dict[str, Any]]:
@@ -28,7 +29,7 @@ def digest_stories(db: sqlite_utils.Database, since: str) -> list[dict[str, Any]
             "first_source": row["source"], "first_published_at": row["published_at"],
             "topics": [], "subtags": [], "articles": []})
         for field in ("topics", "subtags"):
-            for tag in json.loads(row[field] or "[]"):
+            for tag in json_list(row[field]):
                 if tag not in story[field]:
                     story[field].append(tag)
         story["articles"].append({key: row[key] for key in (

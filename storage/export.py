@@ -38,11 +38,11 @@ def export_articles(db: sqlite_utils.Database, *, topic: str | None, since: str 
            + " ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC")
     for row in db.query(sql, params):
         for column in JSON_COLUMNS:
-            row[column] = _json_list(row[column])
+            row[column] = json_list(row[column])
         yield row
 
 
-def _json_list(value: Any) -> list[Any]:
+def json_list(value: Any) -> list[Any]:
     """A JSON array column as a list; a malformed value becomes a one-item list, not a crash."""
     if not value:
         return []

@@ -1,12 +1,12 @@
 """Datasette plugin for newsmon reviewers: article pages, review changes, the weekly chart.
 
-Loaded by `newsmon serve` with --plugins-dir; it imports nothing of newsmon, only Datasette.
+Loaded by `newsmon serve` with --plugins-dir; besides Datasette it uses only the storage
+layer's definitions (review statuses, JSON array columns).
 """
 
 from __future__ import annotations
 
 import html
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,24 +15,16 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-REVIEW_STATUSES = ("new", "relevant", "irrelevant", "needs_follow_up", "verified")
+from storage.export import json_list
+from storage.migrations import REVIEW_STATUSES
+
 MAX_NOTE = 2000
 PALETTE = ("#4e79a7", "#e15759", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948")
 
 
-def _json_list(value: Any) -> list[Any]:
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except (TypeError, ValueError):
-        return [value]
-    return parsed if isinstance(parsed, list) else [parsed]
-
-
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
-    env.filters["json_list"] = _json_list
+    env.filters["json_list"] = json_list
 
 
 @hookimpl
@@ -176,15 +168,6 @@ def weekly_chart_svg(rows: list[Any], width: int = 760, height: int = 280) -> st
     return "\n".join(parts)
 
 
-WEEKLY_SQL = """
-SELECT date(a.published_at, '-6 days', 'weekday 1') AS week, t.tag AS topic,
-       count(*) AS articles
-FROM articles a JOIN article_tags t ON t.article_id = a.id AND t.kind = 'topic'
-WHERE a.relevant = 1 AND date(a.published_at) IS NOT NULL AND a.duplicate_of IS NULL
-GROUP BY week, topic ORDER BY week, topic
-"""
-
-
 async def weekly_chart(request: Any, datasette: Any) -> Response:
     # Plugin routes are not covered by Datasette's instance permissions: check them here.
     await datasette.ensure_permissions(request.actor, ["view-instance"])
@@ -193,7 +176,11 @@ async def weekly_chart(request: Any, datasette: Any) -> Response:
     if name not in names:
         return Response.text(f"unknown database {name!r}", status=404)
     weeks = request.args.get("weeks", "26")
-    rows = (await datasette.get_database(name).execute(WEEKLY_SQL)).rows
+    # The numbers are the weekly_topic_counts canned query's: one definition for table and chart.
+    query = await datasette.get_canned_query(name, "weekly_topic_counts", request.actor)
+    if query is None:
+        return Response.text(f"{name} has no weekly_topic_counts query", status=404)
+    rows = (await datasette.get_database(name).execute(query["sql"])).rows
     if weeks.isdigit():
         keep = sorted({r["week"] for r in rows})[-int(weeks):]
         rows = [r for r in rows if r["week"] in keep]
