@@ -152,8 +152,8 @@ def export(db_path: str, topic: str | None, since: str | None, fmt: str, output:
                                  f"{', '.join(REVIEW_STATUSES)}", param_hint="--review-status")
     db = open_db_or_fail(db_path, readonly=True)
     try:
-        if topic and topic not in known_tags(db):
-            tags = known_tags(db)
+        tags = known_tags(db) if topic else []
+        if topic and topic not in tags:
             raise click.BadParameter(f"no article is tagged {topic!r}; tags in this database: "
                                      f"{', '.join(tags) or 'none'}", param_hint="--topic")
         rows = export_articles(db, topic=topic, since=since_iso, relevant_only=not include_all,
