@@ -11,6 +11,16 @@ from newsmon.quality import SHARED_CORPUS
 from tests.mockserver import MockServer
 
 REPO = Path(__file__).resolve().parent.parent
+# A test that uses one of these runs real crawls, servers or child processes: it is marked
+# `slow`, so `pytest -m "not slow"` is the quick loop (modules of end-to-end tests also set
+# `pytestmark = pytest.mark.slow` themselves).
+SLOW_FIXTURES = frozenset({"mock_site", "demo_db", "crawled_db", "corpus"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

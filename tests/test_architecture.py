@@ -70,3 +70,38 @@ def test_no_print_or_sys_exit_below_the_cli() -> None:
             source = path.read_text(encoding="utf-8")
             assert not re.search(r"^\s*print\(", source, re.M), path
             assert "sys.exit" not in source, path
+
+
+def _command_paths(group: object, prefix: str = "") -> list[str]:
+    import click
+    assert isinstance(group, click.Group)
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix}{name}"
+        if isinstance(command, click.Group):
+            paths.extend(_command_paths(command, path + " "))
+        else:
+            paths.append(path)
+    return paths
+
+
+def test_every_cli_command_is_in_the_readme_with_an_example() -> None:
+    """Each command (and subcommand) has a row in README's command table and its docstring
+    ends with an example (sqlite-utils' practice)."""
+    from newsmon.cli import cli
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [p for p in _command_paths(cli) if f"`{p}" not in readme]
+    assert not missing, f"commands missing from README.md: {missing}"
+    import click
+
+    def walk(group: click.Group) -> list[tuple[str, click.Command]]:
+        found: list[tuple[str, click.Command]] = []
+        for name, command in group.commands.items():
+            found.append((name, command))
+            if isinstance(command, click.Group):
+                found.extend(walk(command))
+        return found
+
+    no_example = [name for name, command in walk(cli)
+                  if "Example:" not in (command.help or "")]
+    assert not no_example, f"commands whose help has no example: {no_example}"

@@ -22,6 +22,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "correct horse battery"
 
 

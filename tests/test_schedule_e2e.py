@@ -19,6 +19,8 @@ import yaml
 from tests.conftest import REPO
 from tests.mockserver import MockServer
 
+pytestmark = pytest.mark.slow
+
 EXPECTED = json.loads((REPO / "newsmon" / "demo" / "expected.json").read_text(encoding="utf-8"))
 PER_SOURCE: dict[str, int] = {}
 for entry in EXPECTED:
@@ -42,9 +44,9 @@ def _newsmon(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[st
 
 
 def _start(*args: str, log: Path) -> subprocess.Popen[bytes]:
-    handle = open(log, "wb")
-    return subprocess.Popen([sys.executable, "-m", "newsmon.cli", *args], env=_env(), cwd=REPO,
-                            stdout=handle, stderr=subprocess.STDOUT)
+    with open(log, "wb") as handle:      # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "newsmon.cli", *args], env=_env(),
+                                cwd=REPO, stdout=handle, stderr=subprocess.STDOUT)
 
 
 def _query(db: str, sql: str) -> list[dict[str, Any]]:

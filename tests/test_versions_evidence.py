@@ -11,6 +11,8 @@ import pytest
 from tests.mockserver import MockServer
 from tests.test_crawl_e2e import REPO, newsmon, rows
 
+pytestmark = pytest.mark.slow
+
 EDITED = "tmt/2025/11/20/activist-detained-in-moscow-a90001"
 GONE = "ovd/news/2025/11/21/v-ekaterinburge-zaderzhali-uchastnikov-piketa"
 MOVED = "novaya/2025/11/20/sud-arestoval-zhurnalista"
