@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.extraction import text_hash  # noqa: E402
+from pipelines.fingerprint import text_hash  # noqa: E402
 from pipelines.fingerprint import fingerprint  # noqa: E402
 from pipelines.fingerprint import BANDS  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+_RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[^0-9])")
 
 
@@ -63,3 +64,30 @@ def date_from_url(url: str) -> str | None:
 
 def utc_now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class WindowBoundError(ValueError):
+    """A since/until value is neither a date nor a span like 7d."""
+
+
+def parse_window_bound(value: str | None, name: str, *, end_of_day: bool = False,
+                       now: datetime | None = None) -> datetime | None:
+    """'2025-11-01', '2025-11-01T12:00+03:00' or a relative '7d' / '12h' / '2w' ago.
+
+    With end_of_day, a bare date means "through that day" (an `until` bound).
+    """
+    if value is None or not value.strip():
+        return None
+    match = _RELATIVE.match(value.strip().lower())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount),
+                 "w": timedelta(weeks=amount)}[unit]
+        return (now or datetime.now(timezone.utc)) - delta
+    parsed = to_utc(value)
+    if parsed is None:
+        raise WindowBoundError(f"{name}={value!r}: expected a date like 2025-11-01 or a span "
+                               f"like 7d, 12h, 2w")
+    if end_of_day and len(value.strip()) == 10:
+        parsed += timedelta(days=1)
+    return parsed

@@ -1,9 +1,45 @@
-"""Items the spiders emit: one fetched page and what discovery already knew about it."""
+"""Items that flow from the spiders through the pipelines, each carrying the facts later stages need.
+
+A spider yields a PageItem (raw bytes plus what discovery knew and why the page was fetched);
+the extract stage turns it into an Article or, for a rechecked page that is gone, a Removal.
+No stage reads the spider: what a rule needs travels on the item.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
+
+from crawler.dates import to_utc
+
+# A rechecked article that answers one of these is gone (removed by the outlet).
+GONE_STATUSES = (404, 410, 451)
+# Why a page was fetched: a crawl of a source's feeds, sitemaps and listings, or a recheck of
+# an article already stored (for edits and takedowns).
+PURPOSES = ("crawl", "recheck", "import", "reprocess")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The publication window of a crawl (`since` / `until` spider arguments)."""
+
+    since: datetime | None = None
+    until: datetime | None = None         # exclusive
+
+    def contains(self, published: str | datetime | None) -> bool:
+        """Whether a publication date is inside; an unknown date is never excluded."""
+        moment = to_utc(published)
+        if moment is None:
+            return True
+        if self.since is not None and moment < self.since:
+            return False
+        return self.until is None or moment < self.until
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
 
 
 @dataclass
@@ -17,7 +53,7 @@ class Hints:
     keywords: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     lang: str | None = None
-    via: str = "listing"                  # feed | sitemap | listing
+    via: str = "listing"                  # feed | sitemap | listing | recheck
     discovered_from: str | None = None    # the feed, sitemap or listing URL
 
 
@@ -34,4 +70,78 @@ class PageItem:
     fetched_at: str                       # UTC ISO-8601
     source_languages: list[str] = field(default_factory=list)
     hints: Hints = field(default_factory=Hints)
-    meta: dict[str, Any] = field(default_factory=dict)
+    # The source's article URL pattern: which canonical URLs and redirect targets are articles.
+    article_pattern: str | None = None
+    window: Window = field(default_factory=Window)
+    purpose: str = "crawl"                # one of PURPOSES
+
+    @property
+    def recheck(self) -> bool:
+        return self.purpose == "recheck"
+
+    @property
+    def gone(self) -> bool:
+        return self.recheck and self.status in GONE_STATUSES
+
+
+@dataclass
+class Article:
+    """One extracted article, before normalisation and storage."""
+
+    url: str
+    canonical_url: str
+    source: str
+    title: str | None
+    text: str
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: str | None = None
+    published_from: str | None = None
+    modified_at: str | None = None
+    modified_from: str | None = None
+    lang: str | None = None
+    lang_declared: str | None = None
+    lang_detected: str | None = None
+    section: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    word_count: int = 0
+    text_hash: str = ""                   # set by the dedupe stage (pipelines/fingerprint.py)
+    discovered_via: str | None = None
+    encoding: str | None = None
+    http_status: int | None = None
+    fetched_at: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    article_pattern: str | None = None    # from the PageItem: for the canonical URL choice
+    purpose: str = "crawl"                # from the PageItem (import: from the import file)
+    tags: dict[str, Any] | None = None    # set by the tag stage (pipelines/tag.py)
+    fingerprint: Any = None               # set by the dedupe stage (pipelines/dedupe.py)
+    # Set by the store stage once the article's batch is committed: new, updated, unchanged,
+    # linked or failed (with the database's reason).
+    stored: str | None = None
+    store_error: str | None = None
+
+    _NOT_COLUMNS = ("aliases", "article_pattern", "purpose", "tags", "fingerprint", "stored",
+                    "store_error")
+
+    @property
+    def article_re(self) -> re.Pattern[str] | None:
+        return re.compile(self.article_pattern) if self.article_pattern else None
+
+    def as_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        for key in self._NOT_COLUMNS:
+            row.pop(key)
+        return row
+
+
+@dataclass
+class Removal:
+    """A stored article that is gone: 404/410/451, or a redirect to a page that is not it."""
+
+    url: str
+    requested_url: str
+    source: str
+    status: int
+    reason: str
+    checked_at: str

@@ -33,8 +33,15 @@ NEWSMON_NEAR_DUP_THRESHOLD = 0.22
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0
-# crawl_runs row opened by `newsmon schedule` for this crawl (0: the crawl opens its own).
-NEWSMON_RUN_ID = 0
+# A key the crawl records on its crawl_runs row, so whoever started it (the scheduler) can
+# find the row again.
+NEWSMON_RUN_KEY = ""
+# A crawl running longer than this many seconds closes itself with status timeout (0: no
+# limit; `newsmon schedule` sets the source's timeout).
+NEWSMON_RUN_TIMEOUT = 0
+# Who started the crawl, recorded on its row: manual, schedule, run-now (recheck crawls
+# record recheck).
+NEWSMON_RUN_TRIGGER = ""
 # Child sitemaps of an index last modified longer ago are archives and are skipped
 # (a `since` spider argument overrides it).
 NEWSMON_SITEMAP_MAX_AGE_DAYS = 30
@@ -42,8 +49,11 @@ NEWSMON_SITEMAP_MAX_AGE_DAYS = 30
 NEWSMON_SOURCES = os.environ.get("NEWSMON_SOURCES", "")
 # Each crawl holds <db>-locks/<source>.lock, so one source is never crawled twice at once.
 NEWSMON_SOURCE_LOCK_ENABLED = True
-# Crawl-state backend used by the incremental middleware (import path).
-NEWSMON_STATE_BACKEND = "storage.crawlstate.CrawlState"
+# Crawl-state backend used by the incremental middleware (import path, built from_crawler).
+NEWSMON_STATE_BACKEND = "pipelines.state.CrawlState"
+# After a stop signal or the time limit, a crawl still closing this many seconds later (a
+# download hangs) records its run and ends its process.
+NEWSMON_STOP_GRACE = 30
 # Rows written per transaction.
 NEWSMON_STORE_BATCH_SIZE = 100
 # Write articles to SQLite (off for dry runs).
@@ -75,8 +85,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 5
 
+# The run owner: the source's lock, the crawl_runs row and the crawl's database access.
 EXTENSIONS = {
-    "crawler.extensions.sourcelock.SourceLockExtension": 100,
+    "pipelines.run.CrawlRun": 100,
 }
 
 DOWNLOADER_MIDDLEWARES = {

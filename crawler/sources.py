@@ -354,8 +354,8 @@ def parse_sources(text: str, path: str | os.PathLike[str] = "<string>") -> list[
 
 
 def load_sources(path: str | os.PathLike[str] | None = None) -> list[Source]:
-    """Read the sources file (default: NEWSMON_SOURCES, then crawler/sources.yaml)."""
-    resolved = Path(path or os.environ.get("NEWSMON_SOURCES") or DEFAULT_SOURCES_PATH)
+    """Read the sources file (default: the bundled crawler/sources.yaml)."""
+    resolved = Path(path or DEFAULT_SOURCES_PATH)
     try:
         text = resolved.read_text(encoding="utf-8")
     except FileNotFoundError:

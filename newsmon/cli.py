@@ -18,7 +18,7 @@ from newsmon.cli_review import export, user
 from newsmon.cli_schedule import digest, health, schedule
 from newsmon.cli_tagging import classify, retag
 from newsmon.options import (DB_OPTION, SOURCES_OPTION, crawl_and_report,
-                             load_sources_or_fail, open_db_or_fail, record_sources)
+                             load_sources_or_fail, open_db_or_fail, record_sources, source_jobs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,14 +68,14 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     spider_args = {k: v for k, v in (("since", since), ("until", until),
                                      ("max_articles", max_articles)) if v is not None}
     if since or until:
-        from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+        from crawler.dates import WindowBoundError, parse_window_bound
         try:
             parse_window_bound(since, "since")
             parse_window_bound(until, "until")
-        except SpiderArgumentError as exc:
+        except WindowBoundError as exc:
             raise click.BadParameter(str(exc)) from None
     click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
-    crawl_and_report(db_path, sources_path, chosen, spider_args, overrides)
+    crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args), overrides)
 
 
 @cli.command(name="sources")
@@ -268,7 +268,7 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     server.start()
     try:
         source_ids = [s.id for s in load_sources_or_fail(str(sources_file))]
-        crawl_and_report(db_path, str(sources_file), source_ids, {}, quiet=True)
+        crawl_and_report(db_path, str(sources_file), source_jobs(source_ids, {}), quiet=True)
     finally:
         server.stop()
     from storage.summary import database_summary

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
 
-from newsmon.options import (DB_OPTION, SOURCES_OPTION, TAXONOMY_OPTION, load_sources_or_fail,
-                             make_tagger, open_db_or_fail)
-
-
-def _threshold(value: float | None) -> float:
-    if value is not None:
-        return value
-    from crawler.settings import NEWSMON_NEAR_DUP_THRESHOLD
-    return float(NEWSMON_NEAR_DUP_THRESHOLD)
+from newsmon.options import (DB_OPTION, SOURCES_OPTION, TAXONOMY_OPTION, crawl_and_report,
+                             load_sources_or_fail, make_tagger, open_db_or_fail)
 
 
 def _open_captures(db_path: str, readonly: bool = True) -> Any:
-    from storage.captures import open_captures
-    from storage.db import StorageError
+    from storage.db import StorageError, open_captures
     try:
         return open_captures(db_path, readonly=readonly)
     except StorageError as exc:
@@ -43,60 +32,87 @@ def import_cmd(jsonl_file: Any, db_path: str, sources_path: str | None,
     """Import articles from JSON Lines (an external contract) through the crawl's stages.
 
     Each line {"url", "title", "text", "published_at"?, "source"?, "lang"?, "id"?} goes
-    through normalise -> dedupe -> tag -> store like a crawled article. A bad line is reported
-    with its line number on stderr and skipped; the other lines are stored. Exit status 1 when
-    any line was skipped.
+    through normalise -> dedupe -> tag -> store like a crawled article, in a run of its own
+    (crawl_runs.source = 'import'). A bad line is reported with its line number on stderr and
+    skipped; the other lines are stored. Exit status 1 when any line was skipped.
 
     Example: newsmon import archive.jsonl --source my-archive
     """
-    from newsmon.maintenance import Stages, import_jsonl
-    tagger = make_tagger(taxonomy_path)
-    open_db_or_fail(db_path).close()
-    with Stages(db_path, tagger, run_name="import", near_dup_threshold=_threshold(None)) as st:
-        stored, problems = import_jsonl(jsonl_file, st, default_source,
-                                        errors=sys.stderr)
-    counts = st.counts()                      # after the last batch was written
+    from crawler.spiders.offline import ImportSpider
+    from newsmon.runner import CrawlJob
+    make_tagger(taxonomy_path)              # a broken taxonomy stops here, before the run
+    results = crawl_and_report(
+        db_path, sources_path,
+        [CrawlJob("import", ImportSpider, {"lines": jsonl_file,
+                                           "default_source": default_source})],
+        _taxonomy_setting(taxonomy_path), quiet=True)
+    outcome, spider = results["import"]
+    assert isinstance(spider, ImportSpider)
+    problems = [str(p) for p in spider.problems]
+    for number, article in sorted(spider.articles.items()):
+        if article.stored is None:
+            problems.append(f"line {number}: dropped by a stage before storage")
+        elif article.stored == "failed":
+            problems.append(f"line {number}: the database refused it ({article.store_error})")
+    problems.sort(key=lambda p: int(p.split(":")[0].split()[-1]))
+    for problem in problems:
+        click.echo(problem, err=True)
+    stored = sum(1 for a in spider.articles.values() if a.stored not in (None, "failed"))
     name = getattr(jsonl_file, "name", "input")
-    click.echo(f"imported {stored} record(s) from {name}: {counts.get('new', 0)} new, "
-               f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged, "
-               f"{counts.get('linked', 0)} linked; {len(problems)} line(s) skipped")
+    click.echo(f"imported {stored} record(s) from {name}: {outcome.new} new, "
+               f"{outcome.updated} updated, {outcome.unchanged} unchanged, "
+               f"{outcome.linked} linked; {len(problems)} line(s) skipped")
     if problems:
         raise click.ClickException(f"{len(problems)} line(s) of {name} were not imported "
                                    f"(see above)")
 
 
+def _taxonomy_setting(taxonomy_path: str | None) -> dict[str, Any]:
+    return {"NEWSMON_TAXONOMY": str(Path(taxonomy_path).resolve())} if taxonomy_path else {}
+
+
 @click.command()
 @DB_OPTION
+@SOURCES_OPTION
 @TAXONOMY_OPTION
 @click.option("--since", "since", help="Only captures fetched since this date (2025-11-01).")
-def reprocess(db_path: str, taxonomy_path: str | None, since: str | None) -> None:
+def reprocess(db_path: str, sources_path: str | None, taxonomy_path: str | None,
+              since: str | None) -> None:
     """Re-run extraction and tagging on stored captures, without touching the network.
 
-    Uses each URL's latest capture in <db>-captures.db; changed texts become new versions.
+    Uses each URL's latest capture in <db>-captures.db, in a run of its own
+    (crawl_runs.source = 'reprocess'); changed texts become new versions.
 
     Example: newsmon reprocess --db newsmon.db
     """
-    from newsmon.maintenance import Stages, backfill_fingerprints, reprocess_captures
-    from pipelines.extraction import ArticleExtractor
+    from crawler.spiders.offline import ReprocessSpider
+    from newsmon.maintenance import backfill_fingerprints
+    from newsmon.runner import CrawlJob
     from storage.captures import iter_captures
-    tagger = make_tagger(taxonomy_path)
+    make_tagger(taxonomy_path)
+    patterns = {s.id: s.article_url_pattern for s in load_sources_or_fail(sources_path)}
     captures = _open_captures(db_path)
-    open_db_or_fail(db_path).close()
-    with Stages(db_path, tagger, run_name="reprocess",
-                near_dup_threshold=_threshold(None)) as stages:
-        outcome = reprocess_captures(iter_captures(captures, since=since, latest_only=True),
-                                     stages, ArticleExtractor())
-    counts = stages.counts()
-    captures.close()
+    try:
+        results = crawl_and_report(
+            db_path, sources_path,
+            [CrawlJob("reprocess", ReprocessSpider, {
+                "captures": iter_captures(captures, since=since, latest_only=True),
+                "patterns": patterns})],
+            _taxonomy_setting(taxonomy_path), quiet=True)
+    finally:
+        captures.close()
+    outcome, _ = results["reprocess"]
     db = open_db_or_fail(db_path)
     indexed = backfill_fingerprints(db)
     db.close()
-    dropped = ", ".join(f"{k.split('/', 1)[1]} {v}" for k, v in sorted(outcome.items())
-                        if k.startswith("dropped/")) or "none"
-    click.echo(f"reprocessed {outcome['reprocessed']} capture(s): {counts.get('new', 0)} new, "
-               f"{counts.get('updated', 0)} updated, {counts.get('unchanged', 0)} unchanged; "
-               f"dropped: {dropped}; {outcome['skipped_status']} non-200 capture(s) skipped; "
-               f"{indexed} article(s) added to the near-duplicate index")
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(outcome.dropped.items())) or "none"
+    click.echo(f"reprocessed {outcome.stats.get('newsmon/reprocess/captures', 0)} capture(s): "
+               f"{outcome.new} new, {outcome.updated} updated, {outcome.unchanged} unchanged; "
+               f"dropped: {dropped}; "
+               f"{outcome.stats.get('newsmon/reprocess/skipped_status', 0)} non-200 capture(s) "
+               f"skipped; {indexed} article(s) added to the near-duplicate index")
+    if outcome.status != "finished":
+        raise click.ClickException(f"the reprocess run ended {outcome.status}")
 
 
 @click.command(name="export-warc")
@@ -134,34 +150,18 @@ def recheck(db_path: str, sources_path: str | None, days: float,
 
     Example: newsmon recheck --since 3
     """
-    from newsmon.maintenance import recheck_since
-    from newsmon.options import crawl_and_report
-    from storage.summary import articles_to_recheck
-    sources = {s.id: s for s in load_sources_or_fail(sources_path)}
-    db = open_db_or_fail(db_path)
-    due = articles_to_recheck(db, recheck_since(days))
-    db.close()
-    by_source: dict[str, list[str]] = {}
-    for source, url in due:
-        if source in sources:
-            by_source.setdefault(source, []).append(url)
-    if not by_source:
+    from newsmon.maintenance import recheck_jobs
+    overrides = dict(item.split("=", 1) for item in settings if "=" in item)
+    jobs = recheck_jobs(open_db_or_fail(db_path), load_sources_or_fail(sources_path), days)
+    if not jobs:
         click.echo(f"nothing to recheck: no stored article from a configured source was "
                    f"first seen in the last {days:g} days")
         return
-    overrides = dict(item.split("=", 1) for item in settings if "=" in item)
-    with tempfile.TemporaryDirectory(prefix="newsmon-recheck-") as tmp:
-        per_source: dict[str, dict[str, Any]] = {}
-        for source, urls in by_source.items():
-            path = Path(tmp) / f"{source}.jsonl"
-            path.write_text("".join(json.dumps({"url": u}) + "\n" for u in urls),
-                            encoding="utf-8")
-            per_source[source] = {"recheck_file": str(path)}
-            click.echo(f"rechecking {len(urls)} article(s) of {source}", err=True)
-        # One process for all sources: Twisted's reactor cannot be started twice.
-        outcomes = crawl_and_report(db_path, sources_path, list(per_source), {}, overrides,
-                                    per_source_args=per_source)
-    edited = sum(o.updated for o in outcomes.values())
-    removed = sum(o.removed for o in outcomes.values())
-    click.echo(f"rechecked {sum(len(u) for u in by_source.values())} article(s): "
+    for job in jobs:
+        click.echo(f"rechecking {len(job.kwargs['recheck_urls'])} article(s) of {job.key}",
+                   err=True)
+    results = crawl_and_report(db_path, sources_path, jobs, overrides)
+    edited = sum(o.updated for o, _ in results.values())
+    removed = sum(o.removed for o, _ in results.values())
+    click.echo(f"rechecked {sum(len(j.kwargs['recheck_urls']) for j in jobs)} article(s): "
                f"{edited} edited, {removed} removed")

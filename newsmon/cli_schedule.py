@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import click
@@ -14,11 +12,13 @@ from newsmon.options import DB_OPTION, SOURCES_OPTION, load_sources_or_fail, ope
 
 
 def _service(db_path: str, sources_path: str | None, **options: Any) -> Any:
-    from schedules.service import MonitorService, ServiceConfig
+    from newsmon.jobs import digest_job, recheck_job
+    from schedules.service import Maintenance, MonitorService, ServiceConfig
     sources = load_sources_or_fail(sources_path)
     try:
-        return MonitorService(ServiceConfig(db_path=db_path, sources_path=sources_path,
-                                            **options), sources)
+        return MonitorService(ServiceConfig(
+            db_path=db_path, sources_path=sources_path,
+            maintenance=Maintenance(recheck=recheck_job, digest=digest_job), **options), sources)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -43,8 +43,6 @@ def _print_jobs(rows: list[dict[str, Any]], as_json: bool) -> None:
 @click.command()
 @DB_OPTION
 @SOURCES_OPTION
-@click.option("--jobs-db", type=click.Path(dir_okay=False), default=None,
-              help="APScheduler job store (SQLite; default: <db>-schedule.db).")
 @click.option("--list", "list_jobs", is_flag=True, help="Show the jobs and their next run; exit.")
 @click.option("--run-now", "run_now", metavar="JOB",
               help="Run one job now (a source id, recheck or digest) in the foreground; exit.")
@@ -67,7 +65,7 @@ def _print_jobs(rows: list[dict[str, Any]], as_json: bool) -> None:
 @click.option("--digest-dir", type=click.Path(file_okay=False), default=None,
               help="Where digests go (default: <db>-digests/).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every run, not just problems.")
-def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_jobs: bool,
+def schedule(db_path: str, sources_path: str | None, list_jobs: bool,
              run_now: str | None, as_json: bool, max_parallel: int, grace_s: float,
              kill_grace_s: float, recheck_cron: str, recheck_days: float, digest_cron: str,
              digest_dir: str | None, verbose: bool) -> None:
@@ -76,8 +74,8 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
     Each run is `scrapy crawl SOURCE` in its own process with the source's timeout, recorded
     in crawl_runs. Sources with news every run are polled more often (down to
     min_interval_minutes), quiet ones less often (up to max_interval_minutes), failing ones
-    back off. Jobs persist in the job store: a restart resumes their rhythm, and a changed
-    sources file is applied on restart.
+    back off. Their rhythm is kept in the database (schedule_state): a restart resumes it, and
+    a changed sources file is applied on restart.
 
     Example: newsmon schedule --db newsmon.db --max-parallel 3
     """
@@ -92,24 +90,20 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
         except CrontabError as exc:
             raise click.BadParameter(str(exc), param_hint=name) from None
     open_db_or_fail(db_path).close()
-    service = _service(db_path, sources_path, jobs_db=jobs_db, max_parallel=max_parallel,
+    service = _service(db_path, sources_path, max_parallel=max_parallel,
                        grace_s=grace_s, kill_grace_s=kill_grace_s,
                        recheck_cron=recheck_cron or None, recheck_days=recheck_days,
                        digest_cron=digest_cron or None, digest_dir=digest_dir)
     if list_jobs:
-        from crawler.locks import FileLock, lock_dir_for
-        probe = FileLock(lock_dir_for(db_path) / "scheduler.lock")
+        from storage.locks import FileLock
+        probe = FileLock(service.config.paths.lock("scheduler"))
         if probe.acquire("newsmon schedule --list (checking)"):
             probe.release()
             click.echo("no newsmon schedule is running on this database: next runs are when "
                        "it would run them", err=True)
         else:
             click.echo(f"scheduler running: {probe.holder()}", err=True)
-        service.open_scheduler()
-        try:
-            _print_jobs(service.job_rows(), as_json)
-        finally:
-            service.close_scheduler(wait=False)
+        _print_jobs(service.job_rows(), as_json)
         return
     if run_now:
         if run_now not in service.plans:
@@ -134,8 +128,8 @@ def schedule(db_path: str, sources_path: str | None, jobs_db: str | None, list_j
         return
 
     def ready(lines: list[str]) -> None:
-        click.echo(f"scheduling {len(service.plans)} job(s) on {db_path} "
-                   f"(job store {service.config.jobs_db_path}); SIGTERM or Ctrl-C stops", err=True)
+        click.echo(f"scheduling {len(service.plans)} job(s) on {db_path}; SIGTERM or Ctrl-C "
+                   f"stops", err=True)
         for line in lines:
             click.echo(f"  {line}", err=True)
 
@@ -199,43 +193,13 @@ def digest(db_path: str, since: str, out_dir: str | None) -> None:
 
     Example: newsmon digest --since 1d --out digests/
     """
+    from newsmon.jobs import digest_job, render_digest
     from newsmon.options import since_to_iso
-    from storage.digest import digest_stories
+    open_db_or_fail(db_path, readonly=True).close()
     since_iso = since_to_iso(since)
-    db = open_db_or_fail(db_path, readonly=True)
-    stories = digest_stories(db, since_iso)
-    db.close()
-    markdown = _digest_markdown(stories, since_iso)
     if out_dir is None:
+        _, _, markdown = render_digest(db_path, since_iso)
         click.echo(markdown, nl=False)
         return
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
-    stem = f"digest-{now:%Y-%m-%d}"
-    if (out / f"{stem}.md").exists():           # a second digest today keeps the first
-        stem = f"digest-{now:%Y-%m-%d-%H%M%S}"
-    (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
-    (out / f"{stem}.json").write_text(
-        json.dumps({"since": since_iso, "until": now.replace(microsecond=0).isoformat(),
-                    "stories": stories}, indent=2, ensure_ascii=False), encoding="utf-8")
-    click.echo(f"{len(stories)} stories since {since_iso} -> {out / f'{stem}.md'}")
-
-
-def _digest_markdown(stories: list[dict[str, Any]], since: str) -> str:
-    lines = [f"# newsmon digest: {len(stories)} new relevant stories since {since}", ""]
-    by_topic: dict[str, list[dict[str, Any]]] = {}
-    for story in stories:
-        by_topic.setdefault((story["topics"] or ["untagged"])[0], []).append(story)
-    for topic in sorted(by_topic):
-        lines += [f"## {topic}", ""]
-        for story in by_topic[topic]:
-            outlets = ", ".join(story["outlets"])
-            tags = ", ".join(story["subtags"])
-            lines.append(f"- [{story['title']}]({story['first_url']}) "
-                         f"({story['first_published_at'] or 'undated'}; {outlets}"
-                         + (f"; {tags}" if tags else "") + ")")
-            for article in story["articles"][1:]:
-                lines.append(f"  - {article['source']}: [{article['title']}]({article['url']})")
-        lines.append("")
-    return "\n".join(lines)
+    count = digest_job(db_path, since_iso, out_dir)
+    click.echo(f"{count} stories since {since_iso} -> {out_dir}")

@@ -61,31 +61,35 @@ TAXONOMY_OPTION = click.option("--taxonomy", "taxonomy_path", envvar="NEWSMON_TA
                                     "pipelines/taxonomy.yaml).")
 
 
-def crawl_and_report(db_path: str, sources_path: str | None, source_ids: list[str],
-                     spider_args: dict[str, Any], overrides: dict[str, Any] | None = None,
-                     quiet: bool = False,
-                     per_source_args: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Crawl sources in this process (one reactor), print one summary line per source."""
+def crawl_and_report(db_path: str, sources_path: str | None, jobs: list[Any],
+                     overrides: dict[str, Any] | None = None,
+                     quiet: bool = False) -> dict[str, Any]:
+    """Run crawls in this process (one reactor), print one summary line per crawl; return
+    each crawl's (outcome, spider)."""
     from newsmon.runner import crawl_settings, format_outcome, run_crawls, stderr_progress
     settings = crawl_settings(db_path, sources_path, {"LOG_LEVEL": "WARNING",
                                                      **(overrides or {})})
     open_db_or_fail(db_path).close()   # create and migrate before crawlers open it concurrently
-    outcomes = run_crawls(source_ids, settings, spider_args,
-                          progress=None if quiet else stderr_progress,
-                          per_source_args=per_source_args)
-    for outcome in outcomes.values():
+    results = run_crawls(jobs, settings, progress=None if quiet else stderr_progress)
+    for outcome, _ in results.values():
         click.echo(format_outcome(outcome))
-    return outcomes
+    return results
+
+
+def source_jobs(source_ids: list[str], spider_args: dict[str, Any]) -> list[Any]:
+    """One crawl job per configured source, with the same spider arguments."""
+    from newsmon.runner import CrawlJob
+    return [CrawlJob(source_id, source_id, dict(spider_args)) for source_id in source_ids]
 
 
 def since_to_iso(since: str, param_hint: str = "--since") -> str:
     """A --since value (2025-11-01, an ISO time, or 7d / 12h / 2w ago) as a UTC ISO time."""
     from datetime import timezone
 
-    from crawler.spiders.source_spider import SpiderArgumentError, parse_window_bound
+    from crawler.dates import WindowBoundError, parse_window_bound
     try:
         bound = parse_window_bound(since, "since")
-    except SpiderArgumentError as exc:
+    except WindowBoundError as exc:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
     if bound is None:
         raise click.BadParameter("must not be empty", param_hint=param_hint)

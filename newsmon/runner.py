@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
+
+from pipelines.run import run_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class SourceOutcome:
     removed: int = 0
     finish_reason: str | None = None
     run_id: int | None = None
+    status: str = "running"            # as crawl_runs records it (pipelines/run.py)
+    stats: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_stats(cls, source: str, stats: dict[str, Any]) -> SourceOutcome:
@@ -53,7 +57,10 @@ class SourceOutcome:
             skipped_known=get("newsmon/incremental/known_article_skipped"),
             not_modified=sum(int(v) for k, v in stats.items() if k.endswith("_not_modified")),
             removed=get("newsmon/store/removed"),
-            finish_reason=stats.get("finish_reason"), run_id=stats.get("newsmon/run_id"))
+            finish_reason=stats.get("finish_reason"), run_id=stats.get("newsmon/run_id"),
+            status=run_outcome(str(stats["finish_reason"]), stats, None)[0]
+            if stats.get("finish_reason") else "running",
+            stats=dict(stats))
 
 
 def crawl_settings(db_path: str, sources_path: str | None,
@@ -68,36 +75,44 @@ def crawl_settings(db_path: str, sources_path: str | None,
     return settings
 
 
-def run_crawls(source_ids: list[str], settings: Settings,
-               spider_args: dict[str, Any] | None = None,
+@dataclass
+class CrawlJob:
+    """One crawl to run: a configured source (by id) or a spider class, with its arguments."""
+
+    key: str
+    spider: str | type[Spider]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def run_crawls(jobs: list[CrawlJob], settings: Settings,
                progress: Callable[[dict[str, SourceOutcome]], None] | None = None,
-               progress_interval: float = 2.0,
-               per_source_args: dict[str, dict[str, Any]] | None = None
-               ) -> dict[str, SourceOutcome]:
-    """Crawl the sources concurrently in one CrawlerProcess; return their outcomes."""
+               progress_interval: float = 2.0) -> dict[str, tuple[SourceOutcome, Spider | None]]:
+    """Run the crawls concurrently in one CrawlerProcess; return each one's outcome and spider
+    (Twisted's reactor cannot restart, so one process runs them all)."""
     process = CrawlerProcess(settings)
     crawlers: dict[str, Crawler] = {}
-    for source_id in source_ids:
-        crawler = process.create_crawler(source_id)
-        crawlers[source_id] = crawler
-        process.crawl(crawler, **(spider_args or {}),
-                      **((per_source_args or {}).get(source_id) or {}))
+    for job in jobs:
+        crawler = process.create_crawler(job.spider)
+        crawlers[job.key] = crawler
+        process.crawl(crawler, **job.kwargs)
 
     def snapshot() -> dict[str, SourceOutcome]:
-        return {sid: SourceOutcome.from_stats(sid, c.stats.get_stats() if c.stats else {})
-                for sid, c in crawlers.items()}
+        return {key: SourceOutcome.from_stats(key, c.stats.get_stats() if c.stats else {})
+                for key, c in crawlers.items()}
 
     final: dict[str, SourceOutcome] = {}
 
-    def closed(spider: Any, reason: str) -> None:
-        crawler = crawlers.get(spider.name)
-        if crawler is not None and crawler.stats is not None:
-            stats = dict(crawler.stats.get_stats())
-            stats.setdefault("finish_reason", reason)
-            final[spider.name] = SourceOutcome.from_stats(spider.name, stats)
+    def closer(key: str) -> Callable[..., None]:
+        def closed(spider: Any, reason: str) -> None:
+            crawler = crawlers[key]
+            if crawler.stats is not None:
+                stats = dict(crawler.stats.get_stats())
+                stats.setdefault("finish_reason", reason)
+                final[key] = SourceOutcome.from_stats(key, stats)
+        return closed
 
-    for crawler in crawlers.values():
-        crawler.signals.connect(closed, signal=signals.spider_closed)
+    for key, crawler in crawlers.items():
+        crawler.signals.connect(closer(key), signal=signals.spider_closed, weak=False)
     ticker = None
     if progress is not None:
         ticker = LoopingCall(lambda: progress(snapshot()))
@@ -107,7 +122,7 @@ def run_crawls(source_ids: list[str], settings: Settings,
         ticker.stop()
     outcomes = snapshot()
     outcomes.update(final)
-    return outcomes
+    return {key: (outcomes[key], crawlers[key].spider) for key in crawlers}
 
 
 def format_outcome(outcome: SourceOutcome) -> str:
@@ -117,7 +132,7 @@ def format_outcome(outcome: SourceOutcome) -> str:
             f"{outcome.errors} errors; {outcome.requests} requests, "
             f"{outcome.skipped_known} stored articles skipped, "
             f"{outcome.not_modified} feeds/sitemaps not modified, {outcome.removed} removed"
-            f" [{outcome.finish_reason or 'unknown'}]")
+            f" [{outcome.status}]")
 
 
 def stderr_progress(outcomes: dict[str, SourceOutcome]) -> None:

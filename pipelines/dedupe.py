@@ -12,15 +12,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from pipelines.extraction import Article, Removal, text_hash
-from pipelines.fingerprint import fingerprint
+from crawler.items import Article, Removal
+from pipelines.fingerprint import fingerprint, text_hash
 
 
 class DedupePipeline:
-    def __init__(self, stats: StatsCollector | None = None,
-                 drop_repeated_urls: bool = True) -> None:
+    """Fingerprints every article; a crawl passes each URL on once.
+
+    Imports and reprocessing may meet one URL twice on purpose (two versions of a page in an
+    archive): those reach the store, which keeps the older text as a version.
+    """
+
+    def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
-        self.drop_repeated_urls = drop_repeated_urls
         self._urls: set[str] = set()
 
     @classmethod
@@ -32,7 +36,7 @@ class DedupePipeline:
             return item
         item.text_hash = text_hash(item.text)
         item.fingerprint = fingerprint(item.text)
-        if self.drop_repeated_urls and item.url in self._urls:
+        if item.purpose == "crawl" and item.url in self._urls:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")
                 self.stats.inc_value("newsmon/dropped")

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.dates import to_utc
-from crawler.items import PageItem
+from crawler.items import Article, PageItem, Removal
 from crawler.urls import canonicalize
-from pipelines.extraction import Article, ArticleExtractor, NotAnArticle, Removal
+from pipelines.extraction import ArticleExtractor, NotAnArticle
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    def __init__(self, extractor: ArticleExtractor, stats: StatsCollector | None = None,
-                 crawler: Crawler | None = None) -> None:
+    def __init__(self, extractor: ArticleExtractor, stats: StatsCollector | None = None) -> None:
         self.extractor = extractor
         self.stats = stats
-        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -30,7 +28,7 @@ class ExtractPipeline:
             min_words=settings.getint("NEWSMON_MIN_WORDS", 25),
             favor=settings.get("NEWSMON_EXTRACT_FAVOR", "balanced"),
             detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True))
-        return cls(extractor, crawler.stats, crawler)
+        return cls(extractor, crawler.stats)
 
     def _drop(self, reason: str, message: str) -> DropItem:
         if self.stats is not None:
@@ -47,21 +45,18 @@ class ExtractPipeline:
     def process_item(self, item: PageItem | Article) -> Article | Removal:
         if isinstance(item, Article):
             return item
-        if item.meta.get("recheck"):
-            if item.status in (404, 410, 451):
-                return self._removal(item, f"HTTP {item.status}")
-            spider = self.crawler.spider if self.crawler is not None else None
-            source = getattr(spider, "source", None)
-            if item.url != item.requested_url and source is not None \
-                    and not source.article_re.search(canonicalize(item.url)):
-                return self._removal(item, f"redirected to {item.url}")
+        if item.gone:
+            return self._removal(item, f"HTTP {item.status}")
+        if item.recheck and item.url != item.requested_url and item.article_pattern \
+                and not re.search(item.article_pattern, canonicalize(item.url)):
+            return self._removal(item, f"redirected to {item.url}")
         try:
             article = self.extractor.extract(
                 item.body, item.url, source=item.source,
                 content_type=item.headers.get("content-type"), hints=item.hints,
                 status=item.status, fetched_at=item.fetched_at)
         except NotAnArticle as exc:
-            if item.meta.get("recheck"):
+            if item.recheck:
                 # A page that fails extraction now (a paywall, a block page) is not proof of
                 # a takedown: count it, keep the stored article as it is.
                 if self.stats is not None:
@@ -69,18 +64,15 @@ class ExtractPipeline:
                 raise DropItem(f"recheck of {item.url} failed: {exc}", log_level="INFO") \
                     from None
             raise self._drop(exc.reason, str(exc)) from None
-        spider = self.crawler.spider if self.crawler is not None else None
-        published = to_utc(article.published_at)
-        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
-        if published is not None and not item.meta.get("recheck") and (
-                (since and published < since)
-                                      or (until and published >= until)):
+        if not item.recheck and not item.window.contains(article.published_at):
             raise self._drop("outside_window",
                              f"outside_window: {item.url} published {article.published_at}")
         if item.requested_url != item.url:
             article.aliases.append(item.requested_url)
         if not article.lang and len(item.source_languages) == 1:
             article.lang = item.source_languages[0]
+        article.article_pattern = item.article_pattern
+        article.purpose = item.purpose
         if self.stats is not None:
             self.stats.inc_value("newsmon/extract/articles")
             self.stats.inc_value(f"newsmon/extract/published_from/{article.published_from}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -14,7 +12,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor as TrafilaturaOptions
 
 from crawler.dates import date_from_url, to_utc, to_utc_iso
-from crawler.items import Hints
+from crawler.items import Article, Hints
 from pipelines.encoding import decode_html
 from pipelines.language import detect_language, normalise_lang
 from pipelines.metadata import ARTICLE_TYPES, read_metadata
@@ -57,62 +55,6 @@ class NotAnArticle(ValueError):
     def __init__(self, reason: str, detail: str) -> None:
         self.reason = reason
         super().__init__(f"{reason}: {detail}")
-
-
-@dataclass
-class Article:
-    """One extracted article, before normalisation and storage."""
-
-    url: str
-    canonical_url: str
-    source: str
-    title: str | None
-    text: str
-    description: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published_at: str | None = None
-    published_from: str | None = None
-    modified_at: str | None = None
-    modified_from: str | None = None
-    lang: str | None = None
-    lang_declared: str | None = None
-    lang_detected: str | None = None
-    section: str | None = None
-    keywords: list[str] = field(default_factory=list)
-    image_url: str | None = None
-    word_count: int = 0
-    text_hash: str = ""
-    discovered_via: str | None = None
-    encoding: str | None = None
-    http_status: int | None = None
-    fetched_at: str | None = None
-    aliases: list[str] = field(default_factory=list)
-    tags: dict[str, Any] | None = None        # set by the tag stage (pipelines/tag.py)
-    fingerprint: Any = None                   # set by the dedupe stage (pipelines/dedupe.py)
-
-    def as_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        for key in ("aliases", "tags", "fingerprint"):
-            row.pop(key)
-        return row
-
-
-@dataclass
-class Removal:
-    """A stored article that is gone: 404/410/451, or a redirect to a page that is not it."""
-
-    url: str
-    requested_url: str
-    source: str
-    status: int
-    reason: str
-    checked_at: str
-
-
-def text_hash(text: str) -> str:
-    """SHA-256 of the text with case and whitespace folded: identical stories hash alike."""
-    folded = " ".join(text.lower().split())
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 def _pick_date(candidates: list[tuple[str | None, str]]) -> tuple[str | None, str | None]:
@@ -276,7 +218,6 @@ class ArticleExtractor:
             keywords=keywords,
             image_url=meta.image,
             word_count=words,
-            text_hash=text_hash(text),
             discovered_via=hints.via,
             encoding=decoded.encoding,
             http_status=status,

@@ -28,6 +28,12 @@ class Fingerprint:
     shingles: int
 
 
+def text_hash(text: str) -> str:
+    """SHA-256 of the text with case and whitespace folded: identical stories hash alike."""
+    folded = " ".join(text.lower().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     words = [w.lower().replace("ё", "е") for w in _WORD.findall(text)]
     return {" ".join(words[i:i + size]).encode("utf-8")

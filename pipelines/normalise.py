@@ -6,10 +6,9 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from scrapy.crawler import Crawler
-
+from crawler.items import Article, Removal
 from crawler.urls import canonicalize, same_site
-from pipelines.extraction import Article, Removal
+from pipelines.language import detect_language, normalise_lang
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -82,19 +81,16 @@ def normalise_article(article: Article, article_re: re.Pattern[str] | None = Non
     article.authors = [a for a in (clean_text(x) for x in article.authors) if a]
     article.keywords = [k for k in (clean_text(x) for x in article.keywords) if k]
     article.word_count = len(article.text.split())
+    # Articles that did not come through extraction (imports) get their language here.
+    if article.lang_detected is None:
+        article.lang_detected = detect_language(article.text)
+    article.lang_declared = normalise_lang(article.lang_declared)
+    article.lang = article.lang or article.lang_detected or article.lang_declared
     return article
 
 
 class NormalisePipeline:
-    def __init__(self, crawler: Crawler | None = None) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
-        return cls(crawler)
-
     def process_item(self, item: Article | Removal) -> Article | Removal:
         if not isinstance(item, Article):
             return item
-        source = getattr(self.crawler.spider, "source", None) if self.crawler else None
-        return normalise_article(item, source.article_re if source is not None else None)
+        return normalise_article(item, item.article_re)

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from pipelines.extraction import Article, Removal
+from crawler.items import Article, Removal
 from pipelines.morphology import Normaliser
 from pipelines.tagging import Tagger, TagResult
 from pipelines.taxonomy import load_taxonomy

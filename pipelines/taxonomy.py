@@ -137,7 +137,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                   gazetteer_path: str | os.PathLike[str] | None = None,
                   normaliser: Normaliser | None = None) -> Taxonomy:
     """Read taxonomy.yaml and gazetteer.yaml; raise TaxonomyError naming the bad entry."""
-    path = path or os.environ.get("NEWSMON_TAXONOMY") or DEFAULT_TAXONOMY_PATH
+    path = path or DEFAULT_TAXONOMY_PATH
     gazetteer_path = gazetteer_path or DEFAULT_GAZETTEER_PATH
     normaliser = normaliser or Normaliser()
     data = _read_yaml(path)

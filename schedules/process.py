@@ -1,35 +1,40 @@
-"""Run one crawl (or maintenance command) as a child process with a timeout and a clean stop."""
+"""Run one crawl (or maintenance function) as a child process with a timeout and a clean stop."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from crawler.dates import utc_now_iso
-from crawler.locks import FileLock, lock_dir_for
-from storage.db import open_db
-from storage.runs import close_abandoned_runs, close_run, start_run
+from storage.db import StorageError, open_db
+from storage.locks import FileLock
+from storage.paths import Paths
+from storage.runs import get_run_by_key
 
 logger = logging.getLogger(__name__)
 
 LOG_RETENTION_DAYS = 14
+# A child that outlives its own time limit and stop grace by this much is killed: it should
+# have recorded its run and ended itself (pipelines/run.py) long before.
+BACKSTOP_S = 15.0
 
 
 class Stopper:
-    """Shared between the scheduler and its running children: when to stop, when to kill.
+    """Shared between the scheduler and its running children: when to stop.
 
     stop(grace) asks running crawls to finish by the deadline; after it they are interrupted
-    (Scrapy closes the spider and records the run), and kill_grace later killed.
+    (SIGINT: Scrapy closes the spider and the crawl records its run).
     """
 
     def __init__(self) -> None:
@@ -54,7 +59,7 @@ class Stopper:
 
 @dataclass(frozen=True)
 class CrawlCommand:
-    """Everything a child crawl needs, as plain values (it is also stored in the job store)."""
+    """Everything a child crawl needs, as plain values."""
 
     source: str
     db_path: str
@@ -64,10 +69,16 @@ class CrawlCommand:
     triggered_by: str = "schedule"
     settings: tuple[tuple[str, str], ...] = ()
 
-    def argv(self, run_id: int) -> list[str]:
+    def argv(self, run_key: str, log_path: Path) -> list[str]:
+        """`scrapy crawl SOURCE`: the crawl enforces its own time limit and stop grace, so it
+        ends on time even if the scheduler that started it dies."""
         args = [sys.executable, "-m", "scrapy", "crawl", self.source,
-                "-s", f"NEWSMON_DB={Path(self.db_path).resolve()}",
-                "-s", f"NEWSMON_RUN_ID={run_id}", "-s", "LOG_LEVEL=INFO"]
+                "-s", f"NEWSMON_DB={Paths.for_db(self.db_path).db}",
+                "-s", f"NEWSMON_RUN_KEY={run_key}",
+                "-s", f"NEWSMON_RUN_TRIGGER={self.triggered_by}",
+                "-s", f"NEWSMON_RUN_TIMEOUT={self.timeout_s:g}",
+                "-s", f"NEWSMON_STOP_GRACE={self.kill_grace_s:g}",
+                "-s", f"LOG_FILE={log_path}", "-s", "LOG_LEVEL=INFO"]
         if self.sources_path:
             args += ["-s", f"NEWSMON_SOURCES={Path(self.sources_path).resolve()}"]
         for key, value in self.settings:
@@ -96,8 +107,10 @@ class RunOutcome:
         return self.status == "finished"
 
 
-def log_dir_for(db_path: str) -> Path:
-    return Path(f"{Path(db_path).resolve()}-logs")
+class _Child(Protocol):
+    pid: int
+
+    def poll(self) -> int | None: ...
 
 
 def _prune_logs(directory: Path) -> None:
@@ -110,8 +123,15 @@ def _prune_logs(directory: Path) -> None:
             continue
 
 
+def _log_path(paths: Paths, job: str, key: str) -> Path:
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    _prune_logs(paths.logs)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return paths.logs / f"{job}-{stamp}-{key[:8]}.log"
+
+
 def _error_tail(log_path: Path, lines: int = 12) -> str:
-    """The last error lines of a crawl's log, for crawl_runs.error."""
+    """The last error lines of a child's log, for the outcome's error."""
     try:
         text = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -121,123 +141,140 @@ def _error_tail(log_path: Path, lines: int = 12) -> str:
     return "\n".join((interesting or text)[-lines:])[-2000:]
 
 
-def _supervise(proc: subprocess.Popen[bytes], timeout_s: float, kill_grace_s: float,
-               stopper: Stopper | None, label: str) -> str | None:
-    """Wait for the child; interrupt it at its timeout or the stop deadline. Return why, if so."""
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)             # the child leads its own process group
+    except ProcessLookupError:
+        pass
+
+
+def _supervise(child: _Child, limit_s: float, kill_grace_s: float, stopper: Stopper | None,
+               label: str) -> str | None:
+    """Wait for the child; SIGINT it at the stop deadline, SIGKILL it when it overruns its own
+    limits. Return why it was stopped, if it was."""
     started = time.monotonic()
     interrupted_at: float | None = None
     reason: str | None = None
-    while proc.poll() is None:
+    while child.poll() is None:
         now = time.monotonic()
-        if interrupted_at is None:
-            if now - started > timeout_s:
-                reason = f"timeout after {timeout_s:g} s"
-            elif stopper is not None and stopper.past_deadline():
-                reason = "stopped by scheduler shutdown"
-            if reason is not None:
-                logger.warning("%s: %s; interrupting pid %s", label, reason, proc.pid)
-                # SIGINT: Scrapy closes the spider cleanly and the run records its stats.
-                _signal(proc, signal.SIGINT)
-                interrupted_at = now
-        elif now - interrupted_at > kill_grace_s:
-            logger.error("%s: pid %s did not stop within %g s; killing it", label, proc.pid,
-                         kill_grace_s)
-            _signal(proc, signal.SIGKILL)
-            proc.wait()
+        if interrupted_at is None and stopper is not None and stopper.past_deadline():
+            reason = "stopped by scheduler shutdown"
+            logger.warning("%s: %s; interrupting pid %s", label, reason, child.pid)
+            _signal(child.pid, signal.SIGINT)
+            interrupted_at = now
+        overdue = (now - started > limit_s + kill_grace_s + BACKSTOP_S
+                   or (interrupted_at is not None
+                       and now - interrupted_at > kill_grace_s + BACKSTOP_S))
+        if overdue:
+            reason = reason or f"timeout after {limit_s:g} s"
+            logger.error("%s: pid %s did not end itself in time; killing it", label, child.pid)
+            _signal(child.pid, signal.SIGKILL)
+            while child.poll() is None:
+                time.sleep(0.05)
             break
         time.sleep(0.1)
     return reason
 
 
-def _run_child(argv: Sequence[str], log_path: Path, lock: FileLock, timeout_s: float,
-               kill_grace_s: float, stopper: Stopper | None, label: str) -> tuple[int, str | None]:
-    """Start the child in its own session (a terminal's Ctrl-C reaches only the scheduler),
-    handing it the lock, with its output in the log; return its exit code and why it was
-    interrupted, if it was."""
-    _prune_logs(log_path.parent)
+def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutcome:
+    """Crawl one source in a child `scrapy crawl`; read the run it recorded.
+
+    The crawl owns its run: it takes the source's lock (or records itself skipped), opens its
+    crawl_runs row under the key passed here and closes it. This only reads the row back.
+    """
+    started = time.monotonic()
+    started_at = datetime.now(timezone.utc)
+    paths = Paths.for_db(command.db_path)
+    key = uuid.uuid4().hex
+    log_path = _log_path(paths, command.source, key)
+    label = f"crawl {command.source}"
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env, pass_fds=(lock.fileno,),
+        proc = subprocess.Popen(command.argv(key, log_path), stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                 start_new_session=True)
-        lock.note_child(proc.pid, label)
-        reason = _supervise(proc, timeout_s, kill_grace_s, stopper, label)
-    return proc.returncode, reason
-
-
-def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
+        reason = _supervise(proc, command.timeout_s, command.kill_grace_s, stopper, label)
+    code = proc.returncode
     try:
-        os.killpg(proc.pid, sig)        # the child leads its own process group
-    except ProcessLookupError:
-        pass
-
-
-def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutcome:
-    """Crawl one source in a child `scrapy crawl`, holding the source's lock throughout."""
-    started = time.monotonic()
-    started_at = datetime.now(timezone.utc)
-    lock = FileLock(lock_dir_for(command.db_path) / f"{command.source}.lock")
-    if not lock.acquire(f"crawl {command.source}"):
-        return RunOutcome(command.source, "skipped",
-                          error=f"a crawl of {command.source} is already running "
-                                f"({lock.holder()})")
-    try:
-        logs = log_dir_for(command.db_path)
-        logs.mkdir(parents=True, exist_ok=True)
-        db = open_db(command.db_path)
+        db = open_db(paths, readonly=True)
+    except StorageError:
+        row = None
+    else:
         try:
-            abandoned = close_abandoned_runs(db, command.source, utc_now_iso())
-            if abandoned:
-                logger.warning("%s: closed %d run(s) left 'running' by a crawl that died",
-                               command.source, abandoned)
-            run_id = start_run(db, command.source, utc_now_iso(), command.triggered_by)
-            log_path = logs / f"{command.source}-{run_id}.log"
-            db.execute("UPDATE crawl_runs SET log_path = ? WHERE id = ?", [str(log_path), run_id])
+            row = get_run_by_key(db, key)
         finally:
             db.close()
-        code, reason = _run_child(command.argv(run_id), log_path, lock, command.timeout_s,
-                                  command.kill_grace_s, stopper,
-                                  f"crawl {command.source} (run {run_id})")
-        error = reason
-        if code != 0 and reason is None:
-            error = f"scrapy crawl exited with code {code}: {_error_tail(log_path)}"
-        db = open_db(command.db_path)
-        try:
-            timed_out = bool(reason and reason.startswith("timeout"))
-            stopping = stopper is not None and stopper.stopping and not timed_out
-            # A crawl that closed itself after SIGINT recorded 'interrupted' already; one
-            # that never closed its row gets the status from why it was stopped.
-            row = close_run(db, run_id, finished_at=utc_now_iso(), exit_code=code,
-                            status_if_open="timeout" if timed_out else
-                            "interrupted" if stopping else "failed", error=error,
-                            force_status="timeout" if timed_out else None)
-        finally:
-            db.close()
-        row = row or {}
-        return RunOutcome(command.source, str(row.get("status", "failed")), run_id,
-                          new=int(row.get("new_articles") or 0),
-                          updated=int(row.get("updated_articles") or 0),
-                          errors=int(row.get("errors") or 0), exit_code=code,
-                          error=row.get("error") or error,
-                          duration_s=time.monotonic() - started, started_at=started_at)
-    finally:
-        lock.release()
+    outcome = RunOutcome(command.source, "failed", exit_code=code,
+                         duration_s=time.monotonic() - started, started_at=started_at,
+                         extra={"log_path": str(log_path)})
+    if row is None:
+        outcome.error = (f"the crawl process exited with code {code} before it recorded a "
+                         f"run: {_error_tail(log_path)}")
+        return outcome
+    outcome.run_id = int(row["id"])
+    outcome.new, outcome.updated = int(row["new_articles"] or 0), int(row["updated_articles"]
+                                                                       or 0)
+    outcome.errors = int(row["errors"] or 0)
+    outcome.status, outcome.error = str(row["status"]), row["error"]
+    if outcome.status == "running":
+        # Killed before it could record anything: the next crawl of the source closes the
+        # row as abandoned; the scheduler reports what it saw.
+        outcome.status = ("timeout" if reason and reason.startswith("timeout") else
+                          "interrupted" if stopper is not None and stopper.stopping else
+                          "failed")
+        outcome.error = f"{reason or 'the crawl process died'} (exit code {code})"
+    return outcome
 
 
-def run_command(job: str, argv: Sequence[str], db_path: str, timeout_s: float,
-                kill_grace_s: float, stopper: Stopper | None = None) -> RunOutcome:
-    """Run a maintenance command (recheck, digest) as a child process, one at a time per job."""
+def _call_in_child(function: Callable[..., Any], args: tuple[Any, ...],
+                   log_path: str) -> None:
+    """In the child: all output to the job's log, run the function, exit 1 if it raises."""
+    os.setsid()                         # its own process group, like a crawl
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    for stream in (1, 2):
+        os.dup2(fd, stream)
+    os.close(fd)
+    logging.basicConfig(level=logging.INFO, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        function(*args)
+    except BaseException:
+        logging.getLogger(__name__).exception("maintenance job failed")
+        raise SystemExit(1) from None
+
+
+class _ProcessChild:
+    def __init__(self, process: multiprocessing.process.BaseProcess) -> None:
+        self.process = process
+        self.pid = int(process.pid or 0)
+
+    def poll(self) -> int | None:
+        return self.process.exitcode
+
+
+def run_function(job: str, function: Callable[..., Any], args: Sequence[Any], db_path: str,
+                 timeout_s: float, kill_grace_s: float,
+                 stopper: Stopper | None = None) -> RunOutcome:
+    """Run a maintenance function (recheck) in a child process, one at a time per job.
+
+    A crawl needs its own process (Twisted's reactor cannot be started twice); the function
+    is imported by the child (multiprocessing's spawn), not called through the CLI.
+    """
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
-    lock = FileLock(lock_dir_for(db_path) / f"{job}.lock")
+    paths = Paths.for_db(db_path)
+    lock = FileLock(paths.lock(f"job-{job}"))
     if not lock.acquire(job):
         return RunOutcome(job, "skipped", error=f"{job} is already running ({lock.holder()})")
     try:
-        logs = log_dir_for(db_path)
-        logs.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        log_path = logs / f"{job}-{stamp}.log"
-        code, reason = _run_child(argv, log_path, lock, timeout_s, kill_grace_s, stopper, job)
+        log_path = _log_path(paths, job, uuid.uuid4().hex)
+        context = multiprocessing.get_context("spawn")
+        process = context.Process(target=_call_in_child, name=f"newsmon-{job}",
+                                  args=(function, tuple(args), str(log_path)))
+        process.start()
+        reason = _supervise(_ProcessChild(process), timeout_s, kill_grace_s, stopper, job)
+        process.join()
+        code = process.exitcode
         status = "finished" if code == 0 and reason is None else (
             "timeout" if reason and reason.startswith("timeout") else
             "interrupted" if stopper is not None and stopper.stopping else "failed")

@@ -259,6 +259,14 @@ class ArticleStore:
         return UpsertResult("new", article_id, linked_to)
 
 
+def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
+                   near_dup_threshold: float = 0.22) -> list[UpsertResult]:
+    """Write one batch in one transaction on this connection (the crawl's writer thread)."""
+    store = ArticleStore(db, len(batch), near_dup_threshold)
+    store._pending = list(batch)
+    return store.flush()
+
+
 def signature_similarity(a: bytes, b: bytes) -> float:
     """Share of equal MinHash values: the estimated Jaccard similarity of two texts."""
     if len(a) != len(b) or not a:

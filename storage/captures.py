@@ -1,20 +1,17 @@
-"""Raw HTTP captures (evidence), zstd-compressed in a database file beside the main one."""
+"""Raw HTTP captures (evidence), zstd-compressed in the captures file beside the main one."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 import zstandard
 
-from storage.db import BUSY_TIMEOUT_MS, StorageError, resolve_db_path, write_transaction
+from storage.db import StorageError, write_transaction
 
 # Headers worth keeping as evidence: what the server said the content was and when.
 KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "date",
@@ -35,43 +32,6 @@ class Capture:
     sha256: str
     size: int
     body: bytes
-
-
-def captures_path(db_path: str | os.PathLike[str] | None) -> str:
-    """newsmon.db -> newsmon-captures.db (same folder)."""
-    main = Path(resolve_db_path(db_path))
-    return str(main.with_name(main.stem + "-captures" + (main.suffix or ".db")))
-
-
-def open_captures(db_path: str | os.PathLike[str] | None,
-                  readonly: bool = False) -> sqlite_utils.Database:
-    path = captures_path(db_path)
-    if readonly and not Path(path).exists():
-        raise StorageError(f"captures database {path} does not exist (crawl first)")
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        db = sqlite_utils.Database(conn)
-        db.executescript("""
-        CREATE TABLE IF NOT EXISTS captures (
-            id INTEGER PRIMARY KEY,
-            url TEXT NOT NULL,               -- the URL the response came from
-            requested_url TEXT,
-            source TEXT,
-            fetched_at TEXT NOT NULL,
-            status INTEGER NOT NULL,
-            headers TEXT NOT NULL,           -- JSON: the headers that matter
-            sha256 TEXT NOT NULL,            -- of the raw body
-            size INTEGER NOT NULL,           -- raw body bytes
-            body BLOB NOT NULL               -- zstd-compressed raw body
-        );
-        CREATE INDEX IF NOT EXISTS idx_captures_url ON captures(url, fetched_at);
-        DROP INDEX IF EXISTS idx_captures_url_sha;
-        """)
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"captures database {path}: {exc}") from None
-    return db
 
 
 def add_captures(db: sqlite_utils.Database, captures: list[dict[str, Any]]) -> int:

@@ -1,4 +1,8 @@
-"""The one place a database connection is made: WAL, busy timeout, migrations applied."""
+"""The one place database connections are made: WAL, busy timeout, migrations applied.
+
+Both files of a newsmon database, the main one and its captures, are opened here with the
+same settings and their own ordered migrations (`storage/migrations.py`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
-from storage.migrations import MIGRATIONS
+from storage.migrations import CAPTURE_MIGRATIONS, MIGRATIONS
+from storage.paths import MEMORY, Paths
+from storage.views import ensure_views, views_current
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DB_PATH = "newsmon.db"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -43,64 +49,111 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             db.conn.execute("COMMIT")
 
 
-def _migrate(db: sqlite_utils.Database, attempts: int = 20) -> None:
-    """Apply pending migrations; another process applying them at the same time wins."""
-    for attempt in range(attempts):
-        if not MIGRATIONS.pending(db):
-            return
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _retry_while_locked(action: str, attempt_once: object, deadline_s: float) -> None:
+    """Run `attempt_once()` until it does not fail with "database is locked".
+
+    SQLite's busy handler does not cover everything: switching a new file to WAL and the
+    upgrade of a read transaction to a write one fail at once when another connection is
+    busy, so a first open racing another process's first open is retried here.
+    """
+    started = time.monotonic()
+    delay = 0.01
+    while True:
         try:
-            MIGRATIONS.apply(db)
+            attempt_once()  # type: ignore[operator]
             return
         except sqlite3.OperationalError as exc:
-            if attempt == attempts - 1:
+            if not _locked(exc) or time.monotonic() - started > deadline_s:
                 raise
-            logger.debug("migrations raced with another process (%s); retrying", exc)
-            time.sleep(0.05 * (attempt + 1))
+            logger.debug("%s: %s; retrying", action, exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
-def resolve_db_path(path: str | os.PathLike[str] | None = None) -> str:
-    """Explicit path, else NEWSMON_DB, else ./newsmon.db."""
-    return str(path or os.environ.get("NEWSMON_DB") or DEFAULT_DB_PATH)
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with newsmon's settings: busy timeout, WAL, a large page cache."""
+    target = str(path)
+    if readonly:
+        conn = sqlite3.connect(f"file:{Path(target).resolve()}?mode=ro", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # A 256 MB page cache (allocated as used) keeps index pages of a large database in
+    # memory, so writes and lookups stay flat as it grows (SQLite's default is 2 MB).
+    conn.execute("PRAGMA cache_size = -262144")
+    # Memory-mapped reads let index lookups use the OS page cache without copying.
+    conn.execute("PRAGMA mmap_size = 2147483648")
+    if not readonly and target != MEMORY:
+        def wal() -> None:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        _retry_while_locked(f"{target}: switching to WAL", wal, BUSY_TIMEOUT_MS / 1000)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint the WAL every ~40 MB instead of every 4 MB: pages rewritten by
+        # consecutive batches (index leaves, FTS segments) are copied back once, which
+        # keeps commits cheap as the database grows.
+        conn.execute("PRAGMA wal_autocheckpoint = 10000")
+    return conn
 
 
-def open_db(path: str | os.PathLike[str] | None = None, *, migrate: bool = True,
-            readonly: bool = False) -> sqlite_utils.Database:
-    """Open (creating if needed) the newsmon database with WAL and a busy timeout."""
-    resolved = resolve_db_path(path)
-    if resolved != ":memory:":
-        parent = Path(resolved).expanduser().resolve().parent
-        if not parent.is_dir():
-            raise StorageError(f"database {resolved}: directory {parent} does not exist")
-        if readonly and not Path(resolved).exists():
-            raise StorageError(f"database {resolved} does not exist (run `newsmon crawl` first)")
+def _migrate(db: sqlite_utils.Database, migrations: Migrations, views: bool) -> None:
+    """Apply pending migrations (then the views) under the write lock, so concurrent first
+    opens agree: whoever comes second finds nothing left to do."""
+    if not migrations.pending(db) and (not views or views_current(db)):
+        return
+
+    def apply() -> None:
+        with write_transaction(db):
+            if migrations.pending(db):          # another process may have just done it
+                migrations.apply(db)
+            if views:
+                ensure_views(db)
+
+    _retry_while_locked("applying migrations", apply, BUSY_TIMEOUT_MS / 1000)
+
+
+def _paths(where: Paths | str | os.PathLike[str]) -> Paths:
+    return where if isinstance(where, Paths) else Paths.for_db(where)
+
+
+def _open(path: Path, label: str, migrations: Migrations, *, readonly: bool,
+          migrate: bool, must_exist: bool) -> sqlite_utils.Database:
+    if str(path) != MEMORY:
+        if not path.parent.is_dir():
+            raise StorageError(f"{label} {path}: directory {path.parent} does not exist")
+        if (readonly or must_exist) and not path.exists():
+            raise StorageError(f"{label} {path} does not exist")
     try:
-        if readonly:
-            uri = f"file:{Path(resolved).resolve()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   check_same_thread=False)
-        else:
-            conn = sqlite3.connect(resolved, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # A 256 MB page cache (allocated as used) keeps index pages of a large database in
-        # memory, so writes and lookups stay flat as it grows (SQLite's default is 2 MB).
-        conn.execute("PRAGMA cache_size = -262144")
-        # Memory-mapped reads let index lookups use the OS page cache without copying.
-        conn.execute("PRAGMA mmap_size = 2147483648")
-        if not readonly and resolved != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            # Checkpoint the WAL every ~40 MB instead of every 4 MB: pages rewritten by
-            # consecutive batches (index leaves, FTS segments) are copied back once, which
-            # keeps commits cheap as the database grows.
-            conn.execute("PRAGMA wal_autocheckpoint = 10000")
-        db = sqlite_utils.Database(conn)
+        db = sqlite_utils.Database(connect(path, readonly=readonly))
         if migrate and not readonly:
-            _migrate(db)
-        elif readonly and "articles" not in db.table_names():
-            conn.close()
-            raise StorageError(f"database {resolved} is not a newsmon database "
-                               f"(no articles table)")
+            _migrate(db, migrations, views=migrations is MIGRATIONS)
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"database {resolved}: {exc}") from None
+        raise StorageError(f"{label} {path}: {exc}") from None
     return db
+
+
+def open_db(where: Paths | str | os.PathLike[str], *, readonly: bool = False,
+            migrate: bool = True, must_exist: bool = False) -> sqlite_utils.Database:
+    """Open (creating it unless readonly or must_exist) the main newsmon database."""
+    paths = _paths(where)
+    db = _open(paths.db, "database", MIGRATIONS, readonly=readonly, migrate=migrate,
+               must_exist=must_exist)
+    if (readonly or must_exist) and "articles" not in db.table_names():
+        db.close()
+        raise StorageError(f"database {paths.db} is not a newsmon database (no articles table)")
+    return db
+
+
+def open_captures(where: Paths | str | os.PathLike[str], *,
+                  readonly: bool = False) -> sqlite_utils.Database:
+    """Open (creating it unless readonly) the raw-captures database beside the main one."""
+    paths = _paths(where)
+    return _open(paths.captures, "captures database", CAPTURE_MIGRATIONS, readonly=readonly,
+                 migrate=True, must_exist=False)

@@ -22,21 +22,20 @@ def all_states(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
 
 
 def put_state(db: sqlite_utils.Database, source: str, values: dict[str, Any]) -> None:
+    """Insert or update the given columns of one job's row."""
     unknown = set(values) - set(STATE_COLUMNS)
     if unknown:
         raise ValueError(f"schedule_state has no column(s) {sorted(unknown)}")
-    sets = ", ".join(f"{key} = ?" for key in values)
-    cursor = db.execute(f"UPDATE schedule_state SET {sets} WHERE source = ?",
-                        [*values.values(), source])
-    if cursor.rowcount == 0:
-        columns = ["source", *values]
-        db.execute(f"INSERT INTO schedule_state ({', '.join(columns)}) "
-                   f"VALUES ({', '.join('?' for _ in columns)})", [source, *values.values()])
+    table = db.table("schedule_state")
+    if table.count_where("source = ?", [source]):
+        table.update(source, values)
+    else:
+        table.insert({"source": source, **values})
 
 
 def drop_states(db: sqlite_utils.Database, keep: set[str]) -> list[str]:
     """Forget the rhythm of sources no longer scheduled; return their ids."""
     gone = [s for s in all_states(db) if s not in keep]
     for source in gone:
-        db.execute("DELETE FROM schedule_state WHERE source = ?", [source])
+        db.table("schedule_state").delete(source)
     return gone

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from crawler.settings import NEWSMON_NEAR_DUP_THRESHOLD
-from pipelines.extraction import text_hash
+from pipelines.fingerprint import text_hash
 from pipelines.fingerprint import fingerprint
 from storage.articles import ArticleStore
 from storage.db import open_db

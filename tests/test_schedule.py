@@ -12,12 +12,13 @@ import pytest
 import yaml
 
 from crawler.sources import SourceConfigError, parse_sources
-from crawler.locks import FileLock, lock_dir_for
 from schedules.plan import first_run_time, plan_for_source, plan_jobs
 from schedules.polling import Rhythm, after_failure, after_success
 from schedules.process import CrawlCommand, RunOutcome, Stopper, run_crawl
 from schedules.service import MonitorService, SchedulerBusy, ServiceConfig
 from storage.db import open_db
+from storage.locks import FileLock
+from storage.paths import Paths
 from tests.mockserver import MockServer
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -134,8 +135,8 @@ def test_first_run_time_cases() -> None:
 
 
 def _config(tmp_path: Path, **extra: Any) -> ServiceConfig:
-    return ServiceConfig(db_path=str(tmp_path / "t.db"), jobs_db=str(tmp_path / "jobs.db"),
-                         recheck_cron=None, digest_cron=None, **extra)
+    return ServiceConfig(db_path=str(tmp_path / "t.db"), recheck_cron=None, digest_cron=None,
+                         **extra)
 
 
 def _record_run(db_path: str, source: str, started: datetime, status: str = "finished") -> None:
@@ -227,21 +228,25 @@ def test_a_failing_cron_source_waits_for_a_later_crontab_time(tmp_path: Path) ->
 
 # -- locks and child crawls ------------------------------------------------------------------
 
-def test_a_held_source_lock_skips_the_run(tmp_path: Path) -> None:
+def test_a_held_source_lock_skips_the_run(tmp_path: Path, mock_site: MockServer) -> None:
+    sources = mock_site.write_sources(tmp_path)
     db = str(tmp_path / "t.db")
-    holder = FileLock(lock_dir_for(db) / "alpha.lock")
-    assert holder.acquire("crawl alpha by hand")
-    outcome = run_crawl(CrawlCommand("alpha", db))
-    assert outcome.status == "skipped" and "crawl alpha by hand" in (outcome.error or "")
+    holder = FileLock(Paths.for_db(db).lock("demo-ovd"))
+    assert holder.acquire("crawl demo-ovd by hand")
+    outcome = run_crawl(CrawlCommand("demo-ovd", db, str(sources), settings=FAST))
+    assert outcome.status == "skipped" and "crawl demo-ovd by hand" in (outcome.error or "")
+    [run] = _crawl_runs(db)                   # the crawl itself recorded that it was skipped
+    assert run["status"] == "skipped" and run["id"] == outcome.run_id
+    assert mock_site.article_requests() == []
     holder.release()
-    again = FileLock(lock_dir_for(db) / "alpha.lock")
+    again = FileLock(Paths.for_db(db).lock("demo-ovd"))
     assert again.acquire("x")
     again.release()
 
 
 def test_a_second_scheduler_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    held = FileLock(lock_dir_for(config.db_path) / "scheduler.lock")
+    held = FileLock(Paths.for_db(config.db_path).lock("scheduler"))
     assert held.acquire("newsmon schedule")
     with pytest.raises(SchedulerBusy, match="already runs"):
         MonitorService(config, _sources()).serve()
@@ -276,9 +281,9 @@ def test_a_crawl_that_cannot_start_is_a_failed_run_with_its_error(tmp_path: Path
     db = str(tmp_path / "t.db")
     outcome = run_crawl(CrawlCommand("no-such-source", db, str(sources)))
     assert outcome.status == "failed" and outcome.exit_code != 0
-    [run] = _crawl_runs(db)
-    assert run["status"] == "failed" and run["exit_code"] == outcome.exit_code
-    assert "no-such-source" in run["error"]
+    assert "before it recorded a run" in (outcome.error or "")
+    assert "no-such-source" in (outcome.error or "")
+    assert not Path(db).exists() or _crawl_runs(db) == []   # the crawl never started
 
 
 def test_an_outlet_that_is_down_is_a_failed_run(tmp_path: Path, mock_site: MockServer) -> None:
@@ -299,7 +304,7 @@ def test_a_hanging_crawl_is_stopped_at_its_timeout(tmp_path: Path,
                                      kill_grace_s=2, settings=FAST))
     assert outcome.status == "timeout" and outcome.duration_s < 20
     [run] = _crawl_runs(db)
-    assert run["status"] == "timeout" and "timeout after 4 s" in run["error"]
+    assert run["status"] == "timeout" and "time limit of 4 s reached" in run["error"]
     assert run["finished_at"] is not None
 
 
@@ -357,8 +362,7 @@ def test_a_crawl_stopped_by_shutdown_is_interrupted_not_failed(tmp_path: Path,
     sources = mock_site.write_sources(tmp_path)
     mock_site.fail("ovd/news", status=200, delay=25)
     config = ServiceConfig(db_path=str(tmp_path / "t.db"), sources_path=str(sources),
-                           jobs_db=str(tmp_path / "jobs.db"), recheck_cron=None,
-                           digest_cron=None, kill_grace_s=3, settings=FAST)
+                           recheck_cron=None, digest_cron=None, kill_grace_s=3, settings=FAST)
     service = MonitorService(config, [s for s in
                                       parse_sources(sources.read_text(), str(sources))
                                       if s.id == "demo-ovd"])
@@ -396,7 +400,7 @@ def test_a_manual_crawl_of_a_source_being_crawled_is_skipped(tmp_path: Path,
     sources = mock_site.write_sources(tmp_path)
     db = str(tmp_path / "t.db")
     _record_run(db, "demo-tmt", T0, status="running")      # left by a crawl that died
-    held = FileLock(lock_dir_for(db) / "demo-ovd.lock")
+    held = FileLock(Paths.for_db(db).lock("demo-ovd"))
     assert held.acquire("crawl demo-ovd by the scheduler")
     try:
         result = subprocess.run([sys.executable, "-m", "newsmon.cli", "crawl", "demo-ovd",
@@ -414,14 +418,19 @@ def test_a_manual_crawl_of_a_source_being_crawled_is_skipped(tmp_path: Path,
     assert runs["demo-tmt"]["status"] == "finished" and runs["demo-tmt"]["new_articles"] > 0
 
 
-def test_interrupted_manual_crawls_are_not_failures(tmp_path: Path) -> None:
-    from pipelines.store import StorePipeline
-    db = str(tmp_path / "t.db")
-    store = StorePipeline(db, run_name="by-hand")
-    store.open_spider()
-    store.finish("shutdown")
-    [run] = _crawl_runs(db)
-    assert run["status"] == "interrupted" and "SIGINT" in run["error"]
+def test_close_reasons_read_as_run_statuses() -> None:
+    from pipelines.run import run_outcome
+    ok = {"newsmon/discovery/feed_entries": 3, "newsmon/store/new": 2}
+    down = {"newsmon/errors/feed": 2}
+    assert run_outcome("shutdown", ok, None)[:2] == (
+        "interrupted", "interrupted (SIGINT/SIGTERM) before it finished")   # not a failure
+    assert run_outcome("finished", ok, None)[0] == "finished"
+    assert run_outcome("finished", ok, None)[2]["new_articles"] == 2
+    assert run_outcome("finished", down, None)[0] == "failed"          # the outlet is down
+    assert run_outcome("timeout", ok, None)[0] == "timeout"
+    assert run_outcome("skipped", {}, "pid 7")[1] == ("another crawl of this source is "
+                                                      "running (pid 7)")
+    assert run_outcome("cancelled", ok, None)[0] == "failed"
 
 
 def test_serve_work_dirs_of_running_servers_are_kept(tmp_path: Path) -> None:

@@ -43,8 +43,11 @@ def test_captures_keep_raw_responses(site: Any) -> None:
     _, db, _, _ = site
     import hashlib
 
-    from storage.captures import captures_path, iter_captures, open_captures
-    assert Path(captures_path(db)).exists()
+    from storage.captures import iter_captures
+    from storage.db import open_captures
+    from storage.paths import Paths
+    captures_file = Paths.for_db(db).captures
+    assert captures_file.exists() and captures_file.name == "news-captures.db"
     captures = list(iter_captures(open_captures(db)))
     assert len(captures) >= 36                             # 34 articles + gallery + paywall
     one = next(c for c in captures if c.url.endswith(EDITED))
@@ -53,7 +56,7 @@ def test_captures_keep_raw_responses(site: Any) -> None:
     assert one.body == (REPO / "newsmon/demo/site" / EDITED).read_bytes().replace(
         b"{{BASE}}", site[0].base_url.encode())
     main_size = Path(db).stat().st_size
-    assert main_size < Path(captures_path(db)).stat().st_size * 10
+    assert main_size < captures_file.stat().st_size * 10
 
 
 def test_recheck_finds_edits_and_takedowns(site: Any) -> None:

@@ -10,7 +10,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.misc import load_object
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.urls import canonicalize, strip_tracking
 
@@ -39,8 +40,10 @@ class IncrementalMiddleware:
         settings = crawler.settings
         if not settings.getbool("NEWSMON_INCREMENTAL_ENABLED", True):
             raise NotConfigured("NEWSMON_INCREMENTAL_ENABLED is off")
-        backend = load_object(settings.get("NEWSMON_STATE_BACKEND"))
-        middleware = cls(backend.from_path(settings.get("NEWSMON_DB")), crawler.stats, crawler)
+        # Built from the crawler, like Scrapy's HTTPCACHE_STORAGE: the backend finds the
+        # crawl's database through the run that owns it.
+        backend = build_from_crawler(load_object(settings.get("NEWSMON_STATE_BACKEND")), crawler)
+        middleware = cls(backend, crawler.stats, crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -77,7 +80,7 @@ class IncrementalMiddleware:
                                                  response.status)
         return response
 
-    def spider_closed(self, reason: str) -> None:
+    async def spider_closed(self, reason: str) -> None:
         """Record validators only for what this run saw whole: a finished, uncapped run and
         feeds none of whose articles failed (they are revalidated and retried next time)."""
         spider = self.crawler.spider if self.crawler is not None else None
@@ -90,4 +93,6 @@ class IncrementalMiddleware:
                 self.state.save_validators(url, etag, modified, status)
         elif self._validators:
             self._inc("validators_withheld")
-        self.state.close()
+        pending = self.state.close()
+        if pending is not None:
+            await maybe_deferred_to_future(pending)

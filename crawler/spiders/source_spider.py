@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
@@ -16,17 +15,15 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.dates import to_utc, utc_now_iso
+from crawler.dates import WindowBoundError, parse_window_bound, to_utc, utc_now_iso
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
-from crawler.items import Hints, PageItem
+from crawler.items import GONE_STATUSES, Hints, PageItem, Window
 from crawler.sources import Listing, Source
 from crawler.urls import host_matches, host_variants, strip_tracking
 
 MAX_SITEMAP_DEPTH = 3
-GONE_STATUSES = (404, 410, 451)           # a rechecked article that answers these is removed
 _NEWS_SITEMAP = re.compile(r"(news|latest|recent)[^/]*\.xml(\.gz)?$", re.IGNORECASE)
-_RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
 _HTTP_HEADERS_KEPT = ("content-type", "content-language", "etag", "last-modified", "date",
                       "x-robots-tag", "link")
 
@@ -37,25 +34,6 @@ DISCOVERY_META = {"handle_httpstatus_list": [304]}
 
 class SpiderArgumentError(ValueError):
     """A spider argument (-a name=value) is malformed."""
-
-
-def parse_window_bound(value: str | None, name: str) -> datetime | None:
-    """'2025-11-01', '2025-11-01T12:00+03:00' or a relative '7d' / '12h' / '2w' ago."""
-    if value in (None, ""):
-        return None
-    assert value is not None
-    match = _RELATIVE.match(value.strip().lower())
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount),
-                 "w": timedelta(weeks=amount)}[unit]
-        return datetime.now(timezone.utc) - delta
-    parsed = to_utc(value)
-    if parsed is None:
-        raise SpiderArgumentError(
-            f"spider argument {name}={value!r}: expected a date like 2025-11-01 or a span "
-            f"like 7d, 12h, 2w")
-    return parsed
 
 
 class SourceSpider(scrapy.Spider):
@@ -69,16 +47,14 @@ class SourceSpider(scrapy.Spider):
     source: ClassVar[Source]
 
     def __init__(self, *args: Any, since: str | None = None, until: str | None = None,
-                 max_articles: str | int | None = None, recheck_file: str | None = None,
-                 **kwargs: Any) -> None:
+                 max_articles: str | int | None = None,
+                 recheck_urls: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # recheck_file: JSON Lines of {"url": ...} of stored articles to fetch again (for
-        # edits and takedowns) instead of reading feeds; see `newsmon recheck`.
-        self.recheck_file = recheck_file
-        self.since = parse_window_bound(since, "since")
-        self.until = parse_window_bound(until, "until")
-        if self.until is not None and until and len(until.strip()) == 10:
-            self.until += timedelta(days=1)      # a bare date means "through that day"
+        try:
+            self.window = Window(parse_window_bound(since, "since"),
+                                 parse_window_bound(until, "until", end_of_day=True))
+        except WindowBoundError as exc:
+            raise SpiderArgumentError(f"spider argument {exc}") from None
         if max_articles in (None, ""):
             self.max_articles: int | None = None
         else:
@@ -90,9 +66,13 @@ class SourceSpider(scrapy.Spider):
                 ) from None
             if self.max_articles < 1:
                 raise SpiderArgumentError("spider argument max_articles must be at least 1")
+        # recheck_urls: stored articles to fetch again for edits and takedowns, instead of
+        # reading feeds (`newsmon recheck` passes them in-process).
+        self.recheck_urls = list(recheck_urls or [])
+        self.purpose = "recheck" if recheck_urls is not None else "crawl"
         # A capped or windowed run sees part of each feed: it must not record feed validators,
         # or the next full run would get 304 and never fetch what this one left out.
-        self.partial = bool(self.since or self.until or self.max_articles)
+        self.partial = bool(self.window.bounded or self.max_articles)
         # Feeds, sitemaps and listings one of whose articles failed: revalidate them next run.
         self.incomplete_discovery: set[str] = set()
         self._sitemaps_seen: set[str] = set()
@@ -105,7 +85,7 @@ class SourceSpider(scrapy.Spider):
             yield item
 
     def start_requests(self) -> Iterator[Request]:
-        if self.recheck_file:
+        if self.purpose == "recheck":
             yield from self._recheck_requests()
             return
         for url in self.source.feeds:
@@ -125,21 +105,11 @@ class SourceSpider(scrapy.Spider):
                        dont_filter=True)
 
     def _recheck_requests(self) -> Iterator[Request]:
-        assert self.recheck_file is not None
-        with open(self.recheck_file, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    url = json.loads(line)["url"]
-                except (ValueError, KeyError, TypeError):
-                    raise SpiderArgumentError(
-                        f"{self.recheck_file}, line {number}: expected {{\"url\": ...}}"
-                    ) from None
-                yield Request(url, callback=self.parse_article, errback=self.on_error,
-                              cb_kwargs={"hints": Hints(via="recheck")}, dont_filter=True,
-                              meta={"newsmon_kind": "recheck",
-                                    "handle_httpstatus_list": list(GONE_STATUSES)})
+        for url in self.recheck_urls:
+            yield Request(url, callback=self.parse_article, errback=self.on_error,
+                          cb_kwargs={"hints": Hints(via="recheck")}, dont_filter=True,
+                          meta={"newsmon_kind": "recheck",
+                                "handle_httpstatus_list": list(GONE_STATUSES)})
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -230,8 +200,8 @@ class SourceSpider(scrapy.Spider):
 
     def _sitemap_horizon(self) -> datetime:
         """Child sitemaps last modified before this are archives: skip them."""
-        if self.since is not None:
-            return self.since
+        if self.window.since is not None:
+            return self.window.since
         days = self.settings.getint("NEWSMON_SITEMAP_MAX_AGE_DAYS", 30)
         return datetime.now(timezone.utc) - timedelta(days=days)
 
@@ -280,16 +250,6 @@ class SourceSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------
 
-    def _in_window(self, hints: Hints) -> bool:
-        published = to_utc(hints.published_at)
-        if published is None:
-            return True
-        if self.since is not None and published < self.since:
-            return False
-        if self.until is not None and published >= self.until:
-            return False
-        return True
-
     def _article_request(self, url: str, hints: Hints,
                          pattern: re.Pattern[str] | None = None) -> Request | None:
         url = html.unescape(url.strip())
@@ -305,7 +265,7 @@ class SourceSpider(scrapy.Spider):
         if not host_matches(target, self.source.allowed_domains):
             self._count("discovery/links_offsite")
             return None
-        if not self._in_window(hints):
+        if not self.window.contains(hints.published_at):
             self._count("discovery/outside_window")
             return None
         # max_articles is enforced by ArticleCapMiddleware, after stored articles are skipped.
@@ -329,7 +289,9 @@ class SourceSpider(scrapy.Spider):
             fetched_at=utc_now_iso(),
             source_languages=list(self.source.languages),
             hints=hints,
-            meta={"recheck": True} if hints.via == "recheck" else {},
+            article_pattern=self.source.article_url_pattern,
+            window=self.window,
+            purpose=self.purpose,
         )
 
     def on_error(self, failure: Failure) -> None:

@@ -8,11 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-def lock_dir_for(db_path: str | os.PathLike[str]) -> Path:
-    """newsmon.db -> newsmon.db-locks/ (beside the database, like its -wal and -shm files)."""
-    return Path(f"{Path(db_path).resolve()}-locks")
-
-
 class FileLock:
     """An advisory flock(2) lock: released by the kernel when its holder dies, so never stale.
 

@@ -1,0 +1,76 @@
+"""Read `newsmon import` JSON Lines into Articles: one record a line, each line checked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from crawler.dates import to_utc_iso, utc_now_iso
+from crawler.items import Article
+
+IMPORT_FIELDS = ("url", "title", "text", "published_at", "source", "lang", "id")
+
+
+class ImportLineError(ValueError):
+    """One line of an import file is unusable; the message names the line."""
+
+
+def article_from_record(record: object, number: int, default_source: str) -> Article:
+    """Validate one import record ({url, title, text, published_at?, source?, lang?, id?})."""
+    if not isinstance(record, dict):
+        raise ImportLineError(f"line {number}: expected a JSON object")
+    missing = [k for k in ("url", "title", "text") if not record.get(k)]
+    if missing:
+        raise ImportLineError(f"line {number}: missing or empty field(s) {', '.join(missing)}")
+    for key in ("url", "title", "text", "published_at", "source", "lang"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ImportLineError(f"line {number}: field {key} must be a string")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ImportLineError(f"line {number}: field {key} holds an unpaired "
+                                      f"surrogate (not valid Unicode text)") from None
+            if "\x00" in value:
+                raise ImportLineError(f"line {number}: field {key} holds a NUL character")
+    if record.get("id") is not None and (isinstance(record["id"], bool)
+                                         or not isinstance(record["id"], (str, int))):
+        raise ImportLineError(f"line {number}: field id must be a string or an integer")
+    url = str(record["url"]).strip()
+    if not url.startswith(("http://", "https://")):
+        raise ImportLineError(f"line {number}: url {url!r} is not an absolute http(s) URL")
+    published = None
+    if record.get("published_at"):
+        published = to_utc_iso(str(record["published_at"]))
+        if published is None:
+            raise ImportLineError(f"line {number}: published_at {record['published_at']!r} "
+                                  f"is not a date")
+    text = str(record["text"])
+    return Article(url=url, canonical_url=url, source=str(record.get("source") or default_source),
+                   title=str(record["title"]), text=text, published_at=published,
+                   published_from="import" if published else None,
+                   lang_declared=str(record["lang"]) if record.get("lang") else None,
+                   word_count=len(text.split()), discovered_via="import",
+                   fetched_at=utc_now_iso(), purpose="import")
+
+
+def read_import_lines(lines: Iterable[bytes], default_source: str
+                      ) -> Iterator[tuple[int, Article | ImportLineError]]:
+    """(line number, Article or the error that line has) for every non-blank line."""
+    for number, raw in enumerate(lines, 1):
+        try:
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportLineError(f"line {number}: not UTF-8 ({exc.reason} at byte "
+                                      f"{exc.start})") from None
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise ImportLineError(f"line {number}: not JSON ({exc})") from None
+            yield number, article_from_record(record, number, default_source)
+        except ImportLineError as exc:
+            yield number, exc

@@ -1,0 +1,286 @@
+"""The run owner: one crawl's lock, its crawl_runs row and its database access, open to close.
+
+Scrapy's CoreStats owns a crawl's stats; this extension owns its run in the same way. It
+takes the lock of what it crawls when it is built, opens the `crawl_runs` row when the spider
+opens and records the outcome when the spider closes. Whoever started the crawl (the
+scheduler) passes a run key and only reads the row. The other components reach the crawl's
+database through it: `reader` for lookups on the reactor thread, `writer` (one thread, one
+connection) for every write, awaited with `wait_for`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Future
+from types import FrameType
+from typing import Any, TypeVar
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+
+from crawler.dates import utc_now_iso
+from storage.articles import upsert_sources
+from storage.db import open_db
+from storage.locks import FileLock
+from storage.paths import Paths
+from storage.runs import close_abandoned_runs, finish_run, start_run
+from storage.writer import Writer
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SKIPPED = "skipped"          # the close reason of a crawl whose lock another crawl holds
+_OUTCOME_COUNTER = {"new": "new_articles", "updated": "updated_articles",
+                    "unchanged": "unchanged_articles", "linked": "linked_duplicates"}
+# How a spider's close reason reads as a run status (anything else: failed).
+_STATUS = {"finished": "finished", "timeout": "timeout", "closespider_timeout": "timeout",
+           "shutdown": "interrupted", SKIPPED: "skipped"}
+HARD_STOP_EXIT_CODE = 75     # the process ended itself after a stop it could not finish
+
+
+def wait_for(future: Future[T]) -> Deferred[T]:
+    """A Deferred that fires on the reactor thread when the writer's future is done."""
+    from twisted.internet import reactor
+    deferred: Deferred[T] = Deferred()
+
+    def done(finished: Future[T]) -> None:
+        error = finished.exception()
+        if error is not None:
+            reactor.callFromThread(deferred.errback, error)  # type: ignore[attr-defined]
+        else:
+            reactor.callFromThread(deferred.callback, finished.result())  # type: ignore[attr-defined]
+
+    future.add_done_callback(done)
+    return deferred
+
+
+async def written(future: Future[T]) -> T:
+    """Await a write queued on the writer from a Scrapy coroutine."""
+    return await maybe_deferred_to_future(wait_for(future))
+
+
+def discovery_failed(stats: dict[str, Any]) -> bool:
+    """True when discovery fetched nothing at all because every attempt failed (outlet down)."""
+    failed = sum(int(stats.get(f"newsmon/discovery/{kind}_errors", 0))
+                 + int(stats.get(f"newsmon/errors/{kind}", 0))
+                 for kind in ("feed", "sitemap", "listing"))
+    found = sum(int(v) for k, v in stats.items() if k.startswith("newsmon/discovery/")
+                and (k.endswith(("_entries", "_links", "_not_modified"))))
+    return failed > 0 and found == 0
+
+
+def run_outcome(reason: str, stats: dict[str, Any],
+                lock_holder: str | None) -> tuple[str, str | None, dict[str, int]]:
+    """(status, error, counters) of a finished crawl, from its close reason and stats."""
+    counters = {counter: int(stats.get(f"newsmon/store/{outcome}", 0))
+                for outcome, counter in _OUTCOME_COUNTER.items()}
+    counters["dropped"] = int(stats.get("newsmon/dropped", 0))
+    counters["errors"] = sum(int(v) for k, v in stats.items()
+                             if k.startswith("newsmon/errors/") or k == "log_count/ERROR")
+    counters["requests"] = int(stats.get("downloader/request_count", 0))
+    counters["article_requests_skipped"] = int(
+        stats.get("newsmon/incremental/known_article_skipped", 0))
+    status = _STATUS.get(reason, "failed")
+    error: str | None = None
+    if status == "skipped":
+        error = f"another crawl of this source is running ({lock_holder or 'unknown'})"
+    elif status == "interrupted":          # Ctrl-C or a stop: not the outlet's fault
+        error = "interrupted (SIGINT/SIGTERM) before it finished"
+    elif status == "timeout":
+        error = "stopped at its time limit (NEWSMON_RUN_TIMEOUT)"
+    elif status == "failed":
+        error = f"the crawl ended with reason {reason!r}"
+    if status == "finished" and discovery_failed(stats):
+        status, error = "failed", "every feed, sitemap and section page request failed"
+    return status, error, counters
+
+
+class CrawlRun:
+    """Owns one crawl's run (see the module docstring). Tests build it directly."""
+
+    def __init__(self, paths: Paths, name: str, *, stats: StatsCollector | None = None,
+                 source_row: dict[str, Any] | None = None, trigger: str = "manual",
+                 run_key: str | None = None, log_path: str | None = None,
+                 lock: FileLock | None = None, crawler: Crawler | None = None,
+                 timeout_s: float = 0.0, stop_grace_s: float = 30.0) -> None:
+        self.paths = paths
+        self.crawler = crawler
+        self.timeout_s = timeout_s
+        self.stop_grace_s = stop_grace_s
+        self._finished = threading.Event()      # the row has its outcome
+        self._hard_stop: threading.Timer | None = None
+        self.name = name
+        self.stats = stats
+        self.source_row = source_row
+        self.trigger = trigger
+        self.run_key = run_key
+        self.log_path = log_path
+        self.lock = lock
+        self.held = lock is None or lock.acquire(f"crawl {name}")
+        self.run_id: int | None = None
+        self.reader = open_db(paths)
+        self.writer = Writer(paths)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRun:
+        settings = crawler.settings
+        if not settings.getbool("NEWSMON_STORE_ENABLED", True):
+            raise NotConfigured("NEWSMON_STORE_ENABLED is off: a dry run records nothing")
+        spider = crawler.spider
+        name = spider.name if spider is not None else crawler.spidercls.name
+        paths = Paths.for_db(settings["NEWSMON_DB"])
+        lock = None
+        if settings.getbool("NEWSMON_SOURCE_LOCK_ENABLED", True) and not paths.in_memory:
+            lock = FileLock(paths.lock(name))
+        purpose = getattr(spider, "purpose", "crawl")
+        trigger = settings.get("NEWSMON_RUN_TRIGGER") or (
+            "recheck" if purpose == "recheck" else "manual")
+        if purpose == "recheck" and trigger != "recheck":
+            trigger = "recheck"              # health and schedules leave rechecks aside
+        source = getattr(spider, "source", None)
+        source_row = None
+        if source is not None:
+            source_row = {"id": source.id, "name": source.name, "homepage": source.homepage,
+                          "languages": list(source.languages),
+                          "discovery": source.discovery_methods(),
+                          "enabled": int(source.enabled)}
+        run = cls(paths, name, stats=crawler.stats, source_row=source_row, trigger=trigger,
+                  run_key=settings.get("NEWSMON_RUN_KEY") or None,
+                  log_path=settings.get("LOG_FILE") or None, lock=lock, crawler=crawler,
+                  timeout_s=settings.getfloat("NEWSMON_RUN_TIMEOUT", 0.0),
+                  stop_grace_s=settings.getfloat("NEWSMON_STOP_GRACE", 30.0))
+        crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(run.engine_stopped, signal=signals.engine_stopped)
+        return run
+
+    def write(self, fn: Any, *args: Any) -> Future[Any]:
+        """Queue `fn(db, *args)` on the crawl's writer thread."""
+        return self.writer.submit(fn, *args)
+
+    def _open(self, db: Any) -> int:
+        now = utc_now_iso()
+        if self.held:
+            # This crawl holds the lock, so no live crawl owns a 'running' row of it.
+            closed = close_abandoned_runs(db, self.name, now)
+            if closed:
+                logger.warning("%s: closed %d run(s) left 'running' by a crawl that died",
+                               self.name, closed)
+            if self.source_row is not None:
+                upsert_sources(db, [{**self.source_row, "updated_at": now}])
+        return start_run(db, self.name, now, self.trigger, log_path=self.log_path,
+                         run_key=self.run_key)
+
+    async def spider_opened(self, spider: Spider) -> None:
+        self.run_id = await written(self.write(self._open))
+        if self.stats is not None:
+            self.stats.set_value("newsmon/run_id", self.run_id)
+        if not self.held:
+            assert self.lock is not None
+            logger.warning("%s: another crawl of it is running (%s); not crawling it now",
+                           self.name, self.lock.holder())
+            raise CloseSpider(SKIPPED)
+        self._watch_stops()
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Record the outcome; the pipelines have flushed their batches by now."""
+        if self.run_id is None:
+            return
+        if self._hard_stop is not None:
+            self._hard_stop.cancel()
+        status, error, counters = run_outcome(reason, self._stats_copy(), self._holder())
+        await written(self.write(finish_run, self.run_id, utc_now_iso(), status, reason,
+                                 counters, self._stats_copy(), error))
+        self._finished.set()
+
+    # -- stops that must end even when a download hangs ----------------------------------
+
+    def _watch_stops(self) -> None:
+        """Time limit and stop signals: ask Scrapy to close, and make sure the run ends.
+
+        Scrapy closes a spider only once its in-flight downloads are done, which a hanging
+        server can delay for the whole download timeout. So after a stop signal (SIGINT,
+        SIGTERM) or the time limit, the crawl gets `stop_grace_s` to close; then this run
+        records its outcome itself and ends the process, even if its parent (the scheduler)
+        died, abandoning the requests in flight (they are fetched again next run).
+        """
+        from twisted.internet import reactor
+        if self.timeout_s > 0:
+            reactor.callLater(self.timeout_s, self._time_up)  # type: ignore[attr-defined,arg-type]
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
+                self._arm_hard_stop("interrupted", f"stopped by signal {signum}")
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(sig, handler)
+
+    def _time_up(self) -> None:
+        if self._finished.is_set() or self.crawler is None or self.crawler.engine is None:
+            return
+        logger.warning("%s: time limit of %g s reached; closing", self.name, self.timeout_s)
+        self._arm_hard_stop("timeout", f"time limit of {self.timeout_s:g} s reached")
+        from scrapy.utils.defer import deferred_from_coro
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="timeout"))
+
+    def _arm_hard_stop(self, status: str, why: str) -> None:
+        if self._hard_stop is not None or self._finished.is_set():
+            return
+        self._hard_stop = threading.Timer(self.stop_grace_s, self._end_now, (status, why))
+        self._hard_stop.daemon = True
+        self._hard_stop.start()
+
+    def _end_now(self, status: str, why: str) -> None:
+        """Runs on a timer thread when the crawl did not close in time: record, then exit."""
+        if self._finished.is_set() or self.run_id is None:
+            return
+        error = (f"{why}; it did not close within {self.stop_grace_s:g} s (a download hung), "
+                 f"so it ended itself, abandoning the requests in flight")
+        logger.error("%s: %s", self.name, error)
+        stats = self._stats_copy()
+        _, _, counters = run_outcome(status, stats, None)
+        db = open_db(self.paths)               # the writer may be stuck behind the reactor
+        try:
+            finish_run(db, self.run_id, utc_now_iso(), status, f"hard_stop_{status}",
+                       counters, stats, error)
+        finally:
+            db.close()
+        self._finished.set()
+        time.sleep(0.5)                        # let other runs of this process do the same
+        os._exit(HARD_STOP_EXIT_CODE)
+
+    def _stats_copy(self) -> dict[str, Any]:
+        if self.stats is None:
+            return {}
+        for _ in range(10):
+            try:
+                return dict(self.stats.get_stats())
+            except RuntimeError:               # changed while copied from another thread
+                time.sleep(0.01)
+        return {}
+
+    def _holder(self) -> str | None:
+        return self.lock.holder() if self.lock is not None and not self.held else None
+
+    def engine_stopped(self) -> None:
+        """Last: every component has written what it had; close the database and the lock."""
+        self.close()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.reader.close()
+        if self.lock is not None and self.held:
+            self.lock.release()
