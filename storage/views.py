@@ -65,9 +65,11 @@ measured AS (
            AND coalesce(c.triggered_by, '') <> 'recheck' ORDER BY c.id DESC LIMIT 1)
            AS last_run_status,
         r.last_success_at,
-        (SELECT count(*) FROM crawl_runs c WHERE c.source = src.id
-           AND c.status IN ('failed', 'timeout') AND coalesce(c.triggered_by, '') <> 'recheck'
-           AND c.id > coalesce(r.last_success_id, 0)) AS consecutive_failures,
+        max((SELECT count(*) FROM crawl_runs c WHERE c.source = src.id
+               AND c.status IN ('failed', 'timeout') AND coalesce(c.triggered_by, '') <> 'recheck'
+               AND c.id > coalesce(r.last_success_id, 0)),
+            -- the scheduler also counts crawl processes that failed before recording a run
+            coalesce(st.consecutive_failures, 0)) AS consecutive_failures,
         (SELECT count(*) FROM articles a WHERE a.source = src.id
            AND a.first_seen_at >= {_NOW}, '-1 day')) AS articles_last_24h,
         u.low AS usual_per_day_low, u.high AS usual_per_day_high,

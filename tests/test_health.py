@@ -100,6 +100,19 @@ def test_three_failures_in_a_row_flag_a_failing_source(newsroom: Newsroom) -> No
     assert row["status"] == "alert" and row["last_run_status"] == "failed"
 
 
+def test_crawls_that_fail_before_recording_a_run_flag_the_source(newsroom: Newsroom) -> None:
+    """A crawl process that dies before it opens its run (a broken sources file) leaves no
+    crawl_runs row; the scheduler's count of failures in schedule_state still flags it."""
+    newsroom.source("broken")
+    newsroom.steady("broken", days=3)
+    newsroom.run("broken", "finished", hours_ago=10)
+    from storage.schedule_state import put_state
+    put_state(newsroom.db, "broken", {"kind": "interval", "consecutive_failures": 3,
+                                      "last_status": "failed"})
+    row = _by_source(newsroom.db)["broken"]
+    assert row["consecutive_failures"] == 3 and "failing" in row["flags"]
+
+
 def test_a_source_that_goes_silent_is_flagged(newsroom: Newsroom) -> None:
     newsroom.source("quiet")
     newsroom.steady("quiet", days=20, per_day=5)

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from newsmon.web.users import auth_config, cookie_secret, list_users, users_dir
+from storage.paths import Paths
 
 WEB = Path(__file__).resolve().parent
 METADATA = WEB.parent.parent / "storage" / "metadata.yml"
@@ -43,7 +44,7 @@ def _work_dir(db_path: str) -> Path:
     Datasette (same pid), so each directory records its pid; directories of servers that
     have stopped are removed, those of running ones are left alone.
     """
-    base = Path(f"{Path(db_path).resolve()}-datasette")
+    base = Paths.for_db(db_path).datasette
     base.mkdir(mode=0o700, exist_ok=True)
     for old in base.glob("serve-*"):
         try:

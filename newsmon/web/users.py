@@ -7,6 +7,8 @@ import re
 import secrets
 from pathlib import Path
 
+from storage.paths import Paths
+
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,39}$")
 MIN_PASSWORD = 8
 
@@ -16,8 +18,8 @@ class UserError(ValueError):
 
 
 def users_dir(db_path: str | os.PathLike[str]) -> Path:
-    """newsmon.db -> newsmon.db-users/ (one password hash file per reviewer, mode 600)."""
-    return Path(f"{Path(db_path).resolve()}-users")
+    """One password hash file per reviewer (mode 600) in the database's users directory."""
+    return Paths.for_db(db_path).users
 
 
 def check_name(name: str) -> str:
@@ -82,7 +84,7 @@ def auth_config(db_path: str) -> dict[str, dict[str, str]]:
 
 def cookie_secret(db_path: str) -> str:
     """A per-database secret kept beside it, so logins survive a restart of `newsmon serve`."""
-    path = Path(f"{Path(db_path).resolve()}-secret")
+    path = Paths.for_db(db_path).secret
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
