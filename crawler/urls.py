@@ -1,9 +1,17 @@
-"""URL canonicalisation: one spelling per article (tracking, AMP, mobile and fragment variants)."""
+"""URL canonicalisation: one spelling per article (tracking, AMP, mobile and fragment variants).
+
+w3lib's canonicalize_url (Scrapy's own) does the general part: percent-encoding, sorted query
+arguments, dot segments, no fragment. What it does not know is added here, each with a test
+in tests/test_urls_and_dates.py: default ports, tracking parameters, AMP and mobile copies of
+an article, trailing slashes.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 # Query parameters that only track a click or a campaign; they never select content.
 TRACKING_PARAMS = frozenset({
@@ -24,22 +32,28 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
 
 
+def _tracking_names(url: str) -> list[str]:
+    return [k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+            if _is_tracking(k)]
+
+
 def strip_tracking(url: str) -> str:
     """Drop tracking query parameters and the fragment; keep everything else as it was."""
-    parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not _is_tracking(k)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+    url = url.strip()
+    cleaned = url_query_cleaner(url, _tracking_names(url), remove=True, keep_fragments=False)
+    parts = urlsplit(cleaned)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 def canonicalize(url: str) -> str:
     """The canonical spelling of an article URL.
 
-    Lower-cases scheme and host, drops default ports, fragments and tracking parameters,
-    maps AMP copies (``/amp``, ``.amp``, ``?amp=1``, ``amp.`` hosts) and mobile hosts (``m.``,
-    ``mobile.``) back to the article, and removes a trailing slash on non-root paths.
+    w3lib's canonical form (percent-encoding, sorted query, no fragment), then: lower-case
+    host without its default port, no tracking parameters, AMP copies (``/amp``, ``.amp``,
+    ``?amp=1``, ``amp.`` hosts) and mobile hosts (``m.``, ``mobile.``) mapped back to the
+    article, no trailing slash on non-root paths.
     """
-    parts = urlsplit(url.strip())
+    parts = urlsplit(canonicalize_url(strip_tracking(url)))
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port
@@ -54,9 +68,7 @@ def canonicalize(url: str) -> str:
     path = _AMP_PATH_PREFIX.sub("/", path)
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not _is_tracking(k)])
-    return urlunsplit((scheme, netloc, path, query, ""))
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
 def host_variants(url: str) -> list[str]:

@@ -1,4 +1,10 @@
-"""Decode page bytes: trust declarations only when the bytes agree (cp1251, KOI8-R, UTF-8)."""
+"""Decode page bytes by evidence: BOM, valid UTF-8, declarations checked against the bytes.
+
+Declarations are read with w3lib (the HTTP header, <meta> and the XML declaration, as
+Scrapy reads them); what w3lib cannot know is added here: bytes that are valid UTF-8 beat a
+single-byte label, and Cyrillic code pages (windows-1251, KOI8-R) are told apart by how
+plausible the decoded Russian is.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +13,33 @@ import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_:.+-]+)", re.IGNORECASE)
-_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:+-]+)""",
-                       re.IGNORECASE)
 # Only the code pages Russian sites really use; rarer ones (mac_cyrillic, iso8859_5) decode
 # cp1251 bytes "plausibly" too and would win ties.
 _CYRILLIC_SINGLE_BYTE = ("cp1251", "koi8_r")
 # Servers that fall back to a Latin default often label Cyrillic pages with it.
 _LATIN_SINGLE_BYTE = ("latin_1", "iso8859_1", "cp1252", "ascii")
-_BOMS = ((codecs.BOM_UTF8, "utf_8"), (codecs.BOM_UTF16_LE, "utf_16"),
-         (codecs.BOM_UTF16_BE, "utf_16"))
+_ALIASES = {"x-cp1251": "windows-1251", "win-1251": "windows-1251",
+            "windows1251": "windows-1251", "cp-1251": "windows-1251"}
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_:.+-]+)", re.IGNORECASE)
+# A page whose bytes are UTF-8 but for a few stray bytes (a pasted cp1251 fragment, a cut
+# character) is UTF-8 with those bytes replaced, not a single-byte page: at most this share
+# of its multibyte sequences may be broken.
+_MOSTLY_UTF8 = 0.02
 
 
 @dataclass
 class Decoded:
     text: str
     encoding: str        # Python codec name, e.g. "utf_8", "cp1251", "koi8_r"
-    evidence: str        # bom, header, meta, detected, detected-over-<declared>
+    evidence: str        # bom, header, meta, utf8, detected, detected-over-<declared>, ...
 
 
 def _codec(label: str | None) -> str | None:
     if not label:
         return None
-    label = label.strip().lower()
-    if label in ("x-cp1251", "win-1251", "windows1251"):
-        label = "windows-1251"
+    label = _ALIASES.get(label.strip().lower(), label.strip().lower())
     try:
         return codecs.lookup(label).name.replace("-", "_")
     except LookupError:
@@ -42,15 +47,17 @@ def _codec(label: str | None) -> str | None:
 
 
 def header_charset(content_type: str | None) -> str | None:
+    """The charset of a Content-Type header, as a Python codec name."""
+    found = http_content_type_encoding(content_type or "")
+    if found:
+        return _codec(found)
     match = _HEADER_CHARSET.search(content_type or "")
     return _codec(match.group(1)) if match else None
 
 
 def declared_charset(body: bytes) -> str | None:
     """A charset from <meta charset>, <meta http-equiv> or the XML declaration."""
-    head = body[:4096]
-    match = _XML_DECL.match(head) or _META_CHARSET.search(head)
-    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
+    return _codec(html_body_declared_encoding(body[:4096]))
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
@@ -83,8 +90,20 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
-def _has_multibyte_utf8(body: bytes) -> bool:
-    return any(b >= 0x80 for b in body[:65536])
+def _utf8(body: bytes) -> tuple[str | None, str]:
+    """(text, how) when the bytes are UTF-8 with multibyte characters: strictly valid, or
+    valid but for a few stray bytes (replaced); (None, '') otherwise."""
+    multibyte = sum(1 for b in body if 0xC2 <= b <= 0xF4)     # UTF-8 lead bytes
+    if not multibyte:
+        return None, ""
+    strict = _strict(body, "utf_8")
+    if strict is not None:
+        return strict, "utf8"
+    lenient = body.decode("utf_8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if broken <= max(3, _MOSTLY_UTF8 * multibyte) and broken < multibyte / 4:
+        return lenient, "utf8-with-stray-bytes"
+    return None, ""
 
 
 def _best_cyrillic(body: bytes) -> tuple[str, str, float] | None:
@@ -100,36 +119,43 @@ def _best_cyrillic(body: bytes) -> tuple[str, str, float] | None:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
-    """Decode HTML/XML bytes: BOM, then declarations checked against the bytes, then sniffing."""
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            return Decoded(body[len(bom):].decode(codec, errors="replace"), codec, "bom")
+    """Decode HTML/XML bytes by evidence, strongest first.
+
+    1. a byte-order mark; 2. bytes that are UTF-8 with multibyte characters (valid, or but
+    for a few stray bytes) over any single-byte label, since single-byte text is valid UTF-8
+    by chance almost never; 3. the HTTP header, then <meta> or the XML declaration, when the
+    bytes decode with it and, for a single-byte label, the result is not implausible Russian;
+    4. the more plausible of windows-1251 and KOI8-R; 5. charset-normalizer's guess.
+    """
+    bom_codec, bom = read_bom(body)
+    if bom_codec and bom:
+        codec = _codec(bom_codec) or "utf_8"
+        return Decoded(body[len(bom):].decode(codec, errors="replace"), codec, "bom")
     declared = [(c, how) for c, how in ((header_charset(content_type), "header"),
                                         (declared_charset(body), "meta")) if c]
-    utf8 = _strict(body, "utf_8")
+    utf8, utf8_how = _utf8(body)
+    if utf8 is not None:
+        if not declared or declared[0][0] == "utf_8":
+            return Decoded(utf8, "utf_8", declared[0][1] if declared else utf8_how)
+        if declared[0][0] in _CYRILLIC_SINGLE_BYTE + _LATIN_SINGLE_BYTE:
+            return Decoded(utf8, "utf_8", f"{utf8_how}-over-{declared[0][0]}")
     for codec, how in declared:
         if codec == "utf_8":
-            if utf8 is not None:
-                return Decoded(utf8, codec, how)
             continue                      # declared UTF-8 but the bytes are not: sniff
         text = _strict(body, codec)
         if text is None:
             continue
-        if utf8 is not None and _has_multibyte_utf8(body) and cyrillic_plausibility(utf8) > 0.6:
-            # A single-byte declaration over bytes that are valid UTF-8 Cyrillic: a wrong label.
-            return Decoded(utf8, "utf_8", f"detected-over-{codec}")
         if codec in _CYRILLIC_SINGLE_BYTE + _LATIN_SINGLE_BYTE and \
                 cyrillic_plausibility(text) < 0.5:
             better = _best_cyrillic(body)
             if better and better[1] != codec:
                 return Decoded(better[0], better[1], f"detected-over-{codec}")
         return Decoded(text, codec, how)
-    if utf8 is not None:
-        return Decoded(utf8, "utf_8", "detected" if not declared else
-                       f"detected-over-{declared[0][0]}")
     cyrillic = _best_cyrillic(body)
     if cyrillic:
         return Decoded(cyrillic[0], cyrillic[1], "detected")
+    if utf8 is None and not any(b >= 0x80 for b in body[:65536]):
+        return Decoded(body.decode("ascii", errors="replace"), "ascii", "detected")
     guess = from_bytes(body[:200_000]).best()
     sniffed = (_codec(guess.encoding) if guess is not None else None) or "cp1252"
     return Decoded(body.decode(sniffed, errors="replace"), sniffed, "detected")

@@ -7,7 +7,6 @@ import re
 import struct
 from dataclasses import dataclass
 
-import numpy as np
 from datasketch import MinHash
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -54,10 +53,3 @@ def fingerprint(text: str) -> Fingerprint | None:
         digest = hashlib.blake2b(struct.pack("<H", band) + chunk, digest_size=8).digest()
         bands.append(int.from_bytes(digest, "little", signed=True))
     return Fingerprint(values.tobytes(), bands, len(grams))
-
-
-def similarity(signature_a: bytes, signature_b: bytes) -> float:
-    """Estimated Jaccard similarity of the two texts' shingle sets."""
-    a = np.frombuffer(signature_a, dtype="<u4")
-    b = np.frombuffer(signature_b, dtype="<u4")
-    return float(np.count_nonzero(a == b)) / len(a)

@@ -187,8 +187,8 @@ class ArticleStore:
                          url_keys: list[tuple[str, str]]) -> UpsertResult:
         row = entry.row
         current = self.db.execute(
-            "SELECT text_hash, text, title, fetched_at FROM articles WHERE id = ?",
-            [article_id]).fetchone()
+            "SELECT text_hash, text, title, fetched_at, coalesce(edit_count, 0) FROM articles "
+            "WHERE id = ?", [article_id]).fetchone()
         changes: dict[str, Any] = {"last_seen_at": entry.seen_at, "removed_at": None,
                                    "removed_reason": None}
         outcome = "unchanged"
@@ -200,16 +200,13 @@ class ArticleStore:
                 [article_id, current[3], entry.seen_at, current[0], current[2], current[1],
                  diff_summary(current[1], row["text"], current[2], row.get("title"))])
             changes.update({k: row[k] for k in _REFRESHABLE if row.get(k) is not None})
-            changes["edited_at"] = entry.seen_at
+            changes.update(edited_at=entry.seen_at, edit_count=current[4] + 1)
             outcome = "updated"
             self._index(article_id, entry)
         elif self.db.execute("SELECT 1 FROM article_fingerprints WHERE article_id = ?",
                              [article_id]).fetchone() is None:
             self._index(article_id, entry)       # stored before its fingerprint existed
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        extra = ", edit_count = coalesce(edit_count, 0) + 1" if outcome == "updated" else ""
-        self.db.execute(f"UPDATE articles SET {sets}{extra} WHERE id = ?",
-                        [*changes.values(), article_id])
+        self.db.table("articles").update(article_id, changes)
         self._link_urls(article_id, url_keys, entry.seen_at)
         return UpsertResult(outcome, article_id)
 
@@ -244,10 +241,9 @@ class ArticleStore:
                                         [near[0]]).fetchone()
                 row.update(near_duplicate_of=near[0], similarity=round(near[1], 3),
                            story_id=(story[0] if story and story[0] else near[0]))
-        cursor = self.db.execute(
-            f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()))
-        article_id = int(cursor.lastrowid or 0)
+        table = self.db.table("articles")
+        table.insert(row)
+        article_id = int(table.last_pk or 0)
         story_id = row.get("story_id")
         if story_id is None:
             story_id = article_id

@@ -27,8 +27,7 @@ def write_tags(db: sqlite_utils.Database, article_id: int, tags: dict[str, Any])
         if key in _JSON_FIELDS and not isinstance(value, str) and value is not None:
             value = json.dumps(value, ensure_ascii=False)
         values[key] = value
-    sets = ", ".join(f"{k} = ?" for k in values)
-    db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*values.values(), article_id])
+    db.table("articles").update(article_id, values)
     db.execute("DELETE FROM article_tags WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM article_entities WHERE article_id = ?", [article_id])
     scores = _decode(tags.get("tag_scores")) or {}

@@ -78,3 +78,26 @@ def test_relative_feed_links_resolved() -> None:
             b'</channel></rss>')
     (entry,) = parse_feed(feed, "https://x.org/rss/all")
     assert entry.url == "https://x.org/news/2025/11/20/relative"
+
+
+def test_gzipped_sitemaps_refuse_bombs_and_truncation() -> None:
+    """A cut gzip stream is an error here; Scrapy's gunzip returns what it could read, which
+    would silently lose the rest of the sitemap: why maybe_gunzip is our own."""
+    import gzip as gzip_module
+
+    import pytest
+    from scrapy.utils.gz import gunzip
+
+    from crawler.discovery.sitemaps import MAX_SITEMAP_BYTES, SitemapError, parse_sitemap
+    urls = "".join(f"<url><loc>https://x.org/news/{i}</loc></url>" for i in range(400))
+    xml = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           f"{urls}</urlset>").encode()
+    packed = gzip_module.compress(xml)
+    assert len(parse_sitemap(packed, "https://x.org/s.xml.gz").entries) == 400
+    cut = packed[: len(packed) // 2]
+    assert 0 < len(gunzip(cut)) < len(xml)                  # Scrapy: partial, no error
+    with pytest.raises(SitemapError, match="broken gzip"):
+        parse_sitemap(cut, "https://x.org/s.xml.gz")
+    bomb = gzip_module.compress(b" " * (MAX_SITEMAP_BYTES + 10))
+    with pytest.raises(SitemapError, match="more than"):
+        parse_sitemap(bomb, "https://x.org/bomb.xml.gz")

@@ -140,8 +140,9 @@ def test_anonymous_visitors_read_but_never_write(served: Served) -> None:
     assert 'id="review-form"' not in article.text
     assert anon.post("/-/newsmon/review", data={"database": served.name, "id": "1",
                                                 "status": "verified"}).status_code == 403
-    assert anon.post(f"/{served.name}/set_review",
-                     data={"id": "1", "status": "verified", "note": ""}).status_code == 403
+    assert anon.post("/-/newsmon/review", data={"database": served.name, "id": "1",
+                                                "status": "verified", "_json": "1"}
+                     ).json()["ok"] is False
     sql = anon.get(f"/{served.name}", params={"sql": "UPDATE articles SET review_status = "
                                                      "'verified'"})
     assert sql.status_code == 400
@@ -179,10 +180,13 @@ def test_a_logged_in_reviewer_changes_status_and_the_log_records_it(served: Serv
     shown = client.get(f"/{served.name}/articles/2").text
     assert "new → needs_follow_up by anna: check the court date" in shown
 
-    # The writable canned query is the scripting route: same rules, same log.
-    canned = client.post(f"/{served.name}/set_review", data={
-        "id": "3", "status": "irrelevant", "note": "", "csrftoken": token, "_json": "1"})
-    assert canned.json()["ok"] and "1 row affected" in canned.json()["message"]
+    # Scripts use the same route (the one write path), with a JSON answer.
+    scripted = client.post("/-/newsmon/review", data={
+        "database": served.name, "id": "3", "status": "irrelevant", "note": "",
+        "csrftoken": token, "_json": "1"})
+    assert scripted.status_code == 200 and scripted.json() == {
+        "ok": True, "message": "Article 3: new → irrelevant", "article": 3,
+        "old_status": "new", "new_status": "irrelevant"}
     [entry] = _rows(served.db, "SELECT * FROM review_log WHERE article_id = 3")
     assert entry["reviewer"] == "anna" and entry["new_status"] == "irrelevant"
 
@@ -197,9 +201,10 @@ def test_a_removed_reviewer_cannot_write_any_more(served: Served) -> None:
     denied = bob.post("/-/newsmon/review", data={"database": served.name, "id": "4",
                                                  "status": "verified", "csrftoken": token})
     assert denied.status_code == 403 and "not a reviewer" in denied.text
-    canned = bob.post(f"/{served.name}/set_review", data={
-        "id": "4", "status": "verified", "note": "", "csrftoken": token, "_json": "1"})
-    assert canned.status_code == 403
+    scripted = bob.post("/-/newsmon/review", data={
+        "database": served.name, "id": "4", "status": "verified", "csrftoken": token,
+        "_json": "1"})
+    assert scripted.status_code == 403 and not scripted.json()["ok"]
     assert 'id="review-form"' not in bob.get(f"/{served.name}/articles/4").text
     with pytest.raises(AssertionError):
         served.login("bob")                                   # the old password is gone

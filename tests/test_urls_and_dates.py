@@ -66,3 +66,17 @@ def test_mobile_host_variants() -> None:
     assert host_variants("https://m.meduza.io/news/2025/11/20/x") == [
         "https://www.meduza.io/news/2025/11/20/x", "https://meduza.io/news/2025/11/20/x"]
     assert host_variants("https://www.rferl.org/a/1.html") == ["https://www.rferl.org/a/1.html"]
+
+
+def test_canonical_urls_build_on_w3lib_and_add_what_it_does_not_know() -> None:
+    """w3lib's canonicalize_url unifies spellings (percent-encoding, argument order); it keeps
+    default ports, tracking parameters and AMP copies, which would split one article in two."""
+    from w3lib.url import canonicalize_url
+    cyrillic = "https://x.org/новости/статья?b=2&a=1"
+    encoded = "https://x.org/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/" \
+              "%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F?a=1&b=2"
+    assert canonicalize(cyrillic) == canonicalize(encoded) == encoded
+    for variant in ("https://www.svoboda.org:443/a/33.html?amp=1&utm_source=tg",
+                    "https://www.svoboda.org/a/33.html/amp", "https://m.svoboda.org/a/33.html"):
+        assert canonicalize_url(variant) != "https://www.svoboda.org/a/33.html"   # w3lib alone
+        assert canonicalize(variant) == "https://www.svoboda.org/a/33.html"

@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from importlib import resources
+
 import yaml
 
-from newsmon.web.users import auth_config, cookie_secret, list_users, users_dir
+from newsmon.web.users import auth_config, cookie_secret, users_dir
 from storage.paths import Paths
 
-WEB = Path(__file__).resolve().parent
-METADATA = WEB.parent.parent / "storage" / "metadata.yml"
+TEMPLATES = resources.files("newsmon.web") / "templates"
 
 
 def datasette_name(db_path: str) -> str:
@@ -62,17 +63,16 @@ def build_metadata(db_path: str) -> dict[str, Any]:
     """storage/metadata.yml for this file: database key renamed, logins and writers added."""
     from datasette.utils import tilde_encode
     name = datasette_name(db_path)
-    metadata: dict[str, Any] = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    # The storage layer describes its tables; the file ships inside the storage package.
+    metadata: dict[str, Any] = yaml.safe_load(
+        resources.files("storage").joinpath("metadata.yml").read_text(encoding="utf-8"))
     database = metadata["databases"].pop("newsmon")
     metadata["databases"] = {name: database}
     metadata["description_html"] = metadata["description_html"].replace(
         'href="/newsmon/', f'href="/{tilde_encode(name)}/')
-    users = list_users(db_path)
-    # Only current reviewers may run the write query (an old login cookie stays signed).
-    database["queries"]["set_review"]["allow"] = {"id": users or ["nobody-can-write"]}
     plugins = metadata.setdefault("plugins", {})
     plugins["datasette-auth-passwords"] = auth_config(db_path)
-    plugins["newsmon_review"] = {"users_dir": str(users_dir(db_path))}
+    plugins["newsmon"] = {"users_dir": str(users_dir(db_path))}   # newsmon/web/plugin.py
     return metadata
 
 
@@ -81,10 +81,11 @@ def build_templates(db_path: str, out: Path) -> Path:
     from datasette.utils import to_css_class
     templates = out / "templates"
     templates.mkdir()
-    source = WEB / "templates"
-    shutil.copy(source / "newsmon_weekly_chart.html", templates)
     css = to_css_class(datasette_name(db_path))
-    shutil.copy(source / "row-articles.html", templates / f"row-{css}-articles.html")
+    for name, target in (("newsmon_weekly_chart.html", "newsmon_weekly_chart.html"),
+                         ("row-articles.html", f"row-{css}-articles.html")):
+        (templates / target).write_text(TEMPLATES.joinpath(name).read_text(encoding="utf-8"),
+                                        encoding="utf-8")
     return templates
 
 
@@ -97,7 +98,7 @@ def datasette_command(db_path: str, host: str, port: int) -> tuple[list[str], di
     templates = build_templates(db_path, out)
     argv = [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata",
             str(metadata), "--template-dir", str(templates),
-            "--plugins-dir", str(WEB / "plugins"), "--host", host, "--port", str(port),
+            "--host", host, "--port", str(port),
             "--setting", "facet_time_limit_ms", "1000",
             "--setting", "sql_time_limit_ms", "5000"]
     return argv, {"DATASETTE_SECRET": cookie_secret(db_path)}

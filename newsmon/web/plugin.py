@@ -1,7 +1,9 @@
 """Datasette plugin for newsmon reviewers: article pages, review changes, the weekly chart.
 
-Loaded by `newsmon serve` with --plugins-dir; besides Datasette it uses only the storage
-layer's definitions (review statuses, JSON array columns).
+Registered through the `datasette` entry point (pyproject.toml), as every datasette-* plugin
+is. It acts only on a Datasette that `newsmon serve` configured (plugin config `newsmon`), so
+other Datasette instances in the same environment are left alone. Besides Datasette it uses
+only the storage layer's definitions (review statuses, JSON array columns).
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ MAX_NOTE = 2000
 PALETTE = ("#4e79a7", "#e15759", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948")
 
 
+PLUGIN = "newsmon"
+
+
+def _config(datasette: Any) -> dict[str, Any] | None:
+    """The settings `newsmon serve` gave this plugin; None: not a newsmon Datasette."""
+    config = datasette.plugin_config(PLUGIN)
+    return config if isinstance(config, dict) else None
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["json_list"] = json_list
@@ -31,6 +42,8 @@ def prepare_jinja2_environment(env: Any) -> None:
 def render_cell(value: Any, column: str, table: str | None, database: str,
                 datasette: Any) -> Any:
     """In canned queries an `article` column holds an article id: link it to its page."""
+    if _config(datasette) is None:
+        return None
     if column == "article" and table is None and isinstance(value, int):
         url = datasette.urls.row(database, "articles", value)
         return Markup(f'<a href="{html.escape(url)}">{value}</a>')
@@ -40,7 +53,8 @@ def render_cell(value: Any, column: str, table: str | None, database: str,
 @hookimpl
 def extra_template_vars(template: str, database: str | None, table: str | None,
                         view_name: str, request: Any, datasette: Any) -> Any:
-    if view_name != "row" or table != "articles" or request is None or database is None:
+    if view_name != "row" or table != "articles" or request is None or database is None \
+            or _config(datasette) is None:
         return {}
 
     async def inner() -> dict[str, Any]:
@@ -74,7 +88,7 @@ def _is_reviewer(datasette: Any, actor_id: str) -> bool:
     Checked on every review, so removing a user takes effect at once although their signed
     login cookie stays valid.
     """
-    config = datasette.plugin_config("newsmon_review") or {}
+    config = _config(datasette) or {}
     directory = Path(config.get("users_dir") or "")
     if not config.get("users_dir") or "/" in actor_id or actor_id.startswith("."):
         return False
@@ -82,49 +96,53 @@ def _is_reviewer(datasette: Any, actor_id: str) -> bool:
         not (directory / f"{actor_id}.removed").exists()
 
 
-@hookimpl
-def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> bool | None:
-    """The set_review write query: only current reviewers, checked at every request."""
-    if action == "view-query" and isinstance(resource, tuple) and resource[1] == "set_review":
-        actor_id = (actor or {}).get("id")
-        if not actor_id or not _is_reviewer(datasette, str(actor_id)):
-            return False
-    return None
+def _answer(as_json: bool, message: str, status: int, **extra: Any) -> Response:
+    if as_json:
+        return Response.json({"ok": status < 400, "message": message, **extra}, status=status)
+    return Response.text(message, status=status)
 
 
 async def review(request: Any, datasette: Any) -> Response:
-    """POST a review: status and note for one article, by the logged-in reviewer."""
+    """POST a review: status and note for one article, by the logged-in reviewer.
+
+    The one way reviews are written: the article page's form posts here, and so may scripts
+    (with a login cookie and the CSRF token, `_json=1` for a JSON answer).
+    """
     if request.method != "POST":
         return Response.text("POST a review here from an article page", status=405)
+    form = await request.post_vars()
+    as_json = form.get("_json") == "1"
     actor = request.actor or {}
     if not actor.get("id"):
-        return Response.text("log in (/-/login) to review articles", status=403)
+        return _answer(as_json, "log in (/-/login) to review articles", 403)
     if not _is_reviewer(datasette, str(actor["id"])):
-        return Response.text(f"{actor['id']} is not a reviewer (any more)", status=403)
-    form = await request.post_vars()
+        return _answer(as_json, f"{actor['id']} is not a reviewer (any more)", 403)
     database = form.get("database", "")
     if database not in datasette.databases or database == "_internal":
-        return Response.text(f"unknown database {database!r}", status=400)
+        return _answer(as_json, f"unknown database {database!r}", 400)
     try:
         article_id = int(form.get("id", ""))
     except ValueError:
-        return Response.text(f"article id must be a number, got {form.get('id')!r}", status=400)
+        return _answer(as_json, f"article id must be a number, got {form.get('id')!r}", 400)
     status = form.get("status", "")
     if status not in REVIEW_STATUSES:
-        return Response.text(f"status must be one of {', '.join(REVIEW_STATUSES)}, "
-                             f"got {status!r}", status=400)
+        return _answer(as_json, f"status must be one of {', '.join(REVIEW_STATUSES)}, "
+                                f"got {status!r}", 400)
     note = (form.get("note") or "").strip()[:MAX_NOTE] or None
     db = datasette.get_database(database)
     row = (await db.execute("SELECT review_status FROM articles WHERE id = ?",
                             [article_id])).first()
     if row is None:
-        return Response.text(f"no article {article_id} in {database}", status=404)
+        return _answer(as_json, f"no article {article_id} in {database}", 404)
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     await db.execute_write(
         "UPDATE articles SET review_status = ?, reviewer = ?, note = ?, reviewed_at = ? "
         "WHERE id = ?", [status, str(actor["id"]), note, now, article_id])
-    datasette.add_message(request, f"Article {article_id}: {row['review_status']} → {status}",
-                          datasette.INFO)
+    message = f"Article {article_id}: {row['review_status']} → {status}"
+    if as_json:
+        return _answer(True, message, 200, article=article_id,
+                       old_status=row["review_status"], new_status=status)
+    datasette.add_message(request, message, datasette.INFO)
     return Response.redirect(datasette.urls.row(database, "articles", article_id))
 
 
@@ -193,12 +211,16 @@ async def weekly_chart(request: Any, datasette: Any) -> Response:
 
 
 @hookimpl
-def register_routes() -> list[tuple[str, Any]]:
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    if _config(datasette) is None:
+        return []
     return [(r"^/-/newsmon/review$", review), (r"^/-/newsmon/weekly-chart$", weekly_chart)]
 
 
 @hookimpl
 def menu_links(datasette: Any, actor: Any) -> list[dict[str, str]]:
+    if _config(datasette) is None:
+        return []
     links = [{"href": datasette.urls.path("/-/newsmon/weekly-chart"),
               "label": "Articles per topic per week"}]
     if not actor:
