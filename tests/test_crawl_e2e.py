@@ -19,7 +19,7 @@ from tests.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 
-EXPECTED = json.loads((REPO / "newsmon" / "demo" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((REPO / "tests" / "demo_site" / "expected.json").read_text(encoding="utf-8"))
 ARTICLES = [e for e in EXPECTED if e["kind"] == "article"]
 FAST = ["-s", "NEWSMON_RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=1",
         "-s", "DOWNLOAD_TIMEOUT=10"]

@@ -21,7 +21,7 @@ from tests.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 
-EXPECTED = json.loads((REPO / "newsmon" / "demo" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((REPO / "tests" / "demo_site" / "expected.json").read_text(encoding="utf-8"))
 PER_SOURCE: dict[str, int] = {}
 for entry in EXPECTED:
     if entry["kind"] == "article":

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from newsmon.demo.sitegen.stories import (B, DEMO_NOTE_EN, DEMO_NOTE_RU, RU_MONTHS, Article, a_, by_key,
+from tests.demo_site.sitegen.stories import (B, DEMO_NOTE_EN, DEMO_NOTE_RU, RU_MONTHS, Article, a_, by_key,
                                           outlet_articles, rfc822, t)
 
 

@@ -1,25 +1,30 @@
-"""Generate the offline demo website (newsmon/demo/site/), expected.json and sources.yaml.tmpl."""
+"""Generate the offline demo website (newsmon/demo/site/ and sources.yaml.tmpl) and expected.json.
+
+The generator lives with the tests (like Scrapy's tests/mockserver); the pages it writes are
+data that `newsmon demo` serves from the installed package.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-if not __package__:  # run as `python newsmon/demo/build_site.py`: import this checkout's package
+if not __package__:  # run as `python tests/demo_site/build_site.py`: import this checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from newsmon.demo.sitegen.assets import CSS, ROBOTS, images, root_index
-from newsmon.demo.sitegen.checks import check, summary
-from newsmon.demo.sitegen.expected import write_expected
-from newsmon.demo.sitegen.meduza import meduza_amp, meduza_article, meduza_home, meduza_rss
-from newsmon.demo.sitegen.novaya import novaya_article, novaya_home, novaya_sitemaps
-from newsmon.demo.sitegen.output import HTML_CP1251, HTML_UTF8, RSS, XML, SiteOutput
-from newsmon.demo.sitegen.ovd import ovd_article, ovd_home, ovd_listing
-from newsmon.demo.sitegen.stories import ARTICLES, outlet_articles
-from newsmon.demo.sitegen.tmt import tmt_article, tmt_home, tmt_listing, tmt_rss
+from tests.demo_site.sitegen.assets import CSS, ROBOTS, images, root_index
+from tests.demo_site.sitegen.checks import check, summary
+from tests.demo_site.sitegen.expected import write_expected
+from tests.demo_site.sitegen.meduza import meduza_amp, meduza_article, meduza_home, meduza_rss
+from tests.demo_site.sitegen.novaya import novaya_article, novaya_home, novaya_sitemaps
+from tests.demo_site.sitegen.output import HTML_CP1251, HTML_UTF8, RSS, XML, SiteOutput
+from tests.demo_site.sitegen.ovd import ovd_article, ovd_home, ovd_listing
+from tests.demo_site.sitegen.stories import ARTICLES, outlet_articles
+from tests.demo_site.sitegen.tmt import tmt_article, tmt_home, tmt_listing, tmt_rss
 
 HERE = Path(__file__).resolve().parent
-SITE = HERE / "site"
+DEMO = HERE.parents[1] / "newsmon" / "demo"      # the package's demo data: site + sources
+SITE = DEMO / "site"
 
 
 def build() -> SiteOutput:
@@ -81,7 +86,7 @@ def build() -> SiteOutput:
 def main() -> int:
     out = build()
     mapping = out.write(SITE)
-    write_expected(HERE)
+    write_expected(HERE, DEMO)
     problems = check(out.pages, SITE, HERE)
     print(summary(mapping))
     for problem in problems:

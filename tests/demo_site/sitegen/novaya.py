@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape as xml_escape
 
-from newsmon.demo.sitegen.stories import (B, DEMO_NOTE_RU, Article, a_, by_key, outlet_articles, ru_date, t,
+from tests.demo_site.sitegen.stories import (B, DEMO_NOTE_RU, Article, a_, by_key, outlet_articles, ru_date, t,
                                           translit_slug)
 
 

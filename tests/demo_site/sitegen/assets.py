@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from newsmon.demo.sitegen.stories import B, DEMO_NOTE_EN, t
+from tests.demo_site.sitegen.stories import B, DEMO_NOTE_EN, t
 
 
 def png(width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:

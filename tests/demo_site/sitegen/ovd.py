@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsmon.demo.sitegen.stories import B, DEMO_NOTE_RU, Article, a_, by_key, outlet_articles, t
+from tests.demo_site.sitegen.stories import B, DEMO_NOTE_RU, Article, a_, by_key, outlet_articles, t
 
 
 OVD_MENU = [("news", "Новости"), ("articles", "Статьи"), ("data", "Данные"), ("help", "Помощь"),

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from newsmon.demo.sitegen.stories import ARTICLES, sentences
+from tests.demo_site.sitegen.stories import ARTICLES, sentences
 
 
 SOURCES_TMPL = r"""# newsmon sources: the demo site served by `newsmon demo`.
@@ -83,8 +83,8 @@ def expected_entries() -> list[dict[str, Any]]:
     return entries
 
 
-def write_expected(demo_dir: Path) -> None:
-    """Write expected.json and sources.yaml.tmpl into demo_dir."""
-    (demo_dir / "expected.json").write_text(
+def write_expected(expected_dir: Path, demo_dir: Path) -> None:
+    """Write expected.json into expected_dir and sources.yaml.tmpl into demo_dir."""
+    (expected_dir / "expected.json").write_text(
         json.dumps(expected_entries(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (demo_dir / "sources.yaml.tmpl").write_text(SOURCES_TMPL, encoding="utf-8")

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from xml.sax.saxutils import escape as xml_escape
 
-from newsmon.demo.sitegen.stories import (B, DEMO_NOTE_EN, Article, a_, by_key, en_date, joined_names,
+from tests.demo_site.sitegen.stories import (B, DEMO_NOTE_EN, Article, a_, by_key, en_date, joined_names,
                                           outlet_articles, rfc822, t, translit_slug)
 
 

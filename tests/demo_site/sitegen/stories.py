@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
-DEMO_DIR = Path(__file__).resolve().parents[1]
+DEMO_DIR = Path(__file__).resolve().parents[1]          # tests/demo_site
 B = "{{BASE}}"  # origin placeholder, replaced byte-wise by the demo server
 MSK = timezone(timedelta(hours=3))
 DEMO_NOTE_EN = "Simulated outlet for the newsmon offline demo. All stories, people and quotes are invented."
