@@ -7,15 +7,16 @@ interval, failures) is written here after every run and read back at start.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from schedules.plan import JobPlan, first_run_time
 from schedules.polling import after_failure, after_success
 from schedules.process import RunOutcome
 from storage.runs import last_run_started
 from storage.schedule_state import all_states, drop_states, get_state, put_state
+
+if TYPE_CHECKING:                      # storage makes the connections; this only passes them
+    import sqlite_utils
 
 CRON_FAILURE_BASE_S = 900.0
 CRON_FAILURE_CAP_S = 86400.0

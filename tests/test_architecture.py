@@ -104,3 +104,30 @@ def test_every_cli_command_is_in_the_readme_with_an_example() -> None:
     no_example = [name for name, command in walk(cli)
                   if "Example:" not in (command.help or "")]
     assert not no_example, f"commands whose help has no example: {no_example}"
+
+
+def test_only_storage_talks_to_sqlite() -> None:
+    """Connections are made in storage/db.py and passed down; other layers may name the type
+    for annotations only (under TYPE_CHECKING)."""
+    for package in ("crawler", "pipelines", "schedules", "newsmon"):
+        for path in (REPO / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            guarded = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in guarded:
+                    names = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                        else [node.module or ""]
+                    assert not [n for n in names if n.split(".")[0] in ("sqlite3",
+                                                                        "sqlite_utils")], path
+
+
+def test_library_code_reads_no_environment_variables() -> None:
+    """Settings come from the CLI and Scrapy settings (crawler/settings.py), never from
+    os.environ below them (a child process may be handed the environment as it is)."""
+    for package in ("crawler", "pipelines", "storage", "schedules"):
+        for path in (REPO / package).rglob("*.py"):
+            if path == REPO / "crawler" / "settings.py":
+                continue
+            source = path.read_text(encoding="utf-8")
+            assert not re.search(r"os\.environ(\.get|\[)|os\.getenv|environ\.get", source), path
