@@ -22,6 +22,7 @@ import trafilatura  # noqa: E402
 from crawler.dates import utc_now_iso  # noqa: E402
 from newsmon.quality import BENCHMARK_DIR, benchmark_pages  # noqa: E402
 from pipelines.extraction import ArticleExtractor, NotAnArticle  # noqa: E402
+from pipelines.fingerprint import text_hash  # noqa: E402
 from pipelines.normalise import normalise_article  # noqa: E402
 from pipelines.tagging import Tagger  # noqa: E402
 from pipelines.taxonomy import load_taxonomy  # noqa: E402
@@ -39,6 +40,7 @@ def run_ours(pages: list[tuple[str, str, bytes, str]], db_dir: Path, round_no: i
             article = normalise_article(extractor.extract(html, url, source="bench"))
         except NotAnArticle:
             continue
+        article.text_hash = text_hash(article.text)        # the dedupe stage's job
         store.add(article.as_row(), article.aliases, utc_now_iso())
         if store.pending >= store.batch_size:
             store.flush()

@@ -53,7 +53,10 @@ def canonicalize(url: str) -> str:
     ``?amp=1``, ``amp.`` hosts) and mobile hosts (``m.``, ``mobile.``) mapped back to the
     article, no trailing slash on non-root paths.
     """
-    parts = urlsplit(canonicalize_url(strip_tracking(url)))
+    url = url.strip()
+    names = _tracking_names(url)
+    parts = urlsplit(canonicalize_url(url_query_cleaner(url, names, remove=True)
+                                      if names else url))
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port

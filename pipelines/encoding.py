@@ -90,15 +90,21 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
+_HIGH = re.compile(rb"[\x80-\xff]")
+_LEAD = re.compile(rb"[\xc2-\xf4]")             # bytes that start a UTF-8 multibyte character
+
+
 def _utf8(body: bytes) -> tuple[str | None, str]:
     """(text, how) when the bytes are UTF-8 with multibyte characters: strictly valid, or
     valid but for a few stray bytes (replaced); (None, '') otherwise."""
-    multibyte = sum(1 for b in body if 0xC2 <= b <= 0xF4)     # UTF-8 lead bytes
-    if not multibyte:
+    if not _HIGH.search(body):
         return None, ""
     strict = _strict(body, "utf_8")
     if strict is not None:
         return strict, "utf8"
+    multibyte = len(_LEAD.findall(body))
+    if not multibyte:
+        return None, ""
     lenient = body.decode("utf_8", errors="replace")
     broken = lenient.count("\ufffd")
     if broken <= max(3, _MOSTLY_UTF8 * multibyte) and broken < multibyte / 4:
@@ -154,7 +160,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     cyrillic = _best_cyrillic(body)
     if cyrillic:
         return Decoded(cyrillic[0], cyrillic[1], "detected")
-    if utf8 is None and not any(b >= 0x80 for b in body[:65536]):
+    if utf8 is None and not _HIGH.search(body):
         return Decoded(body.decode("ascii", errors="replace"), "ascii", "detected")
     guess = from_bytes(body[:200_000]).best()
     sniffed = (_codec(guess.encoding) if guess is not None else None) or "cp1252"
