@@ -1,4 +1,8 @@
-"""A small HTTP server for the demo snapshot: templated URLs, gzip, ETag/304, request log."""
+"""A small HTTP server for the demo snapshot: templated URLs, gzip, ETag/304, request log.
+
+`newsmon demo` serves the snapshot with it; the tests' mock server (tests/mockserver/)
+subclasses it to inject faults and serve generated outlets.
+"""
 
 from __future__ import annotations
 
@@ -25,13 +29,11 @@ SNAPSHOT_MTIME = email.utils.formatdate(1763726400, usegmt=True)   # 2025-11-21T
 
 
 @dataclass
-class Fault:
-    """A scripted misbehaviour for one path: status, extra delay, body, times it applies."""
+class Reply:
+    """One response: status, body and headers (the test mock server adds ways to misbehave)."""
 
-    status: int = 500
-    body: bytes = b"injected fault"
-    delay: float = 0.0
-    times: int | None = None          # None: always
+    status: int
+    body: bytes
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -51,7 +53,6 @@ class SnapshotServer:
         headers_file = self.site_dir / "_headers.json"
         self.content_types: dict[str, str] = (
             json.loads(headers_file.read_text(encoding="utf-8")) if headers_file.exists() else {})
-        self.faults: dict[str, Fault] = {}
         self.requests: list[LoggedRequest] = []
         self.overrides: dict[str, bytes] = {}     # path -> replacement body (tests edit pages)
         self._lock = threading.Lock()
@@ -129,6 +130,32 @@ class SnapshotServer:
             return f"{guessed}; charset=utf-8"
         return guessed or "text/html; charset=utf-8"
 
+    def respond(self, rel: str, request_headers: dict[str, str]) -> Reply:
+        """The reply to GET /rel: the snapshot file (or a 404), with ETag and 304s."""
+        body = self._body_for(rel or "index.html")
+        if body is None:
+            return Reply(404, b"<html><head><title>404 Not Found</title></head><body>"
+                              b"<h1>Not Found</h1></body></html>",
+                         {"Content-Type": "text/html; charset=utf-8"})
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        headers = {"Content-Type": self._content_type(rel), "ETag": etag,
+                   "Last-Modified": SNAPSHOT_MTIME}
+        if request_headers.get("If-None-Match") == etag or (
+                "If-None-Match" not in request_headers
+                and request_headers.get("If-Modified-Since") == SNAPSHOT_MTIME):
+            return Reply(304, b"", {"ETag": etag, "Last-Modified": SNAPSHOT_MTIME})
+        return Reply(200, body, headers)
+
+    def send(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        """Write the reply to the client (the mock server overrides this to misbehave)."""
+        handler.send_response(reply.status)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(reply.body)))
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(reply.body)
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -138,46 +165,16 @@ class SnapshotServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 logger.debug("demo server: " + format, *args)
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
             def do_HEAD(self) -> None:  # noqa: N802
                 self.do_GET()
 
             def do_GET(self) -> None:  # noqa: N802
                 rel = unquote(urlsplit(self.path).path).lstrip("/")
-                status, body, headers = self._respond(rel)
+                headers = dict(self.headers.items())
+                reply = server.respond(rel, headers)
                 with server._lock:
-                    server.requests.append(LoggedRequest(self.command, self.path,
-                                                         dict(self.headers.items()), status))
-                self._send(status, body, headers)
-
-            def _respond(self, rel: str) -> tuple[int, bytes, dict[str, str]]:
-                fault = server.faults.get(rel)
-                if fault is not None and (fault.times is None or fault.times > 0):
-                    if fault.times is not None:
-                        fault.times -= 1
-                    if fault.delay:
-                        threading.Event().wait(fault.delay)
-                    return fault.status, fault.body, {"Content-Type": "text/html", **fault.headers}
-                body = server._body_for(rel or "index.html")
-                if body is None:
-                    return 404, b"<html><head><title>404 Not Found</title></head><body>" \
-                                b"<h1>Not Found</h1></body></html>", \
-                        {"Content-Type": "text/html; charset=utf-8"}
-                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-                headers = {"Content-Type": server._content_type(rel), "ETag": etag,
-                           "Last-Modified": SNAPSHOT_MTIME}
-                if self.headers.get("If-None-Match") == etag or (
-                        "If-None-Match" not in self.headers
-                        and self.headers.get("If-Modified-Since") == SNAPSHOT_MTIME):
-                    return 304, b"", {"ETag": etag, "Last-Modified": SNAPSHOT_MTIME}
-                return 200, body, headers
+                    server.requests.append(LoggedRequest(self.command, self.path, headers,
+                                                         reply.status))
+                server.send(self, reply)
 
         return Handler
