@@ -75,6 +75,10 @@ class PageItem:
     window: Window = field(default_factory=Window)
     purpose: str = "crawl"                # one of PURPOSES
 
+    def __post_init__(self) -> None:
+        if self.purpose not in PURPOSES:
+            raise ValueError(f"PageItem.purpose {self.purpose!r} is not one of {PURPOSES}")
+
     @property
     def recheck(self) -> bool:
         return self.purpose == "recheck"

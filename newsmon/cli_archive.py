@@ -48,10 +48,16 @@ def import_cmd(jsonl_file: Any, db_path: str, sources_path: str | None,
         _taxonomy_setting(taxonomy_path), quiet=True)
     outcome, spider = results["import"]
     assert isinstance(spider, ImportSpider)
+    if outcome.status == "skipped":
+        raise click.ClickException("another import is running on this database; nothing was "
+                                   "imported (try again when it has finished)")
     problems = [str(p) for p in spider.problems]
     for number, article in sorted(spider.articles.items()):
         if article.stored is None:
-            problems.append(f"line {number}: dropped by a stage before storage")
+            problems.append(f"line {number}: not stored (the import was {outcome.status} "
+                            f"before it got there)")
+        elif article.stored == "dropped":
+            problems.append(f"line {number}: dropped ({article.store_error})")
         elif article.stored == "failed":
             problems.append(f"line {number}: the database refused it ({article.store_error})")
     problems.sort(key=lambda p: int(p.split(":")[0].split()[-1]))
@@ -65,6 +71,8 @@ def import_cmd(jsonl_file: Any, db_path: str, sources_path: str | None,
     if problems:
         raise click.ClickException(f"{len(problems)} line(s) of {name} were not imported "
                                    f"(see above)")
+    if outcome.status != "finished":
+        raise click.ClickException(f"the import run ended {outcome.status}")
 
 
 def _taxonomy_setting(taxonomy_path: str | None) -> dict[str, Any]:

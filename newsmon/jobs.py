@@ -1,5 +1,5 @@
 """The maintenance jobs as functions: what `newsmon recheck` and `digest` do, and what the
-scheduler runs (recheck in a child process, digest in its own)."""
+scheduler runs (recheck in a child process, since it crawls; digest in the scheduler)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
 
 from pipelines.run import run_outcome
+from storage.paths import Paths
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def crawl_settings(db_path: str, sources_path: str | None,
                    overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    settings.set("NEWSMON_DB", str(Path(db_path).resolve()), priority="cmdline")
+    settings.set("NEWSMON_DB", str(Paths.for_db(db_path).db), priority="cmdline")
     if sources_path:
         settings.set("NEWSMON_SOURCES", str(Path(sources_path).resolve()), priority="cmdline")
     for key, value in (overrides or {}).items():

@@ -51,7 +51,7 @@ class CapturePipeline:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        added = await written(self.run.write(add_captures, batch))
+        added = await written(self.run.write_captures(add_captures, batch))
         if self.stats is not None:
             self.stats.inc_value("newsmon/capture/stored", added)
 

@@ -25,7 +25,7 @@ _ALIASES = {"x-cp1251": "windows-1251", "win-1251": "windows-1251",
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_:.+-]+)", re.IGNORECASE)
 # A page whose bytes are UTF-8 but for a few stray bytes (a pasted cp1251 fragment, a cut
 # character) is UTF-8 with those bytes replaced, not a single-byte page: at most this share
-# of its multibyte sequences may be broken.
+# of its non-ASCII characters (or 3) may be broken.
 _MOSTLY_UTF8 = 0.02
 
 
@@ -55,9 +55,18 @@ def header_charset(content_type: str | None) -> str | None:
     return _codec(match.group(1)) if match else None
 
 
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE)
+
+
 def declared_charset(body: bytes) -> str | None:
-    """A charset from <meta charset>, <meta http-equiv> or the XML declaration."""
-    return _codec(html_body_declared_encoding(body[:4096]))
+    """A charset from <meta charset>, <meta http-equiv> or the XML declaration (w3lib), or
+    a label w3lib does not know that Russian sites use (x-cp1251, windows1251)."""
+    found = _codec(html_body_declared_encoding(body[:4096]))
+    if found:
+        return found
+    match = _META_CHARSET.search(body[:4096])
+    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
@@ -91,7 +100,6 @@ def _strict(body: bytes, codec: str) -> str | None:
 
 
 _HIGH = re.compile(rb"[\x80-\xff]")
-_LEAD = re.compile(rb"[\xc2-\xf4]")             # bytes that start a UTF-8 multibyte character
 
 
 def _utf8(body: bytes) -> tuple[str | None, str]:
@@ -102,12 +110,10 @@ def _utf8(body: bytes) -> tuple[str | None, str]:
     strict = _strict(body, "utf_8")
     if strict is not None:
         return strict, "utf8"
-    multibyte = len(_LEAD.findall(body))
-    if not multibyte:
-        return None, ""
     lenient = body.decode("utf_8", errors="replace")
     broken = lenient.count("\ufffd")
-    if broken <= max(3, _MOSTLY_UTF8 * multibyte) and broken < multibyte / 4:
+    valid = sum(1 for ch in lenient if ord(ch) > 0x7F) - broken
+    if broken <= max(3, _MOSTLY_UTF8 * valid) and valid >= 2 * broken:
         return lenient, "utf8-with-stray-bytes"
     return None, ""
 
@@ -147,6 +153,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
             return Decoded(utf8, "utf_8", f"{utf8_how}-over-{declared[0][0]}")
     for codec, how in declared:
         if codec == "utf_8":
+            if not _HIGH.search(body):    # plain ASCII, declared UTF-8: as declared
+                return Decoded(body.decode("ascii"), "utf_8", how)
             continue                      # declared UTF-8 but the bytes are not: sniff
         text = _strict(body, codec)
         if text is None:
@@ -160,8 +168,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     cyrillic = _best_cyrillic(body)
     if cyrillic:
         return Decoded(cyrillic[0], cyrillic[1], "detected")
-    if utf8 is None and not _HIGH.search(body):
-        return Decoded(body.decode("ascii", errors="replace"), "ascii", "detected")
+    if not _HIGH.search(body):           # nothing but ASCII, nothing declared
+        return Decoded(body.decode("ascii"), "ascii", "detected")
     guess = from_bytes(body[:200_000]).best()
     sniffed = (_codec(guess.encoding) if guess is not None else None) or "cp1252"
     return Decoded(body.decode(sniffed, errors="replace"), sniffed, "detected")

@@ -105,7 +105,11 @@ def run_outcome(reason: str, stats: dict[str, Any],
 
 
 class CrawlRun:
-    """Owns one crawl's run (see the module docstring). Tests build it directly."""
+    """Owns one crawl's run (see the module docstring). Tests build it directly.
+
+    Nothing is opened until the spider opens (a crawler that fails before leaks no lock,
+    thread or connection): then the lock is taken, the database opened and the row written.
+    """
 
     def __init__(self, paths: Paths, name: str, *, stats: StatsCollector | None = None,
                  source_row: dict[str, Any] | None = None, trigger: str = "manual",
@@ -113,11 +117,6 @@ class CrawlRun:
                  lock: FileLock | None = None, crawler: Crawler | None = None,
                  timeout_s: float = 0.0, stop_grace_s: float = 30.0) -> None:
         self.paths = paths
-        self.crawler = crawler
-        self.timeout_s = timeout_s
-        self.stop_grace_s = stop_grace_s
-        self._finished = threading.Event()      # the row has its outcome
-        self._hard_stop: threading.Timer | None = None
         self.name = name
         self.stats = stats
         self.source_row = source_row
@@ -125,10 +124,16 @@ class CrawlRun:
         self.run_key = run_key
         self.log_path = log_path
         self.lock = lock
-        self.held = lock is None or lock.acquire(f"crawl {name}")
+        self.crawler = crawler
+        self.timeout_s = timeout_s
+        self.stop_grace_s = stop_grace_s
+        self.held = False
         self.run_id: int | None = None
-        self.reader = open_db(paths)
-        self.writer = Writer(paths)
+        self._reader: Any = None
+        self._writer: Writer | None = None
+        self._closed = False
+        self._finished = threading.Event()      # the row has its outcome
+        self._hard_stop: threading.Timer | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -138,8 +143,12 @@ class CrawlRun:
         spider = crawler.spider
         name = spider.name if spider is not None else crawler.spidercls.name
         paths = Paths.for_db(settings["NEWSMON_DB"])
+        if paths.in_memory:
+            logger.warning("NEWSMON_DB is :memory:, which the crawl's reader and writer cannot "
+                           "share: a dry run, nothing is recorded or stored")
+            raise NotConfigured("NEWSMON_DB is :memory:")
         lock = None
-        if settings.getbool("NEWSMON_SOURCE_LOCK_ENABLED", True) and not paths.in_memory:
+        if settings.getbool("NEWSMON_SOURCE_LOCK_ENABLED", True):
             lock = FileLock(paths.lock(name))
         purpose = getattr(spider, "purpose", "crawl")
         trigger = settings.get("NEWSMON_RUN_TRIGGER") or (
@@ -163,9 +172,26 @@ class CrawlRun:
         crawler.signals.connect(run.engine_stopped, signal=signals.engine_stopped)
         return run
 
+    @property
+    def reader(self) -> Any:
+        """The crawl's connection for lookups on the reactor thread."""
+        if self._reader is None:
+            self._reader = open_db(self.paths)
+        return self._reader
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            self._writer = Writer(self.paths)
+        return self._writer
+
     def write(self, fn: Any, *args: Any) -> Future[Any]:
-        """Queue `fn(db, *args)` on the crawl's writer thread."""
+        """Queue `fn(db, *args)` on the crawl's writer thread (the main database)."""
         return self.writer.submit(fn, *args)
+
+    def write_captures(self, fn: Any, *args: Any) -> Future[Any]:
+        """Queue `fn(captures_db, *args)` on the crawl's writer thread."""
+        return self.writer.submit_captures(fn, *args)
 
     def _open(self, db: Any) -> int:
         now = utc_now_iso()
@@ -181,7 +207,15 @@ class CrawlRun:
                          run_key=self.run_key)
 
     async def spider_opened(self, spider: Spider) -> None:
-        self.run_id = await written(self.write(self._open))
+        self.held = self.lock is None or self.lock.acquire(f"crawl {self.name}")
+        try:
+            self.run_id = await written(self.write(self._open))
+        except Exception as exc:
+            # A crawl that cannot record its run must not crawl: what it fetched would
+            # leave no trace.
+            logger.error("%s: cannot record the run in %s (%s); not crawling",
+                         self.name, self.paths.db, exc)
+            raise CloseSpider("run_not_recorded") from None
         if self.stats is not None:
             self.stats.set_value("newsmon/run_id", self.run_id)
         if not self.held:
@@ -193,14 +227,32 @@ class CrawlRun:
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record the outcome; the pipelines have flushed their batches by now."""
-        if self.run_id is None:
-            return
         if self._hard_stop is not None:
             self._hard_stop.cancel()
-        status, error, counters = run_outcome(reason, self._stats_copy(), self._holder())
-        await written(self.write(finish_run, self.run_id, utc_now_iso(), status, reason,
-                                 counters, self._stats_copy(), error))
+        if self.run_id is not None:
+            status, error, counters = run_outcome(reason, self._stats_copy(), self._holder())
+            await written(self.write(finish_run, self.run_id, utc_now_iso(), status, reason,
+                                     counters, self._stats_copy(), error))
         self._finished.set()
+        if reason in (SKIPPED, "run_not_recorded"):
+            # The engine never started, so engine_stopped will not come: close now (no
+            # other component has anything to write).
+            self.close()
+
+    def engine_stopped(self) -> None:
+        """Last: every component has written what it had; close the database and the lock."""
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._writer.close()
+        if self._reader is not None:
+            self._reader.close()
+        if self.lock is not None and self.held:
+            self.lock.release()
 
     # -- stops that must end even when a download hangs ----------------------------------
 
@@ -249,18 +301,23 @@ class CrawlRun:
             return
         error = (f"{why}; it did not close within {self.stop_grace_s:g} s (a download hung), "
                  f"so it ended itself, abandoning the requests in flight")
-        logger.error("%s: %s", self.name, error)
-        stats = self._stats_copy()
-        _, _, counters = run_outcome(status, stats, None)
-        db = open_db(self.paths)               # the writer may be stuck behind the reactor
         try:
-            finish_run(db, self.run_id, utc_now_iso(), status, f"hard_stop_{status}",
-                       counters, stats, error)
+            logger.error("%s: %s", self.name, error)
+            stats = self._stats_copy()
+            _, _, counters = run_outcome(status, stats, None)
+            db = open_db(self.paths)           # the writer may be stuck behind the reactor
+            try:
+                finish_run(db, self.run_id, utc_now_iso(), status, f"hard_stop_{status}",
+                           counters, stats, error)
+            finally:
+                db.close()
+            self._finished.set()
+            time.sleep(0.5)                    # let other runs of this process do the same
+        except BaseException:                  # the exit must happen whatever went wrong
+            logger.exception("%s: could not record the hard stop; the next crawl of the "
+                             "source closes the run as abandoned", self.name)
         finally:
-            db.close()
-        self._finished.set()
-        time.sleep(0.5)                        # let other runs of this process do the same
-        os._exit(HARD_STOP_EXIT_CODE)
+            os._exit(HARD_STOP_EXIT_CODE)
 
     def _stats_copy(self) -> dict[str, Any]:
         if self.stats is None:
@@ -274,13 +331,3 @@ class CrawlRun:
 
     def _holder(self) -> str | None:
         return self.lock.holder() if self.lock is not None and not self.held else None
-
-    def engine_stopped(self) -> None:
-        """Last: every component has written what it had; close the database and the lock."""
-        self.close()
-
-    def close(self) -> None:
-        self.writer.close()
-        self.reader.close()
-        if self.lock is not None and self.held:
-            self.lock.release()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from storage.db import StorageError, open_db
 from storage.locks import FileLock
@@ -107,12 +107,6 @@ class RunOutcome:
         return self.status == "finished"
 
 
-class _Child(Protocol):
-    pid: int
-
-    def poll(self) -> int | None: ...
-
-
 def _prune_logs(directory: Path) -> None:
     cutoff = time.time() - LOG_RETENTION_DAYS * 86400
     for path in directory.glob("*.log"):
@@ -148,7 +142,7 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _supervise(child: _Child, limit_s: float, kill_grace_s: float, stopper: Stopper | None,
+def _supervise(child: subprocess.Popen[bytes], limit_s: float, kill_grace_s: float, stopper: Stopper | None,
                label: str) -> str | None:
     """Wait for the child; SIGINT it at the stop deadline, SIGKILL it when it overruns its own
     limits. Return why it was stopped, if it was."""
@@ -226,39 +220,15 @@ def run_crawl(command: CrawlCommand, stopper: Stopper | None = None) -> RunOutco
     return outcome
 
 
-def _call_in_child(function: Callable[..., Any], args: tuple[Any, ...],
-                   log_path: str) -> None:
-    """In the child: all output to the job's log, run the function, exit 1 if it raises."""
-    os.setsid()                         # its own process group, like a crawl
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    for stream in (1, 2):
-        os.dup2(fd, stream)
-    os.close(fd)
-    logging.basicConfig(level=logging.INFO, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        function(*args)
-    except BaseException:
-        logging.getLogger(__name__).exception("maintenance job failed")
-        raise SystemExit(1) from None
-
-
-class _ProcessChild:
-    def __init__(self, process: multiprocessing.process.BaseProcess) -> None:
-        self.process = process
-        self.pid = int(process.pid or 0)
-
-    def poll(self) -> int | None:
-        return self.process.exitcode
-
-
 def run_function(job: str, function: Callable[..., Any], args: Sequence[Any], db_path: str,
                  timeout_s: float, kill_grace_s: float,
                  stopper: Stopper | None = None) -> RunOutcome:
     """Run a maintenance function (recheck) in a child process, one at a time per job.
 
-    A crawl needs its own process (Twisted's reactor cannot be started twice); the function
-    is imported by the child (multiprocessing's spawn), not called through the CLI.
+    A crawl needs its own process (Twisted's reactor cannot be started twice). The child is
+    `python -m schedules.child module:function args`: the function by its import path, not a
+    command of the CLI. It inherits the job's lock, which so stays held while it runs even if
+    the scheduler dies.
     """
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
@@ -268,13 +238,15 @@ def run_function(job: str, function: Callable[..., Any], args: Sequence[Any], db
         return RunOutcome(job, "skipped", error=f"{job} is already running ({lock.holder()})")
     try:
         log_path = _log_path(paths, job, uuid.uuid4().hex)
-        context = multiprocessing.get_context("spawn")
-        process = context.Process(target=_call_in_child, name=f"newsmon-{job}",
-                                  args=(function, tuple(args), str(log_path)))
-        process.start()
-        reason = _supervise(_ProcessChild(process), timeout_s, kill_grace_s, stopper, job)
-        process.join()
-        code = process.exitcode
+        target = f"{function.__module__}:{function.__qualname__}"
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "schedules.child", target, json.dumps(list(args))],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                pass_fds=(lock.fileno,), start_new_session=True)
+            lock.note_child(proc.pid, job)
+            reason = _supervise(proc, timeout_s, kill_grace_s, stopper, job)
+        code = proc.returncode
         status = "finished" if code == 0 and reason is None else (
             "timeout" if reason and reason.startswith("timeout") else
             "interrupted" if stopper is not None and stopper.stopping else "failed")

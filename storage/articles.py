@@ -262,7 +262,9 @@ def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
                    near_dup_threshold: float = 0.22) -> list[UpsertResult]:
     """Write one batch in one transaction on this connection (the crawl's writer thread)."""
     store = ArticleStore(db, len(batch), near_dup_threshold)
-    store._pending = list(batch)
+    for entry in batch:
+        store.add(entry.row, entry.aliases, entry.seen_at, entry.tags, entry.signature,
+                  entry.buckets, entry.shingles)
     return store.flush()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,21 @@ from storage.db import StorageError, write_transaction
 # Headers worth keeping as evidence: what the server said the content was and when.
 KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "date",
                 "server", "location", "x-robots-tag", "link", "cache-control", "age")
-_COMPRESSOR = zstandard.ZstdCompressor(level=10)
-_DECOMPRESSOR = zstandard.ZstdDecompressor()
+# zstandard's (de)compressors must not be shared between threads (several crawls' writer
+# threads run in one process): one of each per thread.
+_LOCAL = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    if not hasattr(_LOCAL, "compressor"):
+        _LOCAL.compressor = zstandard.ZstdCompressor(level=10)
+    return _LOCAL.compressor
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    if not hasattr(_LOCAL, "decompressor"):
+        _LOCAL.decompressor = zstandard.ZstdDecompressor()
+    return _LOCAL.decompressor
 
 
 @dataclass
@@ -53,7 +67,7 @@ def add_captures(db: sqlite_utils.Database, captures: list[dict[str, Any]]) -> i
                 " headers, sha256, size, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [capture["url"], capture.get("requested_url"), capture.get("source"),
                  capture["fetched_at"], int(capture["status"]), json.dumps(headers),
-                 digest, len(body), _COMPRESSOR.compress(body)])
+                 digest, len(body), _compressor().compress(body)])
             added += cursor.rowcount or 0
     return added
 
@@ -69,7 +83,7 @@ def iter_captures(db: sqlite_utils.Database, since: str | None = None,
         where.append("id IN (SELECT max(id) FROM captures GROUP BY url)")
     sql = "SELECT * FROM captures" + (" WHERE " + " AND ".join(where) if where else "")
     for row in db.query(sql + " ORDER BY id", params):
-        body = _DECOMPRESSOR.decompress(row["body"])
+        body = _decompressor().decompress(row["body"])
         if hashlib.sha256(body).hexdigest() != row["sha256"]:
             raise StorageError(f"capture {row['id']} of {row['url']}: body does not match its "
                                f"SHA-256 (the captures file is corrupted)")

@@ -11,9 +11,9 @@ from pathlib import Path
 class FileLock:
     """An advisory flock(2) lock: released by the kernel when its holder dies, so never stale.
 
-    The file says who holds it (pid and what for), which error messages repeat. A crawl
-    process inherits the descriptor, so the lock stays held while the crawl lives even if
-    the scheduler that started it is killed.
+    The file says who holds it (pid and what for), which error messages repeat. A child
+    process started with the descriptor (a scheduled maintenance job) holds it too, so the
+    lock stays held while the child lives even if the scheduler that started it is killed.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -30,10 +30,6 @@ class Paths:
     def in_memory(self) -> bool:
         return str(self.db) == MEMORY
 
-    @property
-    def exists(self) -> bool:
-        return self.in_memory or self.db.exists()
-
     def _beside(self, suffix: str) -> Path:
         return Path(f"{self.db}{suffix}")
 

@@ -68,8 +68,11 @@ measured AS (
         max((SELECT count(*) FROM crawl_runs c WHERE c.source = src.id
                AND c.status IN ('failed', 'timeout') AND coalesce(c.triggered_by, '') <> 'recheck'
                AND c.id > coalesce(r.last_success_id, 0)),
-            -- the scheduler also counts crawl processes that failed before recording a run
-            coalesce(st.consecutive_failures, 0)) AS consecutive_failures,
+            -- the scheduler also counts crawl processes that failed before recording a
+            -- run; its count stands only while nothing succeeded after its last failure
+            CASE WHEN st.last_status IN ('failed', 'timeout')
+                      AND st.last_run_at > coalesce(r.last_success_at, '')
+                 THEN coalesce(st.consecutive_failures, 0) ELSE 0 END) AS consecutive_failures,
         (SELECT count(*) FROM articles a WHERE a.source = src.id
            AND a.first_seen_at >= {_NOW}, '-1 day')) AS articles_last_24h,
         u.low AS usual_per_day_low, u.high AS usual_per_day_high,

@@ -108,9 +108,14 @@ def test_crawls_that_fail_before_recording_a_run_flag_the_source(newsroom: Newsr
     newsroom.run("broken", "finished", hours_ago=10)
     from storage.schedule_state import put_state
     put_state(newsroom.db, "broken", {"kind": "interval", "consecutive_failures": 3,
-                                      "last_status": "failed"})
+                                      "last_status": "failed", "last_run_at": _at(hours=1)})
     row = _by_source(newsroom.db)["broken"]
     assert row["consecutive_failures"] == 3 and "failing" in row["flags"]
+    # A crawl that works afterwards (by hand, say) ends the alert although the scheduler's
+    # own count is still 3.
+    newsroom.run("broken", "finished", hours_ago=0.5, triggered_by="manual")
+    row = _by_source(newsroom.db)["broken"]
+    assert row["consecutive_failures"] == 0 and "failing" not in row["flags"]
 
 
 def test_a_source_that_goes_silent_is_flagged(newsroom: Newsroom) -> None:

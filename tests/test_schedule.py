@@ -308,6 +308,34 @@ def test_a_hanging_crawl_is_stopped_at_its_timeout(tmp_path: Path,
     assert run["finished_at"] is not None
 
 
+def test_recheck_runs_as_a_function_in_a_child_holding_its_lock(tmp_path: Path,
+                                                                mock_site: MockServer) -> None:
+    """The scheduler's recheck job: newsmon.jobs.recheck_job in `python -m schedules.child`,
+    which inherits the job's lock; its crawls record recheck runs."""
+    import subprocess
+    import sys
+
+    from newsmon.jobs import recheck_job
+    from schedules.process import run_function
+    sources = mock_site.write_sources(tmp_path)
+    db = str(tmp_path / "t.db")
+    subprocess.run([sys.executable, "-m", "newsmon.cli", "crawl", "demo-ovd", "--db", db,
+                    "--sources", str(sources)], check=True, capture_output=True, timeout=300)
+    held = FileLock(Paths.for_db(db).lock("job-recheck"))
+    assert held.acquire("a recheck already running")
+    assert run_function("recheck", recheck_job, (db, str(sources), 9999, dict(FAST)), db,
+                        300, 5).status == "skipped"
+    held.release()
+    outcome = run_function("recheck", recheck_job, (db, str(sources), 9999, dict(FAST)), db,
+                           300, 5)
+    assert outcome.status == "finished", Path(outcome.extra["log_path"]).read_text()
+    runs = [r for r in _crawl_runs(db) if r["triggered_by"] == "recheck"]
+    assert len(runs) == 1 and runs[0]["status"] == "finished"
+    log = Path(outcome.extra["log_path"]).read_text()
+    assert "demo-ovd: 0 new" in log and log.count("demo-ovd: 0 new") == 1   # logged once
+    assert FileLock(Paths.for_db(db).lock("job-recheck")).acquire("free again")
+
+
 def test_stop_lets_a_crawl_finish_within_the_grace_period(tmp_path: Path,
                                                           mock_site: MockServer) -> None:
     sources = mock_site.write_sources(tmp_path)

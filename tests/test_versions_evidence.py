@@ -169,3 +169,23 @@ def test_import_keeps_versions_and_refuses_bad_text(tmp_path: Path) -> None:
     article = rows(db, "SELECT * FROM articles")
     assert len(article) == 1 and article[0]["edit_count"] == 1
     assert rows(db, "SELECT count(*) AS n FROM article_versions")[0]["n"] == 1
+
+
+def test_an_import_skipped_for_a_running_import_fails_loudly(tmp_path: Path) -> None:
+    from storage.locks import FileLock
+    from storage.paths import Paths
+    db = str(tmp_path / "imp.db")
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"url": "https://archive.example/1", "title": "t",
+                                  "text": "A court in Kazan fined an activist. " * 8}) + "\n")
+    held = FileLock(Paths.for_db(db).lock("import"))
+    assert held.acquire("another import")
+    try:
+        result = newsmon("import", str(source), db=db, check=False)
+    finally:
+        held.release()
+    assert result.returncode == 1 and "another import is running" in result.stderr
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 0
+    assert rows(db, "SELECT status FROM crawl_runs")[0]["status"] == "skipped"
+    again = newsmon("import", str(source), db=db)
+    assert "imported 1 record(s)" in again.stdout

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 
 from crawler.importing import ImportLineError, read_import_lines
 from crawler.items import Article, PageItem
@@ -33,13 +35,24 @@ class ImportSpider(scrapy.Spider):
         self.articles: dict[int, Article] = {}
         self.problems: list[ImportLineError] = []
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ImportSpider:
+        spider: ImportSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.item_dropped, signal=signals.item_dropped)
+        return spider
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        """A stage dropped a line's article: keep the reason for the line's report."""
+        if isinstance(item, Article):
+            item.stored, item.store_error = "dropped", str(exception)
+
     async def start(self) -> AsyncIterator[Any]:
         for number, parsed in read_import_lines(self.lines, self.default_source):
             if isinstance(parsed, ImportLineError):
-                self.problems.append(parsed)
+                self.problems.append(parsed)         # reported by `newsmon import`
                 assert self.crawler.stats is not None
                 self.crawler.stats.inc_value("newsmon/errors/import_line")
-                self.logger.warning("%s", parsed)
+                self.logger.debug("%s", parsed)
                 continue
             self.articles[number] = parsed
             yield parsed

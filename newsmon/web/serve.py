@@ -60,7 +60,7 @@ def _work_dir(db_path: str) -> Path:
 
 
 def build_metadata(db_path: str) -> dict[str, Any]:
-    """storage/metadata.yml for this file: database key renamed, logins and writers added."""
+    """storage/metadata.yml for this file: database key renamed, logins and plugin config added."""
     from datasette.utils import tilde_encode
     name = datasette_name(db_path)
     # The storage layer describes its tables; the file ships inside the storage package.
