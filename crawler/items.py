@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scrapy.exceptions import DropItem
+
 from crawler.dates import to_utc
 
 # A rechecked article that answers one of these is gone (removed by the outlet).
 GONE_STATUSES = (404, 410, 451)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # Why a page was fetched: a crawl of a source's feeds, sitemaps and listings, or a recheck of
 # an article already stored (for edits and takedowns).
 PURPOSES = ("crawl", "recheck", "import", "reprocess")
@@ -75,6 +78,10 @@ class PageItem:
     window: Window = field(default_factory=Window)
     purpose: str = "crawl"                # one of PURPOSES
 
+    def __repr__(self) -> str:               # logs never print a whole page
+        return (f"PageItem(source={self.source!r}, url={self.url!r}, status={self.status}, "
+                f"body={len(self.body)} bytes, purpose={self.purpose!r})")
+
     def __post_init__(self) -> None:
         if self.purpose not in PURPOSES:
             raise ValueError(f"PageItem.purpose {self.purpose!r} is not one of {PURPOSES}")
@@ -128,6 +135,10 @@ class Article:
     _NOT_COLUMNS = ("aliases", "article_pattern", "purpose", "tags", "fingerprint", "stored",
                     "store_error")
 
+    def __repr__(self) -> str:               # logs never print a whole text
+        return (f"Article(source={self.source!r}, url={self.url!r}, "
+                f"title={(self.title or '')[:80]!r}, words={self.word_count})")
+
     @property
     def article_re(self) -> re.Pattern[str] | None:
         return re.compile(self.article_pattern) if self.article_pattern else None
@@ -149,3 +160,34 @@ class Removal:
     status: int
     reason: str
     checked_at: str
+
+
+@dataclass
+class Unstored:
+    """A page that will not be stored, and why; the store records it (`unstored_pages`).
+
+    kind "error": the fetch failed or the response was cut short (the next crawl fetches the
+    URL again); kind "dropped": a decision (not an article, too large, robots.txt).
+    """
+
+    source: str
+    url: str
+    reason: str                            # short key: http_503, timeout, truncated, ...
+    kind: str = "error"
+    stage: str = "fetch"                   # discovery, fetch, extract, store
+    detail: str | None = None
+    final_url: str | None = None
+    http_status: int | None = None
+
+
+class Dropped(DropItem):
+    """A stage decided not to pass an item on; `record` says whether it is a page not stored
+    (recorded in unstored_pages) or merely a repeat of one that was (a URL passed twice)."""
+
+    def __init__(self, reason: str, message: str, *, stage: str, kind: str = "dropped",
+                 record: bool = True, log_level: str = "INFO") -> None:
+        super().__init__(message, log_level=log_level)
+        self.reason = reason
+        self.stage = stage
+        self.kind = kind
+        self.record = record

@@ -22,6 +22,9 @@ NEWSMON_EXTRACT_FAVOR = "balanced"
 NEWSMON_EXTRACT_TEXT_DATES = True
 # Skip stored articles and revalidate feeds with conditional GET.
 NEWSMON_INCREMENTAL_ENABLED = True
+# A page with more characters of markup and text than this (after inline scripts, styles
+# and images are set aside) is dropped as too_large: extraction time and memory stay bounded.
+NEWSMON_MAX_PAGE_CHARS = 2_000_000
 # Pages with fewer words are dropped as too_short (galleries, stubs).
 NEWSMON_MIN_WORDS = 25
 # Morphology for tagging: stem (Snowball, default) or lemma (pymorphy3).
@@ -33,6 +36,8 @@ NEWSMON_NEAR_DUP_THRESHOLD = 0.22
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0
+# A page whose fetch failed is fetched again by the next crawls, this many times in all.
+NEWSMON_RETRY_UNSTORED_MAX = 5
 # A key the crawl records on its crawl_runs row, so whoever started it (the scheduler) can
 # find the row again.
 NEWSMON_RUN_KEY = ""
@@ -91,11 +96,22 @@ EXTENSIONS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.incremental.IncrementalMiddleware": 560,
-    "crawler.middlewares.cap.ArticleCapMiddleware": 570,
     "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.incremental.IncrementalMiddleware": 560,
+    "crawler.middlewares.cap.ArticleCapMiddleware": 570,
+    # Between the downloader and Scrapy's HttpCompression (590) and Redirect (600)
+    # middlewares: they see the response as it came off the wire.
+    "crawler.middlewares.integrity.ResponseIntegrityMiddleware": 595,
+    "crawler.middlewares.integrity.RedirectPolicyMiddleware": 650,
 }
+
+SPIDER_MIDDLEWARES = {
+    "pipelines.retries.RetryUnstoredMiddleware": 950,
+}
+
+# Dropped items are logged as one line with their reason, never with the whole page.
+LOG_FORMATTER = "crawler.logformatter.NewsmonLogFormatter"
 
 ITEM_PIPELINES = {
     "pipelines.capture.CapturePipeline": 50,

@@ -75,7 +75,13 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
         except WindowBoundError as exc:
             raise click.BadParameter(str(exc)) from None
     click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
-    crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args), overrides)
+    results = crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args),
+                               overrides)
+    failed = [f"{key} ({outcome.status})" for key, (outcome, _) in results.items()
+              if outcome.status in ("failed", "timeout")]
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(results)} crawl(s) failed: "
+                                   f"{', '.join(failed)}; see crawl_runs and unstored_pages")
 
 
 @cli.command(name="sources")

@@ -50,7 +50,6 @@ class SourceOutcome:
             elif key == "newsmon/dedupe/same_url":
                 dropped["same_url"] = int(value)
         errors = sum(int(v) for k, v in stats.items() if k.startswith("newsmon/errors/"))
-        errors += get("log_count/ERROR")
         return cls(
             source=source, new=get("newsmon/store/new"), updated=get("newsmon/store/updated"),
             unchanged=get("newsmon/store/unchanged"), linked=get("newsmon/store/linked"),

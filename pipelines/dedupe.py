@@ -8,11 +8,12 @@ or light rewrite, on another outlet is stored as its own article in the same sto
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import Article, Removal
+from crawler.items import Article, Dropped
 from pipelines.fingerprint import fingerprint, text_hash
 
 
@@ -31,7 +32,7 @@ class DedupePipeline:
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler.stats)
 
-    def process_item(self, item: Article | Removal) -> Article | Removal:
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         item.text_hash = text_hash(item.text)
@@ -40,7 +41,7 @@ class DedupePipeline:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")
                 self.stats.inc_value("newsmon/dropped")
-            raise DropItem(f"same_url: {item.url} already passed in this run",
-                           log_level="DEBUG")
+            raise Dropped("same_url", f"same_url: {item.url} already passed in this run",
+                          stage="dedupe", record=False, log_level="DEBUG")
         self._urls.add(item.url)
         return item

@@ -102,9 +102,10 @@ def _strict(body: bytes, codec: str) -> str | None:
 _HIGH = re.compile(rb"[\x80-\xff]")
 
 
-def _utf8(body: bytes) -> tuple[str | None, str]:
+def _utf8(body: bytes, declared: bool = False) -> tuple[str | None, str]:
     """(text, how) when the bytes are UTF-8 with multibyte characters: strictly valid, or
-    valid but for a few stray bytes (replaced); (None, '') otherwise."""
+    valid but for a few stray bytes (replaced); (None, '') otherwise. A page declared UTF-8
+    needs no valid multibyte character to count its few stray bytes as strays."""
     if not _HIGH.search(body):
         return None, ""
     strict = _strict(body, "utf_8")
@@ -113,7 +114,7 @@ def _utf8(body: bytes) -> tuple[str | None, str]:
     lenient = body.decode("utf_8", errors="replace")
     broken = lenient.count("\ufffd")
     valid = sum(1 for ch in lenient if ord(ch) > 0x7F) - broken
-    if broken <= max(3, _MOSTLY_UTF8 * valid) and valid >= 2 * broken:
+    if broken <= max(3, _MOSTLY_UTF8 * valid) and (declared or valid >= 2 * broken):
         return lenient, "utf8-with-stray-bytes"
     return None, ""
 
@@ -145,7 +146,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         return Decoded(body[len(bom):].decode(codec, errors="replace"), codec, "bom")
     declared = [(c, how) for c, how in ((header_charset(content_type), "header"),
                                         (declared_charset(body), "meta")) if c]
-    utf8, utf8_how = _utf8(body)
+    utf8, utf8_how = _utf8(body, declared=any(c == "utf_8" for c, _ in declared))
     if utf8 is not None:
         if not declared or declared[0][0] == "utf_8":
             return Decoded(utf8, "utf_8", declared[0][1] if declared else utf8_how)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import Article, PageItem, Removal
+from crawler.items import REDIRECT_STATUSES, Article, Dropped, PageItem, Removal
 from crawler.urls import canonicalize
 from pipelines.extraction import ArticleExtractor, NotAnArticle
 
@@ -27,14 +27,15 @@ class ExtractPipeline:
         extractor = ArticleExtractor(
             min_words=settings.getint("NEWSMON_MIN_WORDS", 25),
             favor=settings.get("NEWSMON_EXTRACT_FAVOR", "balanced"),
-            detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True))
+            detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True),
+            max_page_chars=settings.getint("NEWSMON_MAX_PAGE_CHARS", 2_000_000))
         return cls(extractor, crawler.stats)
 
-    def _drop(self, reason: str, message: str) -> DropItem:
+    def _drop(self, reason: str, message: str) -> Dropped:
         if self.stats is not None:
             self.stats.inc_value(f"newsmon/extract/dropped/{reason}")
             self.stats.inc_value("newsmon/dropped")
-        return DropItem(message, log_level="INFO")
+        return Dropped(reason, message, stage="extract")
 
     def _removal(self, item: PageItem, reason: str) -> Removal:
         if self.stats is not None:
@@ -42,11 +43,14 @@ class ExtractPipeline:
         return Removal(url=item.url, requested_url=item.requested_url, source=item.source,
                        status=item.status, reason=reason, checked_at=item.fetched_at)
 
-    def process_item(self, item: PageItem | Article) -> Article | Removal:
-        if isinstance(item, Article):
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageItem):
             return item
         if item.gone:
             return self._removal(item, f"HTTP {item.status}")
+        if item.recheck and item.status in REDIRECT_STATUSES:
+            # The redirect policy kept a redirect away from the article's host for us.
+            return self._removal(item, f"redirected to {item.headers.get('location', '?')}")
         if item.recheck and item.url != item.requested_url and item.article_pattern \
                 and not re.search(item.article_pattern, canonicalize(item.url)):
             return self._removal(item, f"redirected to {item.url}")
@@ -61,8 +65,8 @@ class ExtractPipeline:
                 # a takedown: count it, keep the stored article as it is.
                 if self.stats is not None:
                     self.stats.inc_value(f"newsmon/recheck/check_failed/{exc.reason}")
-                raise DropItem(f"recheck of {item.url} failed: {exc}", log_level="INFO") \
-                    from None
+                raise Dropped(exc.reason, f"recheck of {item.url} failed: {exc}",
+                              stage="extract", record=False) from None
             raise self._drop(exc.reason, str(exc)) from None
         if not item.recheck and not item.window.contains(article.published_at):
             raise self._drop("outside_window",

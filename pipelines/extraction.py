@@ -78,6 +78,25 @@ def _split_authors(values: list[str]) -> list[str]:
     return authors
 
 
+# C0 control characters (but tab and newlines) and DEL: lxml stops at them, losing the text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HEAVY = re.compile(r"<(script|style|svg)\b.*?</\1\s*>|data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+",
+                    re.IGNORECASE | re.DOTALL)
+
+
+def _link_texts(tree: lxml_html.HtmlElement) -> set[str]:
+    return {" ".join(a.text_content().split()).lower() for a in tree.iter("a")}
+
+
+def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
+    """Positive evidence of a navigation page: nearly every paragraph is the text of a link
+    on the page (prose paragraphs never are)."""
+    if len(paragraphs) < 8:
+        return False
+    linked = sum(1 for p in paragraphs if " ".join(p.split()).lower() in links)
+    return linked >= 0.8 * len(paragraphs)
+
+
 def _looks_like_listing(text: str) -> bool:
     """Section pages come out as many short headline lines rather than paragraphs of prose."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
@@ -128,9 +147,10 @@ class ArticleExtractor:
     """Extraction with trafilatura options built once and reused for every page."""
 
     def __init__(self, min_words: int = 25, favor: str = "balanced",
-                 detect_text_dates: bool = True) -> None:
+                 detect_text_dates: bool = True, max_page_chars: int = 2_000_000) -> None:
         self.min_words = min_words
         self.detect_text_dates = detect_text_dates
+        self.max_page_chars = max_page_chars
         # Metadata comes from our own reader (declared evidence, one pass over the tree), so
         # trafilatura only extracts the body.
         self.options = TrafilaturaOptions(
@@ -154,7 +174,14 @@ class ArticleExtractor:
         if content_type and not re.search(r"html|xml", content_type, re.IGNORECASE):
             raise NotAnArticle("not_html", f"{url} is {content_type}")
         decoded = decode_html(body, content_type)
-        tree = self.parse(decoded.text)
+        page = _CONTROL.sub("", decoded.text)
+        if len(page) > self.max_page_chars:
+            page = _HEAVY.sub(" ", page)          # inline scripts, styles and images first
+            if len(page) > self.max_page_chars:
+                raise NotAnArticle("too_large", f"{url} has {len(page):,} characters of markup "
+                                                f"and text (limit {self.max_page_chars:,}, "
+                                                f"NEWSMON_MAX_PAGE_CHARS)")
+        tree = self.parse(page)
         meta = read_metadata(tree)
         hint_origin = "feed" if hints.via == "feed" else "sitemap"
         date_candidates = meta.published + [(hints.published_at, hint_origin),
@@ -164,6 +191,7 @@ class ArticleExtractor:
         fallback_title = None if meta.title else _heading_title(tree)
         fallback_authors = [] if meta.authors else _byline_authors(tree)
         figures = sum(1 for _ in tree.iter("figure"))
+        links = _link_texts(tree)
         for node in _boilerplate(tree):
             node.drop_tree()
         doc = bare_extraction(tree, url=url, options=self.options)
@@ -187,6 +215,8 @@ class ArticleExtractor:
             {"collectionpage", "itemlist", "searchresultspage"}.intersection(meta.ld_types))
         if not declared_article and declared_other and _looks_like_listing(text):
             raise NotAnArticle("not_article", f"{url} reads like a list of links, not an article")
+        if _is_link_list([p for p in text.split("\n\n") if p.strip()], links):
+            raise NotAnArticle("not_article", f"{url} is a list of links (a navigation page)")
 
         published, published_from = _pick_date(date_candidates)
         modified, modified_from = _pick_date(meta.modified + [(hints.modified_at, hint_origin)])

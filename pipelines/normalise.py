@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.items import Article, Removal
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawler.items import Article
 from crawler.urls import canonicalize, same_site
 from pipelines.language import detect_language, normalise_lang
+
+# Longest value kept per field (characters; lists: items and characters per item). A longer
+# value is cut, and the cut counted as newsmon/limits/<field>: a 2 MB "title" is markup gone
+# wrong, not a title. 1,000,000 characters of text is about 150,000 words.
+LIMITS = {"title": 1000, "description": 5000, "section": 200, "image_url": 2000,
+          "text": 1_000_000}
+LIST_LIMITS = {"authors": (20, 200), "keywords": (50, 100)}
+
+logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -66,6 +80,23 @@ def choose_canonical(fetched_url: str, declared: str | None,
     return candidate
 
 
+def cap_fields(article: Article) -> list[str]:
+    """Cut fields longer than LIMITS; return the names of those cut."""
+    cut = []
+    for name, limit in LIMITS.items():
+        value = getattr(article, name)
+        if isinstance(value, str) and len(value) > limit:
+            setattr(article, name, value[:limit - 1].rstrip() + "…")
+            cut.append(name)
+    for name, (items, chars) in LIST_LIMITS.items():
+        values = getattr(article, name)
+        capped = [v[:chars] for v in values[:items]]
+        if capped != values:
+            setattr(article, name, capped)
+            cut.append(name)
+    return cut
+
+
 def normalise_article(article: Article, article_re: re.Pattern[str] | None = None) -> Article:
     article.canonical_url = choose_canonical(article.url, article.canonical_url, article_re)
     # The stored URL is the canonical one; the URL actually fetched becomes an alias.
@@ -90,7 +121,23 @@ def normalise_article(article: Article, article_re: re.Pattern[str] | None = Non
 
 
 class NormalisePipeline:
-    def process_item(self, item: Article | Removal) -> Article | Removal:
+    def __init__(self, stats: StatsCollector | None = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        return normalise_article(item, item.article_re)
+        article = normalise_article(item, item.article_re)
+        cut = cap_fields(article)
+        for name in cut:
+            logger.warning("%s: %s longer than %s characters; cut", article.url, name,
+                           LIMITS.get(name) or LIST_LIMITS[name])
+            if self.stats is not None:
+                self.stats.inc_value(f"newsmon/limits/{name}")
+        if "text" in cut:
+            article.word_count = len(article.text.split())
+        return article

@@ -27,11 +27,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.dates import utc_now_iso
+from crawler.items import Article, Dropped, PageItem, Unstored
 from storage.articles import upsert_sources
 from storage.db import open_db
 from storage.locks import FileLock
 from storage.paths import Paths
 from storage.runs import close_abandoned_runs, finish_run, start_run
+from storage.unstored import record_unstored
 from storage.writer import Writer
 
 logger = logging.getLogger(__name__)
@@ -84,8 +86,8 @@ def run_outcome(reason: str, stats: dict[str, Any],
     counters = {counter: int(stats.get(f"newsmon/store/{outcome}", 0))
                 for outcome, counter in _OUTCOME_COUNTER.items()}
     counters["dropped"] = int(stats.get("newsmon/dropped", 0))
-    counters["errors"] = sum(int(v) for k, v in stats.items()
-                             if k.startswith("newsmon/errors/") or k == "log_count/ERROR")
+    # Every failure counts once, under newsmon/errors/ (log lines are not failures).
+    counters["errors"] = sum(int(v) for k, v in stats.items() if k.startswith("newsmon/errors/"))
     counters["requests"] = int(stats.get("downloader/request_count", 0))
     counters["article_requests_skipped"] = int(
         stats.get("newsmon/incremental/known_article_skipped", 0))
@@ -134,6 +136,7 @@ class CrawlRun:
         self._closed = False
         self._finished = threading.Event()      # the row has its outcome
         self._hard_stop: threading.Timer | None = None
+        self._unstored: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
@@ -170,7 +173,68 @@ class CrawlRun:
         crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(run.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(run.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(run.item_error, signal=signals.item_error)
+        crawler.signals.connect(run.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(run.request_dropped, signal=signals.request_dropped)
         return run
+
+    # -- what the run did not store ----------------------------------------------------
+
+    def record(self, unstored: Unstored) -> None:
+        """Keep a page the crawl did not store (written with the next batch, at the latest
+        before the run's outcome)."""
+        self._unstored.append({**unstored.__dict__, "run_id": self.run_id,
+                               "at": utc_now_iso()})
+        if len(self._unstored) >= 50:
+            self.flush_unstored()
+
+    def flush_unstored(self) -> Future[Any] | None:
+        rows, self._unstored = self._unstored, []
+        return self.write(record_unstored, rows) if rows else None
+
+    def _count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(exception, Dropped) and exception.record:
+            url, final = _item_urls(item)
+            self.record(Unstored(getattr(item, "source", self.name), url, exception.reason,
+                                 kind=exception.kind, stage=exception.stage,
+                                 detail=str(exception), final_url=final,
+                                 http_status=getattr(item, "status", None)))
+
+    def item_error(self, item: Any, failure: Any) -> None:
+        """A stage raised an unexpected exception: the page is not stored; record why."""
+        self._count("newsmon/errors/item")
+        url, final = _item_urls(item)
+        self.record(Unstored(getattr(item, "source", self.name), url, "pipeline_error",
+                             stage="store", detail=failure.getErrorMessage(), final_url=final))
+
+    def spider_error(self, failure: Any, response: Any) -> None:
+        self._count("newsmon/errors/spider")
+        request = getattr(response, "request", None)
+        kind = request.meta.get("newsmon_kind") if request is not None else None
+        url = (request.meta.get("redirect_urls") or [request.url])[0] if request is not None \
+            else response.url
+        self.record(Unstored(self.name, url, "spider_error",
+                             stage="discovery" if kind in ("feed", "sitemap", "listing")
+                             else "fetch", detail=failure.getErrorMessage(),
+                             final_url=response.url))
+
+    def request_dropped(self, request: Any) -> None:
+        """A redirect that comes back to a URL already requested (A -> A, A -> B -> A) is
+        dropped by Scrapy's duplicate filter, without an error: it is one here."""
+        hops = request.meta.get("redirect_urls")
+        if not hops or request.meta.get("newsmon_kind") not in ("article", "recheck"):
+            return
+        self._count(f"newsmon/errors/{request.meta['newsmon_kind']}")
+        if request.meta.get("newsmon_kind") == "article":
+            self.record(Unstored(self.name, hops[0], "redirect_loop",
+                                 detail=f"redirects lead back to {request.url}: "
+                                        f"{' -> '.join([*hops, request.url])}",
+                                 final_url=request.url))
 
     @property
     def reader(self) -> Any:
@@ -230,6 +294,9 @@ class CrawlRun:
         if self._hard_stop is not None:
             self._hard_stop.cancel()
         if self.run_id is not None:
+            pending = self.flush_unstored()
+            if pending is not None:
+                await written(pending)
             status, error, counters = run_outcome(reason, self._stats_copy(), self._holder())
             await written(self.write(finish_run, self.run_id, utc_now_iso(), status, reason,
                                      counters, self._stats_copy(), error))
@@ -331,3 +398,12 @@ class CrawlRun:
 
     def _holder(self) -> str | None:
         return self.lock.holder() if self.lock is not None and not self.held else None
+
+
+def _item_urls(item: Any) -> tuple[str, str | None]:
+    """(the URL asked for, where it came from if elsewhere) of a page item or article."""
+    if isinstance(item, PageItem):
+        return item.requested_url, (item.url if item.url != item.requested_url else None)
+    if isinstance(item, Article):
+        return item.url, None
+    return str(getattr(item, "url", "?")), None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.dates import utc_now_iso
-from crawler.items import Article, Removal
+from crawler.items import Article, Removal, Unstored
 from pipelines.run import CrawlRun, written
 from storage.articles import PendingArticle, UpsertResult, mark_removed, write_articles
 
@@ -41,7 +42,10 @@ class StorePipeline:
         return cls(run, settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
                    settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.22), crawler.stats)
 
-    async def process_item(self, item: Article | Removal) -> Article | Removal:
+    async def process_item(self, item: Article | Removal | Unstored) -> Any:
+        if isinstance(item, Unstored):
+            self.run.record(item)
+            return item
         if isinstance(item, Removal):
             await self.flush()
             marked = await written(self.run.write(
@@ -64,13 +68,17 @@ class StorePipeline:
         batch, self._pending = self._pending, []
         try:
             results: list[UpsertResult] = await written(self.run.write(
-                write_articles, [pending for _, pending in batch], self.near_dup_threshold))
+                write_articles, [pending for _, pending in batch], self.near_dup_threshold,
+                self.run.run_id))
         except Exception:
             self._pending[:0] = batch
             raise
         for (article, _), result in zip(batch, results):
             article.stored, article.store_error = result.outcome, result.error
             self._count(result)
+            if result.outcome == "failed":
+                self.run.record(Unstored(article.source, article.url, "database_refused",
+                                         stage="store", detail=result.error))
         return results
 
     def _count(self, result: UpsertResult) -> None:

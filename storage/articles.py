@@ -16,6 +16,7 @@ import sqlite_utils
 from storage.db import write_transaction
 from storage.neardup import add_fingerprint, candidates, merge_recent
 from storage.tags import write_tags
+from storage.unstored import resolve_unstored
 
 logger = logging.getLogger(__name__)
 
@@ -259,13 +260,21 @@ class ArticleStore:
 
 
 def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
-                   near_dup_threshold: float = 0.22) -> list[UpsertResult]:
-    """Write one batch in one transaction on this connection (the crawl's writer thread)."""
+                   near_dup_threshold: float = 0.22,
+                   run_id: int | None = None) -> list[UpsertResult]:
+    """Write one batch in one transaction on this connection (the crawl's writer thread);
+    resolve the earlier records of pages not stored that these articles now are."""
     store = ArticleStore(db, len(batch), near_dup_threshold)
     for entry in batch:
         store.add(entry.row, entry.aliases, entry.seen_at, entry.tags, entry.signature,
                   entry.buckets, entry.shingles)
-    return store.flush()
+    results = store.flush()
+    stored = [str(u) for entry, result in zip(batch, results) if result.outcome != "failed"
+              for u in (entry.row.get("url"), entry.row.get("canonical_url"), *entry.aliases)
+              if u]
+    if stored:
+        resolve_unstored(db, stored, batch[0].seen_at, run_id)
+    return results
 
 
 def signature_similarity(a: bytes, b: bytes) -> float:

@@ -344,6 +344,34 @@ def m012_run_key(db: sqlite_utils.Database) -> None:
                "WHERE run_key IS NOT NULL")
 
 
+@MIGRATIONS()
+def m013_unstored_pages(db: sqlite_utils.Database) -> None:
+    # Every page a crawl did not store leaves a row here: an error (the fetch failed, the
+    # response was cut short, the database refused it; fetched again by the next crawl) or a
+    # drop (not an article, too large; a decision `newsmon reprocess` can revisit). A later
+    # crawl that stores the URL resolves its rows.
+    db.executescript("""
+    CREATE TABLE unstored_pages (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES crawl_runs(id),
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,               -- the URL asked for (for a redirect: the first one)
+        final_url TEXT,                  -- where the response came from, if it came
+        kind TEXT NOT NULL,              -- error or dropped
+        stage TEXT NOT NULL,             -- discovery, fetch, extract, store
+        reason TEXT NOT NULL,            -- a short key: http_503, timeout, truncated, ...
+        detail TEXT,
+        http_status INTEGER,
+        at TEXT NOT NULL,
+        resolved_at TEXT,                -- when a later crawl stored the URL
+        resolved_run_id INTEGER
+    );
+    CREATE INDEX idx_unstored_open ON unstored_pages(source, kind, resolved_at);
+    CREATE INDEX idx_unstored_url ON unstored_pages(url);
+    CREATE INDEX idx_unstored_run ON unstored_pages(run_id);
+    """)
+
+
 # The raw-captures file has its own schema history. Files made before it had one already
 # hold the table, hence IF NOT EXISTS in its first migration.
 CAPTURE_MIGRATIONS = Migrations("newsmon-captures")

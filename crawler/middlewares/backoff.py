@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import time
+from email.utils import parsedate_to_datetime
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -29,10 +31,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def delay_for(self, attempt: int, retry_after: bytes | None = None) -> float:
         if retry_after:
-            try:
-                return min(self.cap, max(0.0, float(retry_after.decode("ascii"))))
-            except ValueError:
-                pass
+            told = retry_after_seconds(retry_after.decode("latin-1"))
+            if told is not None:
+                return min(self.cap, told)
         wait = self.base * (2 ** max(0, attempt - 1))
         return min(self.cap, wait * random.uniform(0.75, 1.25))
 
@@ -57,3 +58,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             await self._wait(result, None)
         return result
+
+
+def retry_after_seconds(value: str, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))

@@ -18,14 +18,15 @@ from twisted.python.failure import Failure
 from crawler.dates import WindowBoundError, parse_window_bound, to_utc, utc_now_iso
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
-from crawler.items import GONE_STATUSES, Hints, PageItem, Window
+from crawler.items import GONE_STATUSES, REDIRECT_STATUSES, Hints, PageItem, Unstored, Window
+from crawler.middlewares.integrity import IncompleteResponse, RedirectRefused
 from crawler.sources import Listing, Source
 from crawler.urls import host_matches, host_variants, strip_tracking
 
 MAX_SITEMAP_DEPTH = 3
 _NEWS_SITEMAP = re.compile(r"(news|latest|recent)[^/]*\.xml(\.gz)?$", re.IGNORECASE)
 _HTTP_HEADERS_KEPT = ("content-type", "content-language", "etag", "last-modified", "date",
-                      "x-robots-tag", "link")
+                      "x-robots-tag", "link", "location")
 
 # Discovery requests (feeds, sitemaps, listings) are revalidated with conditional GET; a 304
 # answer must reach the spider instead of being filtered as an HTTP error.
@@ -76,6 +77,7 @@ class SourceSpider(scrapy.Spider):
         # Feeds, sitemaps and listings one of whose articles failed: revalidate them next run.
         self.incomplete_discovery: set[str] = set()
         self._sitemaps_seen: set[str] = set()
+        self._listing_pages_seen: set[str] = set()
         self._article_re = self.source.article_re
 
     # -- start -------------------------------------------------------------------------
@@ -95,6 +97,7 @@ class SourceSpider(scrapy.Spider):
             yield self._discovery_request(url, "sitemap", self.parse_sitemap,
                                           cb_kwargs={"depth": 0})
         for listing in self.source.listings:
+            self._listing_pages_seen.add(listing.url)
             yield self._discovery_request(listing.url, "listing", self.parse_listing,
                                           cb_kwargs={"listing": listing, "page": 1})
 
@@ -108,8 +111,8 @@ class SourceSpider(scrapy.Spider):
         for url in self.recheck_urls:
             yield Request(url, callback=self.parse_article, errback=self.on_error,
                           cb_kwargs={"hints": Hints(via="recheck")}, dont_filter=True,
-                          meta={"newsmon_kind": "recheck",
-                                "handle_httpstatus_list": list(GONE_STATUSES)})
+                          meta={**self._article_meta("recheck"), "handle_httpstatus_list":
+                                list(GONE_STATUSES) + list(REDIRECT_STATUSES)})
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -124,15 +127,21 @@ class SourceSpider(scrapy.Spider):
             return True
         return False
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    def _discovery_failure(self, response: Response, reason: str, detail: str) -> Unstored:
+        kind = response.meta.get("newsmon_kind", "feed")
+        self._count(f"errors/{kind}")
+        self.logger.warning("source %s: %s", self.source.id, detail)
+        return Unstored(self.source.id, response.url, reason, stage="discovery", detail=detail,
+                        http_status=response.status)
+
+    def parse_feed(self, response: Response) -> Iterator[Request | Unstored]:
         if self._unchanged(response, "feed"):
             return
         try:
             content_type = response.headers.get("Content-Type") or b""
             entries = parse_feed(response.body, response.url, content_type.decode("latin-1"))
         except FeedError as exc:
-            self._count("discovery/feed_errors")
-            self.logger.error("source %s: %s", self.source.id, exc)
+            yield self._discovery_failure(response, "not_a_feed", str(exc))
             return
         self._count("discovery/feed_entries", len(entries))
         for entry in entries:
@@ -145,14 +154,14 @@ class SourceSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_sitemap(self, response: Response, depth: int = 0) -> Iterator[Request]:
+    def parse_sitemap(self, response: Response, depth: int = 0
+                      ) -> Iterator[Request | Unstored]:
         if self._unchanged(response, "sitemap"):
             return
         try:
             sitemap = parse_sitemap(response.body, response.url)
         except SitemapError as exc:
-            self._count("discovery/sitemap_errors")
-            self.logger.error("source %s: %s", self.source.id, exc)
+            yield self._discovery_failure(response, "not_a_sitemap", str(exc))
             return
         if sitemap.kind == "index":
             if depth >= MAX_SITEMAP_DEPTH:
@@ -205,12 +214,12 @@ class SourceSpider(scrapy.Spider):
         days = self.settings.getint("NEWSMON_SITEMAP_MAX_AGE_DAYS", 30)
         return datetime.now(timezone.utc) - timedelta(days=days)
 
-    def parse_listing(self, response: Response, listing: Listing, page: int) -> Iterator[Request]:
+    def parse_listing(self, response: Response, listing: Listing, page: int
+                      ) -> Iterator[Request | Unstored]:
         if self._unchanged(response, "listing"):
             return
         if not isinstance(response, TextResponse):
-            self._count("discovery/listing_errors")
-            self.logger.error("source %s: listing %s is not HTML", self.source.id, response.url)
+            yield self._discovery_failure(response, "not_html", "the section page is not HTML")
             return
         pattern = re.compile(listing.article_url_pattern) if listing.article_url_pattern \
             else self._article_re
@@ -229,7 +238,10 @@ class SourceSpider(scrapy.Spider):
         if page >= listing.max_pages:
             return
         next_url = self._next_page(response, listing)
-        if next_url:
+        if next_url in self._listing_pages_seen:      # pages that point back: a loop
+            self._count("discovery/listing_loops")
+        elif next_url:
+            self._listing_pages_seen.add(next_url)
             yield self._discovery_request(next_url, "listing", self.parse_listing,
                                           cb_kwargs={"listing": listing, "page": page + 1})
 
@@ -270,7 +282,17 @@ class SourceSpider(scrapy.Spider):
             return None
         # max_articles is enforced by ArticleCapMiddleware, after stored articles are skipped.
         return Request(target, callback=self.parse_article, errback=self.on_error,
-                       cb_kwargs={"hints": hints}, meta={"newsmon_kind": "article"})
+                       cb_kwargs={"hints": hints},
+                       meta=self._article_meta("article", article_re.pattern))
+
+    def _article_meta(self, kind: str, pattern: str | None = None) -> dict[str, Any]:
+        """What the redirect policy checks a redirect of this request against."""
+        return {"newsmon_kind": kind, "newsmon_domains": list(self.source.allowed_domains),
+                "newsmon_article_pattern": pattern or self.source.article_url_pattern}
+
+    def retry_request(self, url: str) -> Request | None:
+        """A request for an article an earlier crawl failed to store (fetched once more)."""
+        return self._article_request(url, Hints(via="retry"))
 
     def parse_article(self, response: Response, hints: Hints) -> Iterator[PageItem]:
         headers = {}
@@ -294,18 +316,63 @@ class SourceSpider(scrapy.Spider):
             purpose=self.purpose,
         )
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterator[Unstored]:
+        """Count a failed request and, for an article or a discovery page, record it: a
+        decision (known article, the cap, offsite) is not a failure and is not recorded."""
         request = getattr(failure, "request", None)
         kind = request.meta.get("newsmon_kind", "request") if request is not None else "request"
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # Known articles, robots.txt, offsite and the article cap: decided, not failed.
+        reason = failure_reason(failure)
+        if reason is None:
+            # Known articles, the article cap, offsite links: decided, not failed.
             self._count(f"ignored/{kind}")
             return
+        if reason == "robots_txt":
+            self._count(f"ignored/{kind}")
+            if kind == "article" and request is not None:
+                yield Unstored(self.source.id, request.url, reason, kind="dropped",
+                               detail="forbidden by the outlet's robots.txt")
+            return
         self._count(f"errors/{kind}")
+        url = request.url if request is not None else "?"
+        first = (request.meta.get("redirect_urls") or [url])[0] if request is not None else url
         if kind == "article" and request is not None:
             hints = request.cb_kwargs.get("hints")
             if hints is not None and hints.discovered_from:
                 self.incomplete_discovery.add(hints.discovered_from)
-        self.logger.warning("source %s: %s %s failed: %s", self.source.id, kind,
-                            request.url if request is not None else "?",
-                            failure.getErrorMessage())
+        self.logger.warning("source %s: %s %s failed (%s): %s", self.source.id, kind, url,
+                            reason, failure.getErrorMessage())
+        if kind == "recheck":
+            return                  # the stored article stays as it is; not a page lost
+        status = failure.value.response.status if failure.check(HttpError) else None
+        yield Unstored(self.source.id, first, reason,
+                       stage="discovery" if kind in ("feed", "sitemap", "listing") else "fetch",
+                       detail=failure.getErrorMessage()[:500],
+                       final_url=url if url != first else None, http_status=status)
+
+
+def failure_reason(failure: Failure) -> str | None:
+    """A short key for why a request failed; None for decisions that are not failures."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(IncompleteResponse):
+        return "truncated"
+    if failure.check(RedirectRefused):
+        return "redirect_refused"
+    if failure.check(IgnoreRequest):
+        message = failure.getErrorMessage().lower()
+        if "max redirections" in message:
+            return "too_many_redirects"
+        if "robots.txt" in message:
+            return "robots_txt"
+        return None
+    name = type(failure.value).__name__
+    if "Timeout" in name or "TimedOut" in name:
+        return "timeout"
+    if "DataLoss" in name:                 # fewer bytes than the Content-Length announced
+        return "truncated"
+    if name in ("ConnectionRefusedError", "DNSLookupError", "NoRouteError"):
+        return "unreachable"
+    if name in ("ResponseFailed", "ConnectionLost", "ConnectionDone", "ResponseNeverReceived",
+                "ConnectionAborted", "_DataLoss"):
+        return "connection_lost"
+    return f"error_{name}"

@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +44,7 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.monotonic)
 
 
 class SnapshotServer:

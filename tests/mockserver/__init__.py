@@ -112,13 +112,19 @@ class MockServer(SnapshotServer):
                 fault.times -= 1
             return _FaultReply(fault.status, fault.body,
                                {"Content-Type": "text/html", **fault.headers}, fault)
-        for outlet in self.outlets:
+        for outlet in self.outlets if rel not in self.overrides else ():
             made = outlet.respond(self.base_url, rel)
             if made is not None:
                 return Reply(200, made[0], {"Content-Type": made[1]})
         return super().respond(rel, request_headers)
 
     def send(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        try:
+            self._send_fault(handler, reply)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True       # the client gave up (a timeout): expected
+
+    def _send_fault(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
         fault = reply.fault if isinstance(reply, _FaultReply) else None
         if fault is None:
             super().send(handler, reply)
