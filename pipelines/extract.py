@@ -9,7 +9,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import REDIRECT_STATUSES, Article, Dropped, PageItem, Removal
+from crawler.items import REDIRECT_STATUSES, Dropped, PageItem, Removal
 from crawler.urls import canonicalize
 from pipelines.extraction import ArticleExtractor, NotAnArticle
 
