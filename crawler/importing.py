@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from crawler.dates import to_utc_iso, utc_now_iso
 from crawler.items import Article
@@ -13,6 +15,23 @@ IMPORT_FIELDS = ("url", "title", "text", "published_at", "source", "lang", "id")
 
 class ImportLineError(ValueError):
     """One line of an import file is unusable; the message names the line."""
+
+
+_HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[^\s/:?#\[\]@]+)$")
+
+
+def _valid_host(url: str) -> bool:
+    """A host name or address, and a port that is a number (urlsplit accepts much more)."""
+    try:
+        parts = urlsplit(url)
+        parts.port                         # raises ValueError for a port that is not one
+    except ValueError:
+        return False
+    host = parts.netloc.rsplit("@", 1)[-1]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if not parts.hostname or not _HOST.match(host):
+        return False
+    return "." in host or host.startswith("[") or host == "localhost"
 
 
 def article_from_record(record: object, number: int, default_source: str) -> Article:
@@ -38,8 +57,9 @@ def article_from_record(record: object, number: int, default_source: str) -> Art
                                          or not isinstance(record["id"], (str, int))):
         raise ImportLineError(f"line {number}: field id must be a string or an integer")
     url = str(record["url"]).strip()
-    if not url.startswith(("http://", "https://")):
-        raise ImportLineError(f"line {number}: url {url!r} is not an absolute http(s) URL")
+    if not url.startswith(("http://", "https://")) or not _valid_host(url):
+        raise ImportLineError(f"line {number}: url {url[:200]!r} is not an absolute http(s) "
+                              f"URL with a valid host")
     published = None
     if record.get("published_at"):
         published = to_utc_iso(str(record["published_at"]))
@@ -71,6 +91,8 @@ def read_import_lines(lines: Iterable[bytes], default_source: str
                 record = json.loads(line)
             except ValueError as exc:
                 raise ImportLineError(f"line {number}: not JSON ({exc})") from None
+            except RecursionError:
+                raise ImportLineError(f"line {number}: JSON nested too deeply") from None
             yield number, article_from_record(record, number, default_source)
         except ImportLineError as exc:
             yield number, exc

@@ -76,7 +76,7 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
             raise click.BadParameter(str(exc)) from None
     click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
     results = crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args),
-                               overrides)
+                               overrides, create=True)
     failed = [f"{key} ({outcome.status})" for key, (outcome, _) in results.items()
               if outcome.status in ("failed", "timeout")]
     if failed:
@@ -100,6 +100,8 @@ def sources_cmd(db_path: str, sources_path: str | None, as_json: bool) -> None:
         db = open_db_or_fail(db_path, readonly=True)
         states = source_states(db)
         db.close()
+    else:
+        click.echo(f"database {db_path} does not exist yet: no crawl state to show", err=True)
     rows = []
     for source in configured:
         state = states.get(source.id, {})
@@ -154,11 +156,15 @@ def stats(db_path: str, sources_path: str | None, as_json: bool) -> None:
 @SOURCES_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
+@click.option("--private", is_flag=True,
+              help="Everything needs a login, reading too (a newsroom's notes stay in).")
+def serve(db_path: str, sources_path: str | None, host: str, port: int, private: bool) -> None:
     """Browse, search and review the database in Datasette.
 
-    Anyone who can reach the server reads; reviewers log in at /-/login (create logins with
-    `newsmon user add NAME`) to change an article's review status.
+    Anyone who can reach the server reads articles (with --private, nobody without a login);
+    reviewers log in at /-/login (create logins with `newsmon user add NAME`) to change an
+    article's review status, see the review log and run their own SQL. Failed logins are
+    throttled per account and per address.
 
     Example: newsmon serve --db newsmon.db --port 8001
     """
@@ -168,7 +174,7 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int) -> None:
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     from newsmon.web.serve import datasette_command
     from newsmon.web.users import list_users
-    command, env = datasette_command(db_path, host, port)
+    command, env = datasette_command(db_path, host, port, private)
     users = list_users(db_path)
     click.echo(f"reviewers who can log in: {', '.join(users)}" if users else
                f"no reviewer logins yet: add one with `newsmon user add NAME --db {db_path}`",
@@ -274,7 +280,8 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     server.start()
     try:
         source_ids = [s.id for s in load_sources_or_fail(str(sources_file))]
-        crawl_and_report(db_path, str(sources_file), source_jobs(source_ids, {}), quiet=True)
+        crawl_and_report(db_path, str(sources_file), source_jobs(source_ids, {}), quiet=True,
+                         create=True)
     finally:
         server.stop()
     from storage.summary import database_summary

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from newsmon.options import (DB_OPTION, SOURCES_OPTION, TAXONOMY_OPTION, crawl_and_report,
-                             load_sources_or_fail, make_tagger, open_db_or_fail)
+                             load_sources_or_fail, make_tagger, open_db_or_fail, require_db)
 
 
 def _open_captures(db_path: str, readonly: bool = True) -> Any:
@@ -45,7 +45,7 @@ def import_cmd(jsonl_file: Any, db_path: str, sources_path: str | None,
         db_path, sources_path,
         [CrawlJob("import", ImportSpider, {"lines": jsonl_file,
                                            "default_source": default_source})],
-        _taxonomy_setting(taxonomy_path), quiet=True)
+        _taxonomy_setting(taxonomy_path), quiet=True, create=True)
     outcome, spider = results["import"]
     assert isinstance(spider, ImportSpider)
     if outcome.status == "skipped":
@@ -98,6 +98,7 @@ def reprocess(db_path: str, sources_path: str | None, taxonomy_path: str | None,
     from newsmon.runner import CrawlJob
     from storage.captures import iter_captures
     make_tagger(taxonomy_path)
+    require_db(db_path)
     patterns = {s.id: s.article_url_pattern for s in load_sources_or_fail(sources_path)}
     captures = _open_captures(db_path)
     try:
@@ -135,6 +136,7 @@ def export_warc(db_path: str, output: str | None, since: str | None) -> None:
     """
     from newsmon.maintenance import write_warc
     from storage.captures import iter_captures
+    require_db(db_path)
     captures = _open_captures(db_path)
     target = Path(output or f"newsmon-{datetime.now(timezone.utc):%Y%m%d}.warc.gz")
     count = write_warc(iter_captures(captures, since=since), target)

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import click
 
-from newsmon.options import DB_OPTION, open_db_or_fail, since_to_iso
+from newsmon.options import DB_OPTION, open_db_or_fail, require_db, since_to_iso
 
 
 @click.group()
@@ -39,6 +39,7 @@ def user_add(name: str, db_path: str, password_stdin: bool) -> None:
         check_name(name)
     except UserError as exc:
         raise click.BadParameter(str(exc), param_hint="NAME") from None
+    require_db(db_path)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -60,6 +61,7 @@ def user_list(db_path: str) -> None:
     Example: newsmon user list
     """
     from newsmon.web.users import list_users
+    require_db(db_path)
     for name in list_users(db_path):
         click.echo(name)
 
@@ -73,6 +75,7 @@ def user_remove(name: str, db_path: str) -> None:
     Example: newsmon user remove anna
     """
     from newsmon.web.users import UserError, remove_user
+    require_db(db_path)
     try:
         removed = remove_user(db_path, name)
     except UserError as exc:

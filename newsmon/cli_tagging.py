@@ -92,7 +92,10 @@ def classify(input_file: Any, output_file: Any, sources_path: str | None,
                 raise ValueError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
             if not line.strip():
                 raise ValueError("empty line")
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except RecursionError:
+                raise ValueError("JSON nested too deeply") from None
             if not isinstance(record, dict):
                 raise ValueError("expected a JSON object")
             missing = [k for k in ("id", "title", "text") if k not in record]
@@ -109,14 +112,19 @@ def classify(input_file: Any, output_file: Any, sources_path: str | None,
             out = {"id": record_id, "relevant": result.relevant, "topics": result.topics,
                    "subtags": result.subtags, "score": result.score,
                    "evidence": result.evidence}
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             errors += 1
             click.echo(f"{name}: line {number}: {exc}", err=True)
             record_id = record.get("id") if isinstance(record, dict) else None
             if isinstance(record_id, bool) or not isinstance(record_id, (str, int)):
                 record_id = None
             out = {"id": record_id, "error": str(exc)}
-        output_file.write(json.dumps(out, ensure_ascii=False, allow_nan=False) + "\n")
+        text_out = json.dumps(out, ensure_ascii=False, allow_nan=False)
+        try:
+            text_out.encode("utf-8")
+        except UnicodeEncodeError:          # a lone surrogate (an id like "\ud800"): escape it
+            text_out = json.dumps(out, ensure_ascii=True, allow_nan=False)
+        output_file.write(text_out + "\n")
     output_file.flush()
     if errors:
         raise click.ClickException(f"{errors} line(s) could not be classified (see above)")

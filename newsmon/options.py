@@ -24,12 +24,39 @@ def load_sources_or_fail(sources_path: str | None) -> list[Source]:
         raise click.ClickException(f"{exc}\nFix the sources file; nothing was crawled.") from None
 
 
-def open_db_or_fail(db_path: str, readonly: bool = False) -> Any:
+def require_db(db_path: str) -> None:
+    """Refuse a --db that does not exist: a typo must not quietly start an empty database."""
+    from storage.paths import Paths
+    paths = Paths.for_db(db_path)
+    if not paths.in_memory and not paths.db.exists():
+        raise click.ClickException(
+            f"database {db_path} does not exist (check --db or NEWSMON_DB); `newsmon crawl`, "
+            f"`newsmon demo` and `newsmon import` create one")
+
+
+def open_db_or_fail(db_path: str, readonly: bool = False, create: bool = False) -> Any:
+    """Open the database; only commands that create one (create=True) may name a new file,
+    and they say so."""
     from storage.db import StorageError, open_db
+    from storage.paths import Paths
+    if create:
+        paths = Paths.for_db(db_path)
+        if not paths.in_memory and not paths.db.exists():
+            click.echo(f"creating a new database at {paths.db}", err=True)
+    else:
+        require_db(db_path)
     try:
-        return open_db(db_path, readonly=readonly)
+        db = open_db(db_path, readonly=readonly, must_exist=not create)
     except StorageError as exc:
         raise click.ClickException(str(exc)) from None
+    if not readonly:
+        from crawler.dates import utc_now_iso
+        from storage.runs import close_dead_runs
+        closed = close_dead_runs(db, Paths.for_db(db_path), utc_now_iso())
+        if closed:
+            click.echo(f"closed {closed} run(s) left 'running' by a process that died",
+                       err=True)
+    return db
 
 
 def record_sources(db: Any, sources: list[Source]) -> None:
@@ -63,13 +90,14 @@ TAXONOMY_OPTION = click.option("--taxonomy", "taxonomy_path", envvar="NEWSMON_TA
 
 def crawl_and_report(db_path: str, sources_path: str | None, jobs: list[Any],
                      overrides: dict[str, Any] | None = None,
-                     quiet: bool = False) -> dict[str, Any]:
+                     quiet: bool = False, create: bool = False) -> dict[str, Any]:
     """Run crawls in this process (one reactor), print one summary line per crawl; return
     each crawl's (outcome, spider)."""
     from newsmon.runner import crawl_settings, format_outcome, run_crawls, stderr_progress
     settings = crawl_settings(db_path, sources_path, {"LOG_LEVEL": "WARNING",
                                                      **(overrides or {})})
-    open_db_or_fail(db_path).close()   # create and migrate before crawlers open it concurrently
+    # Create (when allowed) and migrate before the crawlers open it concurrently.
+    open_db_or_fail(db_path, create=create).close()
     results = run_crawls(jobs, settings, progress=None if quiet else stderr_progress)
     for outcome, _ in results.values():
         click.echo(format_outcome(outcome))

@@ -84,12 +84,32 @@ class CrawlJob:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+class _NoNetworkTracebacks(logging.Filter):
+    """On the terminal, a refused connection or a timeout is one line, not a traceback: the
+    failure is recorded in crawl_runs and unstored_pages with its reason."""
+
+    NETWORK = ("ConnectionRefused", "Timeout", "TimedOut", "DNSLookup", "CannotResolveHost",
+               "ConnectionLost", "DownloadFailed", "ResponseFailed", "DataLoss", "NoRoute")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None and any(
+                part in record.exc_info[0].__name__ for part in self.NETWORK):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def run_crawls(jobs: list[CrawlJob], settings: Settings,
                progress: Callable[[dict[str, SourceOutcome]], None] | None = None,
                progress_interval: float = 2.0) -> dict[str, tuple[SourceOutcome, Spider | None]]:
     """Run the crawls concurrently in one CrawlerProcess; return each one's outcome and spider
     (Twisted's reactor cannot restart, so one process runs them all)."""
     process = CrawlerProcess(settings)
+    quiet = _NoNetworkTracebacks()
+    # Scrapy replaces its root handler as crawlers start; filters on the loggers stay.
+    for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper",
+                 "scrapy.core.engine", "scrapy.downloadermiddlewares.retry"):
+        logging.getLogger(name).addFilter(quiet)
     crawlers: dict[str, Crawler] = {}
     for job in jobs:
         crawler = process.create_crawler(job.spider)

@@ -100,7 +100,7 @@ def run_outcome(reason: str, stats: dict[str, Any],
     elif status == "timeout":
         error = "stopped at its time limit (NEWSMON_RUN_TIMEOUT)"
     elif status == "failed":
-        error = f"the crawl ended with reason {reason!r}"
+        error = stats.get("newsmon/argument_error") or f"the crawl ended with reason {reason!r}"
     if status == "finished" and discovery_failed(stats):
         status, error = "failed", "every feed, sitemap and section page request failed"
     return status, error, counters

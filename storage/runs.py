@@ -7,6 +7,9 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.locks import FileLock
+from storage.paths import Paths
+
 RUN_COUNTERS = ("new_articles", "updated_articles", "unchanged_articles", "linked_duplicates",
                 "dropped", "errors", "requests", "article_requests_skipped")
 
@@ -67,3 +70,19 @@ def close_abandoned_runs(db: sqlite_utils.Database, source: str, finished_at: st
         "'abandoned: the crawl process ended without recording its outcome (killed?)') "
         "WHERE source = ? AND status = 'running'", [finished_at, source])
     return cursor.rowcount
+
+
+def close_dead_runs(db: sqlite_utils.Database, paths: Paths, finished_at: str) -> int:
+    """Close every 'running' row whose crawl is gone: its lock is free (a live crawl holds
+    it from before it opens its row until after it closes it). Safe to call any time."""
+    closed = 0
+    sources = [row[0] for row in db.execute(
+        "SELECT DISTINCT source FROM crawl_runs WHERE status = 'running'").fetchall()]
+    for source in sources:
+        lock = FileLock(paths.lock(source))
+        if lock.acquire("closing runs left by a dead crawl"):
+            try:
+                closed += close_abandoned_runs(db, source, finished_at)
+            finally:
+                lock.release()
+    return closed

@@ -170,3 +170,26 @@ def test_not_a_newsmon_database_is_a_clear_error(tmp_path: Path) -> None:
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
     result = newsmon("stats", db=str(other), check=False)
     assert result.returncode == 1 and "not a newsmon database" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("serve",), ("retag",), ("health",), ("schedule", "--list"), ("user", "list"),
+    ("recheck",), ("reprocess",), ("export",), ("digest",), ("stats",), ("export-warc",)])
+def test_a_database_that_does_not_exist_is_an_error(tmp_path: Path,
+                                                    command: tuple[str, ...]) -> None:
+    """A typo in --db must not quietly create an empty database (only crawl, demo and
+    import create one, and say so)."""
+    db = tmp_path / "typo.db"
+    result = newsmon(*command, "--db", str(db), db=str(db), check=False)
+    assert result.returncode == 1, (command, result.stdout, result.stderr)
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert not db.exists() and not list(tmp_path.iterdir())
+
+
+def test_commands_that_create_a_database_say_so(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"url": "https://x.example/1", "title": "t",
+                                  "text": "A court in Kazan fined an activist. " * 8}) + "\n")
+    result = newsmon("import", str(source), "--db", str(db), db=str(db))
+    assert f"creating a new database at {db}" in result.stderr and db.exists()

@@ -258,3 +258,24 @@ def test_sitemap_index_loop_terminates(tmp_path: Path) -> None:
         result = newsmon("crawl", "demo-novaya", "--sources", str(sources), db=db)
         assert "demo-novaya: 8 new" in result.stdout and "[finished]" in result.stdout
         assert server.requested_paths().count("/novaya/sitemap.xml") == 1
+
+
+def test_scrapy_crawl_by_hand_is_quiet_and_bad_arguments_are_one_line(tmp_path: Path) -> None:
+    """A dropped item is logged as its reason, never with the page; a bad -a argument is one
+    clear line and a failed run, not a traceback."""
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        env = {**os.environ, "NEWSMON_DB": str(tmp_path / "hand.db"),
+               "NEWSMON_SOURCES": str(sources), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+        crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-tmt"], env=env,
+                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        bad = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-ovd", "-a",
+                              "since=garbage"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300)
+    output = crawl.stdout + crawl.stderr
+    assert crawl.returncode == 0 and "Dropped: gallery:" in output
+    assert len(output) < 20_000 and "<html" not in output, len(output)
+    assert "Traceback" not in bad.stderr
+    assert "spider argument since='garbage': expected a date" in bad.stderr
+    run = rows(str(tmp_path / "hand.db"), "SELECT * FROM crawl_runs WHERE source = 'demo-ovd'")
+    assert run[0]["status"] == "failed" and "since='garbage'" in run[0]["error"]

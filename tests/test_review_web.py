@@ -83,7 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(base + "/-/versions.json", timeout=2).status_code == 200:
+                if httpx.get(base + "/", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -113,6 +113,11 @@ def _rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, An
 
 def test_user_add_rejects_bad_names_and_short_passwords(tmp_path: Path) -> None:
     db = str(tmp_path / "x.db")
+    missing = newsmon("user", "add", "bob", "--db", db, "--password-stdin",
+                      stdin="long enough\n", check=False)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    from storage.db import open_db
+    open_db(db).close()
     bad = newsmon("user", "add", "Bad Name!", "--db", db, "--password-stdin", stdin="pw\n",
                   check=False)
     assert bad.returncode == 2 and "user name" in bad.stderr
@@ -232,8 +237,12 @@ def test_home_page_links_work(served: Served) -> None:
     home = client.get("/").text
     links = set(re.findall(r'href="(/[^"#]*)"', home))
     assert "/-/newsmon/weekly-chart" in links and f"/{served.name}/review_queue" in links
+    reviewer = served.login()
     for link in sorted(links):
-        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
+        link = link.replace("&amp;", "&")
+        assert reviewer.get(link).status_code == 200, link
+        expected = 403 if link.endswith("/review_log") else 200    # reviewers' names, notes
+        assert client.get(link).status_code == expected, link
 
 
 def test_the_review_log_cannot_be_edited(served: Served) -> None:
@@ -471,3 +480,87 @@ def test_chart_survives_an_unparseable_date(served: Served) -> None:
         conn.execute("UPDATE articles SET published_at = ? WHERE id = ?", [published, article])
         conn.commit()
         conn.close()
+
+
+def test_anonymous_visitors_cannot_see_the_setup_the_log_or_run_sql(served: Served) -> None:
+    anon, anna = served.client(), served.login()
+    for path in ("/-/metadata.json", "/-/databases.json", "/-/versions.json",
+                 "/-/plugins.json", "/-/settings.json"):
+        assert anon.get(path).status_code == 403, path
+        assert anna.get(path).status_code == 200, path
+    assert str(served.db) not in anon.get(f"/{served.name}").text
+    assert anon.get(f"/{served.name}/review_log").status_code == 403
+    assert anna.get(f"/{served.name}/review_log").status_code == 200
+    assert anon.get(f"/{served.name}", params={"sql": "select 1"}).status_code == 403
+    assert anna.get(f"/{served.name}.json", params={"sql": "select 1 as one"}
+                    ).json()["rows"] == [[1]]
+    assert anon.get(f"/{served.name}/articles").status_code == 200      # reading stays open
+
+
+def test_failed_logins_are_throttled_per_account(served: Served) -> None:
+    client = served.client()
+
+    def attempt(user: str, password: str) -> httpx.Response:
+        token = _token(client.get("/-/login").text)
+        return client.post("/-/login", data={"username": user, "password": password,
+                                              "csrftoken": token})
+    for _ in range(5):
+        assert attempt("mallory", "guess").status_code == 200        # the form again
+    started = time.monotonic()
+    blocked = attempt("mallory", "guess")
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 60
+    assert time.monotonic() - started < 0.2                           # no hashing done
+    assert served.login().get("/-/actor.json").json()["actor"]["id"] == "anna"
+
+
+def test_a_review_waits_for_a_crawl_holding_the_write_lock(served: Served) -> None:
+    import threading
+    client = served.login()
+    token = _token(client.get(f"/{served.name}/articles/6").text)
+    held = threading.Event()
+
+    def hold_lock() -> None:
+        conn = sqlite3.connect(served.db, timeout=30)
+        conn.execute("BEGIN IMMEDIATE")
+        held.set()
+        time.sleep(7)                  # longer than Python's default 5 s busy timeout
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    held.wait(10)
+    response = client.post("/-/newsmon/review", data={
+        "database": served.name, "id": "6", "status": "relevant", "csrftoken": token})
+    thread.join()
+    assert response.status_code == 302, response.text
+    assert _rows(served.db, "SELECT review_status FROM articles WHERE id = 6"
+                 )[0]["review_status"] == "relevant"
+
+
+def test_private_mode_needs_a_login_to_read(served: Served) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "serve", "--db",
+                             str(served.db), "--sources", str(served.sources), "--port",
+                             str(port), "--private"], cwd=REPO, env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/-/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.3)
+        private = Served(served.db, base, served.name, served.sources)
+        anon = private.client()
+        assert anon.get("/").status_code == 403
+        assert anon.get(f"/{served.name}/articles/1").status_code == 403
+        assert anon.get(f"/{served.name}/articles.json").status_code == 403
+        assert private.login().get(f"/{served.name}/articles/1").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

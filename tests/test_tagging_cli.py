@@ -132,3 +132,22 @@ def test_retag_with_broken_taxonomy_changes_nothing(crawled_db: str, tmp_path: P
     result = newsmon("retag", "--taxonomy", str(broken), db=crawled_db, check=False)
     assert result.returncode == 1 and str(broken) in result.stderr
     assert rows(crawled_db, "SELECT id, relevant, subtags FROM articles ORDER BY id") == before
+
+
+def test_classify_keeps_one_line_per_line_on_hostile_input(tmp_path: Path) -> None:
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("\n".join([
+        "[" * 100_000 + "]" * 100_000,
+        '{"id": "\\ud800", "title": "Activist detained in Moscow", "text": "Police detained '
+        'an anti-war activist at a solo picket in Moscow."}',
+        json.dumps({"id": 3, "title": "Weather", "text": "Snow fell in Moscow."}),
+    ]) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "newsmon.cli", "classify", "--input",
+                             str(source), "--output", "-"], capture_output=True, text=True,
+                            timeout=120)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout + result.stderr
+    assert "error" in json.loads(lines[0]) and "nested too deeply" in result.stderr
+    assert json.loads(lines[1])["id"] == "\ud800" and "relevant" in json.loads(lines[1])
+    assert json.loads(lines[2])["id"] == 3
+    assert result.returncode == 1 and "Traceback" not in result.stderr

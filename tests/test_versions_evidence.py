@@ -189,3 +189,22 @@ def test_an_import_skipped_for_a_running_import_fails_loudly(tmp_path: Path) -> 
     assert rows(db, "SELECT status FROM crawl_runs")[0]["status"] == "skipped"
     again = newsmon("import", str(source), db=db)
     assert "imported 1 record(s)" in again.stdout
+
+
+def test_import_survives_hostile_lines(tmp_path: Path) -> None:
+    db = str(tmp_path / "hostile.db")
+    good = {"url": "https://archive.example/ok", "title": "Kazan court",
+            "text": "A court in Kazan fined an activist over an anti-war post. " * 6}
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("\n".join([
+        "[" * 100_000 + "]" * 100_000,                         # nested past the recursion limit
+        json.dumps(dict(good, url="https://javascript:alert(1)//" + "x" * 50)),
+        json.dumps(dict(good, url="https://archive.example:notaport/a")),
+        json.dumps(good),
+    ]) + "\n", encoding="utf-8")
+    result = newsmon("import", str(source), db=db, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "line 1: JSON nested too deeply" in result.stderr
+    assert "line 2: url" in result.stderr and "line 3: url" in result.stderr
+    assert "imported 1 record(s)" in result.stdout
+    assert [r["url"] for r in rows(db, "SELECT url FROM articles")] == [good["url"]]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -37,6 +37,18 @@ class SpiderArgumentError(ValueError):
     """A spider argument (-a name=value) is malformed."""
 
 
+def parse_max_articles(value: str | int | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise SpiderArgumentError(f"max_articles={value!r}: expected a whole number") from None
+    if number < 1:
+        raise SpiderArgumentError("max_articles must be at least 1")
+    return number
+
+
 class SourceSpider(scrapy.Spider):
     """Crawl one configured source. The spider loader makes one subclass per source.
 
@@ -51,22 +63,17 @@ class SourceSpider(scrapy.Spider):
                  max_articles: str | int | None = None,
                  recheck_urls: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A bad argument (scrapy crawl -a since=soon) does not raise here, which Scrapy would
+        # print as a traceback: the crawl records it as a failed run and ends (see start()).
+        self.argument_error: str | None = None
+        self.window = Window()
+        self.max_articles: int | None = None
         try:
             self.window = Window(parse_window_bound(since, "since"),
                                  parse_window_bound(until, "until", end_of_day=True))
-        except WindowBoundError as exc:
-            raise SpiderArgumentError(f"spider argument {exc}") from None
-        if max_articles in (None, ""):
-            self.max_articles: int | None = None
-        else:
-            try:
-                self.max_articles = int(max_articles)  # type: ignore[arg-type]
-            except ValueError:
-                raise SpiderArgumentError(
-                    f"spider argument max_articles={max_articles!r}: expected a whole number"
-                ) from None
-            if self.max_articles < 1:
-                raise SpiderArgumentError("spider argument max_articles must be at least 1")
+            self.max_articles = parse_max_articles(max_articles)
+        except (WindowBoundError, SpiderArgumentError) as exc:
+            self.argument_error = f"spider argument {exc}"
         # recheck_urls: stored articles to fetch again for edits and takedowns, instead of
         # reading feeds (`newsmon recheck` passes them in-process).
         self.recheck_urls = list(recheck_urls or [])
@@ -83,6 +90,11 @@ class SourceSpider(scrapy.Spider):
     # -- start -------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.argument_error:
+            self.logger.error("%s: %s", self.source.id, self.argument_error)
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("newsmon/argument_error", self.argument_error)
+            raise CloseSpider("bad_argument")
         for item in self.start_requests():
             yield item
 
@@ -370,9 +382,10 @@ def failure_reason(failure: Failure) -> str | None:
         return "timeout"
     if "DataLoss" in name:                 # fewer bytes than the Content-Length announced
         return "truncated"
-    if name in ("ConnectionRefusedError", "DNSLookupError", "NoRouteError"):
+    if name in ("ConnectionRefusedError", "DNSLookupError", "NoRouteError",
+                "DownloadConnectionRefusedError", "CannotResolveHostError"):
         return "unreachable"
     if name in ("ResponseFailed", "ConnectionLost", "ConnectionDone", "ResponseNeverReceived",
-                "ConnectionAborted", "_DataLoss"):
+                "ConnectionAborted", "DownloadFailedError", "DownloadCancelledError"):
         return "connection_lost"
     return f"error_{name}"

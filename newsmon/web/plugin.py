@@ -8,6 +8,7 @@ only the storage layer's definitions (review statuses, JSON array columns).
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from newsmon.web import guard
+from storage.db import BUSY_TIMEOUT_MS
 from storage.export import json_list
 from storage.migrations import REVIEW_STATUSES
 
@@ -36,6 +39,27 @@ def _config(datasette: Any) -> dict[str, Any] | None:
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["json_list"] = json_list
+
+
+@hookimpl
+def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
+    """Wait for the write lock as long as newsmon's own connections do (30 s): a review
+    saved while a crawl writes waits its turn instead of failing "database is locked"."""
+    if _config(datasette) is not None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Login throttling, introspection for reviewers only, a short time limit for anonymous
+    queries (newsmon/web/guard.py)."""
+    if _config(datasette) is None:
+        return None
+
+    def wrap_app(app: Any) -> Any:
+        return guard.wrap(app, datasette)
+
+    return wrap_app
 
 
 @hookimpl
@@ -135,15 +159,28 @@ async def review(request: Any, datasette: Any) -> Response:
     if row is None:
         return _answer(as_json, f"no article {article_id} in {database}", 404)
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    await db.execute_write(
-        "UPDATE articles SET review_status = ?, reviewer = ?, note = ?, reviewed_at = ? "
-        "WHERE id = ?", [status, str(actor["id"]), note, now, article_id])
+    await _write_with_retries(db, "UPDATE articles SET review_status = ?, reviewer = ?, "
+                                  "note = ?, reviewed_at = ? WHERE id = ?",
+                              [status, str(actor["id"]), note, now, article_id])
     message = f"Article {article_id}: {row['review_status']} → {status}"
     if as_json:
         return _answer(True, message, 200, article=article_id,
                        old_status=row["review_status"], new_status=status)
     datasette.add_message(request, message, datasette.INFO)
     return Response.redirect(datasette.urls.row(database, "articles", article_id))
+
+
+async def _write_with_retries(db: Any, sql: str, params: list[Any], attempts: int = 5) -> None:
+    """Datasette runs writes on its write thread (off the event loop); a lock held longer
+    than the busy timeout is retried, with a pause, before the review is given up."""
+    for attempt in range(attempts):
+        try:
+            await db.execute_write(sql, params)
+            return
+        except Exception as exc:             # sqlite3.OperationalError, through Datasette
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
 
 
 def weekly_chart_svg(rows: list[Any], width: int = 760, height: int = 280) -> str:

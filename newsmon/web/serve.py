@@ -59,8 +59,13 @@ def _work_dir(db_path: str) -> Path:
     return work
 
 
-def build_metadata(db_path: str) -> dict[str, Any]:
-    """storage/metadata.yml for this file: database key renamed, logins and plugin config added."""
+LOGGED_IN = {"id": "*"}
+
+
+def build_metadata(db_path: str, private: bool = False) -> dict[str, Any]:
+    """storage/metadata.yml for this file: database key renamed, logins and plugin config
+    added; arbitrary SQL and the review log for logged-in reviewers only, everything with
+    `private`."""
     from datasette.utils import tilde_encode
     name = datasette_name(db_path)
     # The storage layer describes its tables; the file ships inside the storage package.
@@ -70,6 +75,11 @@ def build_metadata(db_path: str) -> dict[str, Any]:
     metadata["databases"] = {name: database}
     metadata["description_html"] = metadata["description_html"].replace(
         'href="/newsmon/', f'href="/{tilde_encode(name)}/')
+    # Reviewer names and notes, and SQL that can run anything, are not for anonymous visitors.
+    database["allow_sql"] = LOGGED_IN
+    database.setdefault("tables", {}).setdefault("review_log", {})["allow"] = LOGGED_IN
+    if private:
+        metadata["allow"] = LOGGED_IN
     plugins = metadata.setdefault("plugins", {})
     plugins["datasette-auth-passwords"] = auth_config(db_path)
     plugins["newsmon"] = {"users_dir": str(users_dir(db_path))}   # newsmon/web/plugin.py
@@ -89,11 +99,12 @@ def build_templates(db_path: str, out: Path) -> Path:
     return templates
 
 
-def datasette_command(db_path: str, host: str, port: int) -> tuple[list[str], dict[str, str]]:
+def datasette_command(db_path: str, host: str, port: int,
+                      private: bool = False) -> tuple[list[str], dict[str, str]]:
     """The `datasette serve` argv and the environment it needs."""
     out = _work_dir(db_path)
     metadata = out / "metadata.yml"
-    metadata.write_text(yaml.safe_dump(build_metadata(db_path), allow_unicode=True),
+    metadata.write_text(yaml.safe_dump(build_metadata(db_path, private), allow_unicode=True),
                         encoding="utf-8")
     templates = build_templates(db_path, out)
     argv = [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata",
