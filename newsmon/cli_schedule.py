@@ -89,7 +89,9 @@ def schedule(db_path: str, sources_path: str | None, list_jobs: bool,
                 cron_trigger(value)
         except CrontabError as exc:
             raise click.BadParameter(str(exc), param_hint=name) from None
-    open_db_or_fail(db_path).close()
+    # Running the scheduler (or a job now) crawls, so it may start a new database (and says
+    # so); listing the jobs of one that does not exist is a mistake.
+    open_db_or_fail(db_path, create=not list_jobs).close()
     service = _service(db_path, sources_path, max_parallel=max_parallel,
                        grace_s=grace_s, kill_grace_s=kill_grace_s,
                        recheck_cron=recheck_cron or None, recheck_days=recheck_days,

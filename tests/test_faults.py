@@ -65,6 +65,9 @@ CASES = [
     Case("title of 500,000 characters", 20, True, None, "stored, title cut to 1,000"),
     Case("navigation page (links only)", 19, False, "not_article",
          "dropped and recorded"),
+    Case("redirect to file:///etc/passwd", 21, False, "redirect_refused",
+         "not followed, recorded"),
+    Case("redirect to a data: URL", 22, False, "redirect_refused", "not followed, recorded"),
 ]
 SERVED = 24                        # the outlet's articles (the rest are clean)
 
@@ -116,6 +119,9 @@ def _break(server: MockServer, outlet: SyntheticOutlet, other_port: int) -> None
     server.replace(p[18], page18.replace(b"<h1>", b"<h1>" + b"T" * 2_000_000, 1))
     page20 = server.respond(p[20], {}).body
     server.replace(p[20], page20.replace(b"<title>", b"<title>" + b"T" * 500_000, 1))
+    server.fail(p[21], status=302, body=b"", headers={"Location": "file:///etc/passwd"})
+    server.fail(p[22], status=302, body=b"",
+                headers={"Location": "data:text/html,<p>injected</p>"})
     nav = "".join(f'<p><a href="/section-{i}">Section {i}</a></p>' for i in range(60))
     server.replace(p[19], f"<html><head><title>Sections</title></head><body><main>{nav}"
                           f"</main></body></html>".encode())

@@ -564,3 +564,24 @@ def test_private_mode_needs_a_login_to_read(served: Served) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_hostile_text_is_escaped_everywhere(served: Served, tmp_path: Path) -> None:
+    """A title, text, author or URL carrying markup or SQL shows as text on every page."""
+    import json as json_module
+    payload = "<script>alert('x')</script><img src=x onerror=alert(1)>'; DROP TABLE articles;--"
+    source = tmp_path / "xss.jsonl"
+    source.write_text(json_module.dumps({
+        "url": "https://evil.example/a?q=<script>alert(1)</script>", "title": payload,
+        "text": (payload + " Police detained an activist in Moscow. ") * 6,
+        "source": "<b>src</b>"}) + "\n", encoding="utf-8")
+    newsmon("import", str(source), "--db", str(served.db))
+    [row] = _rows(served.db, "SELECT id FROM articles WHERE url LIKE 'https://evil.example/%'")
+    client = served.client()
+    for path in (f"/{served.name}/articles/{row['id']}", f"/{served.name}/articles",
+                 f"/{served.name}/articles?_search=activist", f"/{served.name}/review_queue",
+                 f"/{served.name}/review_queue_feed.atom"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text, path
+    assert _rows(served.db, "SELECT count(*) AS n FROM articles")[0]["n"] > 1   # no DROP

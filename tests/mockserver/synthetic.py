@@ -52,7 +52,7 @@ class SyntheticOutlet:
         self.prefix = prefix
         self.count = count
         self.seed = seed
-        self.feed_size = feed_size or count
+        self.feed_size = feed_size                    # None: every article, however many
         self.words = words
 
     def article(self, index: int) -> SyntheticArticle:
@@ -112,7 +112,8 @@ class SyntheticOutlet:
             "</body></html>")
 
     def feed(self, base: str) -> str:
-        newest = sorted(self.articles(), key=lambda a: a.index, reverse=True)[:self.feed_size]
+        newest = sorted(self.articles(), key=lambda a: a.index,
+                        reverse=True)[:self.feed_size or self.count]
         items = "".join(
             f"<item><title>{html.escape(a.title)}</title><link>{self.url(base, a)}</link>"
             f"<guid>{self.url(base, a)}</guid>"
