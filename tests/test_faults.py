@@ -10,6 +10,7 @@ table the README's fault section reports.
 from __future__ import annotations
 
 import email.utils
+import gzip
 import json
 import time
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ from tests.test_crawl_e2e import newsmon, rows
 pytestmark = pytest.mark.slow
 
 FAST = ("-s", "NEWSMON_RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=2",
-        "-s", "DOWNLOAD_TIMEOUT=4", "-s", "NEWSMON_RETRY_BACKOFF_MAX=3")
+        "-s", "DOWNLOAD_TIMEOUT=4", "-s", "NEWSMON_RETRY_BACKOFF_MAX=3",
+        "-s", "DOWNLOAD_MAXSIZE=3000000")
 
 
 @dataclass
@@ -68,6 +70,10 @@ CASES = [
     Case("redirect to file:///etc/passwd", 21, False, "redirect_refused",
          "not followed, recorded"),
     Case("redirect to a data: URL", 22, False, "redirect_refused", "not followed, recorded"),
+    Case("response over DOWNLOAD_MAXSIZE (3 MB here)", 23, False, "too_large",
+         "download cancelled, recorded"),
+    Case("gzip bomb (48 KB that inflate to 50 MB)", 24, False, "too_large",
+         "decompression stopped at DOWNLOAD_MAXSIZE, recorded"),
 ]
 SERVED = 24                        # the outlet's articles (the rest are clean)
 
@@ -122,6 +128,12 @@ def _break(server: MockServer, outlet: SyntheticOutlet, other_port: int) -> None
     server.fail(p[21], status=302, body=b"", headers={"Location": "file:///etc/passwd"})
     server.fail(p[22], status=302, body=b"",
                 headers={"Location": "data:text/html,<p>injected</p>"})
+    huge = server.respond(p[23], {}).body.replace(b"</article>", b"<p>" + b"x" * 4_000_000
+                                                    + b"</p></article>")
+    server.replace(p[23], huge)
+    bomb = gzip.compress(b"\0" * 50_000_000)
+    server.fail(p[24], status=200, body=bomb,
+                headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
     nav = "".join(f'<p><a href="/section-{i}">Section {i}</a></p>' for i in range(60))
     server.replace(p[19], f"<html><head><title>Sections</title></head><body><main>{nav}"
                           f"</main></body></html>".encode())

@@ -370,8 +370,10 @@ def failure_reason(failure: Failure) -> str | None:
         return "truncated"
     if failure.check(RedirectRefused):
         return "redirect_refused"
+    message = failure.getErrorMessage().lower()
+    if "larger than download max size" in message or "exceeded download_maxsize" in message:
+        return "too_large"                 # DOWNLOAD_MAXSIZE, raw or once decompressed
     if failure.check(IgnoreRequest):
-        message = failure.getErrorMessage().lower()
         if "max redirections" in message:
             return "too_many_redirects"
         if "robots.txt" in message:
