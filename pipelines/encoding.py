@@ -131,14 +131,24 @@ def _best_cyrillic(body: bytes) -> tuple[str, str, float] | None:
     return best if best and best[2] > 0.6 else None
 
 
+# Labels whose text is several bytes per character. Valid UTF-8 is almost never valid in
+# these by chance, so a page labelled with one in its HTTP header that decodes strictly with
+# it is taken as labelled; any single-byte label decodes anything and proves nothing.
+_MULTIBYTE = {"shift_jis", "cp932", "euc_jp", "iso2022_jp", "gbk", "gb2312", "gb18030", "big5",
+              "big5hkscs", "euc_kr", "cp949", "johab", "utf_16", "utf_16_le", "utf_16_be",
+              "utf_32", "utf_32_le", "utf_32_be"}
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode HTML/XML bytes by evidence, strongest first.
 
-    1. a byte-order mark; 2. bytes that are UTF-8 with multibyte characters (valid, or but
-    for a few stray bytes) over any single-byte label, since single-byte text is valid UTF-8
-    by chance almost never; 3. the HTTP header, then <meta> or the XML declaration, when the
-    bytes decode with it and, for a single-byte label, the result is not implausible Russian;
-    4. the more plausible of windows-1251 and KOI8-R; 5. charset-normalizer's guess.
+    1. a byte-order mark; 2. the HTTP header when it names a multi-byte encoding the bytes
+    decode with; 3. bytes that are UTF-8 with multibyte characters (valid, or but for a few
+    stray bytes) over any other label, in the header or in <meta>: single-byte text is valid
+    UTF-8 by chance almost never, and a <meta> copied from another page template often lies;
+    4. the HTTP header, then <meta> or the XML declaration, when the bytes decode with it
+    and, for a single-byte label, the result is not implausible Russian; 5. the more
+    plausible of windows-1251 and KOI8-R; 6. charset-normalizer's guess.
     """
     bom_codec, bom = read_bom(body)
     if bom_codec and bom:
@@ -146,12 +156,16 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         return Decoded(body[len(bom):].decode(codec, errors="replace"), codec, "bom")
     declared = [(c, how) for c, how in ((header_charset(content_type), "header"),
                                         (declared_charset(body), "meta")) if c]
+    if declared and declared[0][1] == "header" and declared[0][0] in _MULTIBYTE:
+        text = _strict(body, declared[0][0])
+        if text is not None:
+            return Decoded(text, declared[0][0], "header")
     utf8, utf8_how = _utf8(body, declared=any(c == "utf_8" for c, _ in declared))
     if utf8 is not None:
         if not declared or declared[0][0] == "utf_8":
             return Decoded(utf8, "utf_8", declared[0][1] if declared else utf8_how)
-        if declared[0][0] in _CYRILLIC_SINGLE_BYTE + _LATIN_SINGLE_BYTE:
-            return Decoded(utf8, "utf_8", f"{utf8_how}-over-{declared[0][0]}")
+        if utf8_how == "utf8" or declared[0][0] in _CYRILLIC_SINGLE_BYTE + _LATIN_SINGLE_BYTE:
+            return Decoded(utf8, "utf_8", f"{utf8_how}-over-{declared[0][1]}-{declared[0][0]}")
     for codec, how in declared:
         if codec == "utf_8":
             if not _HIGH.search(body):    # plain ASCII, declared UTF-8: as declared
