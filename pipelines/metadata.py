@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,26 @@ _MODIFIED_META = ("article:modified_time", "og:updated_time", "modified_time",
                   "dcterms.modified", "datemodified", "last-modified", "lastmod")
 _LENIENT_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# An HTML entity with its semicolon: "AT&T" and "R&D" are left alone.
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str | None:
+    """A metadata value as a reader sees it: HTML entities decoded (also when escaped twice,
+    as JSON-LD written from already-escaped HTML often is), inline tags removed, whitespace
+    collapsed. Text that only looks like markup ("AT&T", "a < b") is kept as it is."""
+    if value is None:
+        return None
+    for _ in range(3):
+        if not _ENTITY.search(value):
+            break
+        value = html.unescape(value)
+    if "<" in value:
+        value = _TAG.sub("", value)
+    value = _SPACES.sub(" ", value).strip()
+    return value or None
 
 
 @dataclass
