@@ -15,6 +15,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from crawler.dates import to_utc
+from crawler.sources import ExtractRules
 
 # A rechecked article that answers one of these is gone (removed by the outlet).
 GONE_STATUSES = (404, 410, 451)
@@ -75,6 +76,7 @@ class PageItem:
     hints: Hints = field(default_factory=Hints)
     # The source's article URL pattern: which canonical URLs and redirect targets are articles.
     article_pattern: str | None = None
+    rules: ExtractRules | None = None     # the source's own extraction rules, if any
     window: Window = field(default_factory=Window)
     purpose: str = "crawl"                # one of PURPOSES
 
@@ -122,6 +124,10 @@ class Article:
     encoding: str | None = None
     http_status: int | None = None
     fetched_at: str | None = None
+    paywalled: bool = False               # the page says only subscribers read all of it
+    # How many of the source's extraction rules matched nothing on this page (None: the
+    # source has none); a source whose rules stop matching has changed its pages.
+    extract_rules_missed: int | None = None
     aliases: list[str] = field(default_factory=list)
     article_pattern: str | None = None    # from the PageItem: for the canonical URL choice
     purpose: str = "crawl"                # from the PageItem (import: from the import file)

@@ -72,6 +72,38 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class ExtractRules:
+    """A source's own extraction rules, applied before trafilatura (CSS selectors; a value
+    read from an attribute is written `selector@attribute`).
+
+    drop: elements to remove (related-story boxes, donation banners, tag lists);
+    body: the element that holds the article (trafilatura then reads only that);
+    title, date, authors: where the outlet puts them, when its metadata is wrong or missing.
+    """
+
+    drop: tuple[str, ...] = ()
+    body: str | None = None
+    title: str | None = None
+    date: str | None = None
+    authors: str | None = None
+
+    def selectors(self) -> list[tuple[str, str]]:
+        """(field, selector) for every rule, for checking whether it still matches."""
+        found = [("drop", s) for s in self.drop]
+        found += [(name, value) for name in ("body", "title", "date", "authors")
+                  if (value := getattr(self, name))]
+        return found
+
+
+def split_selector(selector: str) -> tuple[str, str | None]:
+    """'time.x@datetime' -> ('time.x', 'datetime'); 'h1' -> ('h1', None)."""
+    css, at, attribute = selector.rpartition("@")
+    if at and attribute and re.fullmatch(r"[A-Za-z_:][-\w:.]*", attribute) and css:
+        return css.strip(), attribute
+    return selector.strip(), None
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     name: str
@@ -85,6 +117,7 @@ class Source:
     politeness: Politeness = field(default_factory=Politeness)
     schedule: Schedule = field(default_factory=Schedule)
     enabled: bool = True
+    extract: ExtractRules | None = None
 
     @property
     def article_re(self) -> re.Pattern[str]:
@@ -102,7 +135,8 @@ class Source:
 
 
 _SOURCE_KEYS = {"id", "name", "homepage", "languages", "allowed_domains", "article_url_pattern",
-                "discovery", "politeness", "schedule", "enabled"}
+                "discovery", "politeness", "schedule", "enabled", "extract"}
+_EXTRACT_KEYS = {"drop", "body", "title", "date", "authors"}
 _DISCOVERY_KEYS = {"feeds", "sitemaps", "listings"}
 _LISTING_KEYS = {"url", "max_pages", "article_url_pattern", "next_page_pattern"}
 _POLITENESS_KEYS = {"download_delay", "concurrency_per_domain", "autothrottle"}
@@ -248,6 +282,33 @@ def _schedule(check: _Checker, raw: Any, name: str, base: Schedule) -> Schedule:
     return schedule
 
 
+def _selector(check: _Checker, value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise check.fail(name, f"must be a CSS selector (a non-empty string), got {value!r}")
+    css, _ = split_selector(value)
+    from cssselect import GenericTranslator, SelectorError
+    try:
+        GenericTranslator().css_to_xpath(css)
+    except SelectorError as exc:
+        raise check.fail(name, f"is not a valid CSS selector ({exc}): {value!r}") from None
+    return value.strip()
+
+
+def _extract_rules(check: _Checker, raw: Any) -> ExtractRules | None:
+    if raw is None:
+        return None
+    data = check.mapping(raw, "extract", _EXTRACT_KEYS)
+    drop = data.get("drop") or []
+    if isinstance(drop, str):
+        drop = [drop]
+    if not isinstance(drop, list):
+        raise check.fail("extract.drop", "must be a list of CSS selectors")
+    return ExtractRules(
+        drop=tuple(_selector(check, s, f"extract.drop[{i}]") for i, s in enumerate(drop)),
+        **{key: _selector(check, data[key], f"extract.{key}")
+           for key in ("body", "title", "date", "authors") if data.get(key) is not None})
+
+
 def _listing(check: _Checker, raw: Any, name: str) -> Listing:
     if isinstance(raw, str):
         raw = {"url": raw}
@@ -320,6 +381,7 @@ def _source(path: str | os.PathLike[str], index: int, raw: Any, defaults_politen
         politeness=_politeness(check, data.get("politeness"), "politeness", defaults_politeness),
         schedule=_schedule(check, data.get("schedule"), "schedule", defaults_schedule),
         enabled=bool(enabled),
+        extract=_extract_rules(check, data.get("extract")),
     )
 
 

@@ -191,13 +191,17 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int, private:
 @click.option("--source", default=None,
               help="Source id to record (default: the configured source whose pattern matches).")
 @click.option("--content-type", help="Content-Type header the page was served with.")
+@click.option("--no-rules", is_flag=True,
+              help="Ignore the source's extract: rules (to see what they change).")
 @DB_OPTION
 @SOURCES_OPTION
 def extract(file_or_url: str, page_url: str | None, source: str | None,
-            content_type: str | None, db_path: str, sources_path: str | None) -> None:
+            content_type: str | None, no_rules: bool, db_path: str,
+            sources_path: str | None) -> None:
     """Extract one page and print the article as JSON (to check an outlet's markup).
 
-    The JSON also says which configured source the URL belongs to and, when the database
+    The JSON also says which configured source the URL belongs to, how many of its site rules
+    matched nothing (`extract_rules_missed`, null without rules) and, when the database
     exists, the id of the stored article it matches (`stored_article_id`).
 
     Example: newsmon extract saved-page.html --url https://meduza.io/en/news/2025/11/20/x
@@ -224,13 +228,15 @@ def extract(file_or_url: str, page_url: str | None, source: str | None,
             body = gzip.decompress(body)
         page_url = page_url or path.resolve().as_uri()
     url = page_url or file_or_url
+    configured = load_sources_or_fail(sources_path)
     if source is None:
         from crawler.urls import canonicalize, host_matches
-        source = next((s.id for s in load_sources_or_fail(sources_path)
-                       if host_matches(url, s.allowed_domains)
+        source = next((s.id for s in configured if host_matches(url, s.allowed_domains)
                        and s.article_re.search(canonicalize(url))), "")
+    rules = None if no_rules else next((s.extract for s in configured if s.id == source), None)
     try:
-        article = ArticleExtractor().extract(body, url, source=source, content_type=content_type)
+        article = ArticleExtractor().extract(body, url, source=source, content_type=content_type,
+                                             rules=rules)
     except NotAnArticle as exc:
         raise click.ClickException(f"not an article ({exc})") from None
     article = normalise_article(article)

@@ -99,14 +99,14 @@ def reprocess(db_path: str, sources_path: str | None, taxonomy_path: str | None,
     from storage.captures import iter_captures
     make_tagger(taxonomy_path)
     require_db(db_path)
-    patterns = {s.id: s.article_url_pattern for s in load_sources_or_fail(sources_path)}
+    sources = load_sources_or_fail(sources_path)
     captures = _open_captures(db_path)
     try:
         results = crawl_and_report(
             db_path, sources_path,
             [CrawlJob("reprocess", ReprocessSpider, {
                 "captures": iter_captures(captures, since=since, latest_only=True),
-                "patterns": patterns})],
+                "sources": sources})],
             _taxonomy_setting(taxonomy_path), quiet=True)
     finally:
         captures.close()

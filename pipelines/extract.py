@@ -58,7 +58,7 @@ class ExtractPipeline:
             article = self.extractor.extract(
                 item.body, item.url, source=item.source,
                 content_type=item.headers.get("content-type"), hints=item.hints,
-                status=item.status, fetched_at=item.fetched_at)
+                status=item.status, fetched_at=item.fetched_at, rules=item.rules)
         except NotAnArticle as exc:
             if item.recheck:
                 # A page that fails extraction now (a paywall, a block page) is not proof of

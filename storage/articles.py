@@ -25,7 +25,7 @@ ARTICLE_FIELDS = (
     "url", "canonical_url", "source", "title", "description", "authors", "published_at",
     "published_from", "modified_at", "modified_from", "lang", "lang_declared", "lang_detected",
     "section", "keywords", "image_url", "text", "word_count", "text_hash", "discovered_via",
-    "encoding", "http_status", "fetched_at",
+    "encoding", "http_status", "fetched_at", "paywalled", "extract_rules_missed",
 )
 _JSON_FIELDS = ("authors", "keywords")
 # What a recrawl may refresh on an existing row when the page changed.
@@ -48,6 +48,7 @@ def _row(article: dict[str, Any]) -> dict[str, Any]:
         value = row[key]
         if isinstance(value, (list, tuple)):
             row[key] = json.dumps(list(value), ensure_ascii=False)
+    row["paywalled"] = int(bool(row["paywalled"]))
     return row
 
 

@@ -14,6 +14,10 @@ FLAG_MEANINGS = {
     "below_usual": "fewer articles in the last 24 h than on its usual quiet days",
     "extraction_degraded": "many recent articles lack a date, an author or text "
                            "(did the outlet change its pages?)",
+    "rules_stopped_matching": "its extract: rules match much less than they used to "
+                              "(the outlet changed its pages: check crawler/sources.yaml)",
+    "text_shorter": "the median article of the last 7 days is under half as long as in the "
+                    "4 weeks before (the extractor may be missing part of the page)",
     "stale": "no successful run for 3 poll intervals",
 }
 

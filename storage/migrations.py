@@ -372,6 +372,14 @@ def m013_unstored_pages(db: sqlite_utils.Database) -> None:
     """)
 
 
+@MIGRATIONS()
+def m014_paywall_and_rule_matches(db: sqlite_utils.Database) -> None:
+    # A paywall teaser is stored (flagged), not dropped: its headline and lead are news too.
+    # extract_rules_missed lets source health notice site rules that stopped matching.
+    db.execute("ALTER TABLE articles ADD COLUMN paywalled INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE articles ADD COLUMN extract_rules_missed INTEGER")
+
+
 # The raw-captures file has its own schema history. Files made before it had one already
 # hold the table, hence IF NOT EXISTS in its first migration.
 CAPTURE_MIGRATIONS = Migrations("newsmon-captures")

@@ -51,6 +51,34 @@ earlier AS (                    -- ... against the 4 weeks before
     FROM articles WHERE first_seen_at >= {_NOW}, '-35 days')
                     AND first_seen_at < {_NOW}, '-7 days') GROUP BY source
 ),
+lengths AS (                    -- words per article: last 3 days vs the 4 weeks before
+    SELECT source, first_seen_at >= {_NOW}, '-3 days') AS is_recent, word_count,
+           row_number() OVER (PARTITION BY source, first_seen_at >= {_NOW}, '-3 days')
+                              ORDER BY word_count) AS rk,
+           count(*) OVER (PARTITION BY source, first_seen_at >= {_NOW}, '-3 days')) AS cnt
+    FROM articles WHERE first_seen_at >= {_NOW}, '-31 days') AND word_count IS NOT NULL
+),
+medians AS (
+    SELECT source,
+           max(CASE WHEN is_recent AND rk = (cnt + 1) / 2 THEN word_count END) AS recent_words,
+           max(CASE WHEN NOT is_recent AND rk = (cnt + 1) / 2 THEN word_count END) AS usual_words,
+           max(CASE WHEN is_recent THEN cnt END) AS recent_n,
+           max(CASE WHEN NOT is_recent THEN cnt END) AS usual_n
+    FROM lengths GROUP BY source
+),
+rule_misses AS (                -- how many of the source's extract: rules matched nothing
+    SELECT source,
+           avg(CASE WHEN first_seen_at >= {_NOW}, '-3 days') THEN extract_rules_missed END)
+               AS recent_missed,
+           avg(CASE WHEN first_seen_at < {_NOW}, '-3 days') THEN extract_rules_missed END)
+               AS usual_missed,
+           count(CASE WHEN first_seen_at >= {_NOW}, '-3 days') THEN extract_rules_missed END)
+               AS recent_n,
+           count(CASE WHEN first_seen_at < {_NOW}, '-3 days') THEN extract_rules_missed END)
+               AS usual_n
+    FROM articles WHERE first_seen_at >= {_NOW}, '-31 days')
+      AND extract_rules_missed IS NOT NULL GROUP BY source
+),
 runs AS (                       -- recheck runs fetch known articles and skipped runs did
     SELECT source, count(*) AS runs, max(started_at) AS last_run_at,   -- nothing: not health
            max(CASE WHEN status = 'finished' THEN finished_at END) AS last_success_at,
@@ -88,6 +116,11 @@ measured AS (
         round(e.no_author, 2) AS usual_share_missing_author,
         round(e.short_text, 2) AS usual_share_short_text,
         coalesce(e.n, 0) AS earlier_articles,
+        md.recent_words AS median_words, md.usual_words AS usual_median_words,
+        coalesce(md.recent_n, 0) AS recent_lengths, coalesce(md.usual_n, 0) AS earlier_lengths,
+        round(rm.recent_missed, 2) AS rules_missed_per_article,
+        round(rm.usual_missed, 2) AS usual_rules_missed_per_article,
+        coalesce(rm.recent_n, 0) AS recent_ruled, coalesce(rm.usual_n, 0) AS earlier_ruled,
         round(st.current_interval_s / 60.0, 1) AS poll_interval_minutes,   -- cron: its period
         st.source IS NOT NULL AS scheduled,
         st.next_run_at AS next_run_at, st.note AS schedule_note
@@ -97,6 +130,8 @@ measured AS (
     LEFT JOIN usual u ON u.source = src.id
     LEFT JOIN recent rc ON rc.source = src.id
     LEFT JOIN earlier e ON e.source = src.id
+    LEFT JOIN medians md ON md.source = src.id
+    LEFT JOIN rule_misses rm ON rm.source = src.id
     LEFT JOIN schedule_state st ON st.source = src.id
 ),
 flagged AS (
@@ -117,6 +152,14 @@ flagged AS (
                OR (share_short_text >= 0.3 AND usual_share_short_text < 0.15)
                OR (share_missing_author >= 0.8 AND usual_share_missing_author < 0.3))
              THEN 'extraction_degraded ' ELSE '' END ||
+        -- extraction drift (last 3 days against the 4 weeks before): the site changed
+        -- under its rules, or the median text got much shorter
+        CASE WHEN recent_ruled >= 5 AND earlier_ruled >= 10
+                  AND rules_missed_per_article >= usual_rules_missed_per_article + 0.3
+             THEN 'rules_stopped_matching ' ELSE '' END ||
+        CASE WHEN recent_lengths >= 5 AND earlier_lengths >= 10
+                  AND median_words < 0.5 * usual_median_words
+             THEN 'text_shorter ' ELSE '' END ||
         CASE WHEN last_success_at IS NOT NULL AND scheduled
                   AND (julianday('now') - julianday(last_success_at)) * 1440
                       > max(3 * coalesce(poll_interval_minutes, 1440) + 60, 360)
@@ -134,6 +177,7 @@ SELECT source, name, enabled,
     last_new_article_at, hours_since_new_article, articles, recent_articles,
     share_missing_date, share_missing_author, share_short_text,
     usual_share_missing_date, usual_share_missing_author, usual_share_short_text,
+    median_words, usual_median_words, rules_missed_per_article, usual_rules_missed_per_article,
     poll_interval_minutes, next_run_at, schedule_note, runs, baseline_days
 FROM flagged
 ORDER BY CASE WHEN flags = '' THEN 2 WHEN flags LIKE '%failing%' OR flags LIKE '%silent%'

@@ -39,9 +39,9 @@ def test_demo_crawls_the_snapshot(demo_db: tuple[Path, str]) -> None:
     sources_line = re.search(r"demo sources file: (\S+)", output)
     assert sources_line and Path(sources_line.group(1)).is_absolute()
     assert Path(sources_line.group(1)) == tmp / "demo-sources.yaml"
-    assert "34 articles in 33 stories from 4 sources" in output
+    assert "35 articles in 34 stories from 4 sources" in output
     assert f"newsmon serve --db {db}" in output
-    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 34
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 35
 
 
 def test_demo_serve_only_then_crawl(tmp_path: Path) -> None:
@@ -72,10 +72,10 @@ def test_sources_and_stats(demo_db: tuple[Path, str]) -> None:
     assert by_id["demo-ovd"]["articles"] == 6 and by_id["demo-ovd"]["last_run_status"] == "finished"
     assert by_id["demo-novaya"]["discovery"] == ["sitemap"]
     stats = json.loads(newsmon("stats", "--json", db=db).stdout)
-    assert stats["articles"] == 34 and stats["stories"] == 33
-    assert stats["by_lang"] == {"ru": 20, "en": 14}
+    assert stats["articles"] == 35 and stats["stories"] == 34
+    assert stats["by_lang"] == {"ru": 21, "en": 14}
     text = newsmon("stats", db=db).stdout
-    assert "34 articles in 33 stories" in text
+    assert "35 articles in 34 stories" in text
 
 
 def test_stats_on_missing_db_is_a_clear_error(tmp_path: Path) -> None:
@@ -93,6 +93,14 @@ def test_extract_prints_json(corpus: Path) -> None:
     assert article["published_at"].startswith("2022-01-14")
     assert article["url"].endswith("rights-group-a76042")          # rel=canonical, same site
     assert article["published_from"] == "jsonld" and article["word_count"] > 200
+    # The Moscow Times' site rules (crawler/sources.yaml) take out the related-story card.
+    assert article["source"] == "themoscowtimes" and article["extract_rules_missed"] == 0
+    assert "5 Million Russian Citizens Left Russia Under Putin" not in article["text"]
+    plain = json.loads(newsmon("extract", str(page), "--no-rules", "--url",
+                               "https://www.themoscowtimes.com/2022/01/14/x-a76042",
+                               db=":memory:").stdout)
+    assert plain["extract_rules_missed"] is None
+    assert "5 Million Russian Citizens Left Russia Under Putin" in plain["text"]
 
 
 def test_extract_missing_file(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from tests.mockserver import MockServer
 pytestmark = pytest.mark.slow
 
 EXPECTED = json.loads((REPO / "tests" / "demo_site" / "expected.json").read_text(encoding="utf-8"))
-ARTICLES = [e for e in EXPECTED if e["kind"] == "article"]
+ARTICLES = [e for e in EXPECTED if e["kind"] in ("article", "paywall")]
 FAST = ["-s", "NEWSMON_RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=1",
         "-s", "DOWNLOAD_TIMEOUT=10"]
 
@@ -59,7 +59,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_every_demo_article_is_stored_once_and_correctly(crawled: Any) -> None:
     server, db, result, _ = crawled
     stored = {row["url"]: row for row in rows(db, "SELECT * FROM articles")}
-    assert len(stored) == len(ARTICLES) == 34
+    assert len(stored) == len(ARTICLES) == 35
     for expected in ARTICLES:
         url = f"{server.base_url}/{expected['path']}"
         assert url in stored, url
@@ -78,16 +78,32 @@ def test_every_demo_article_is_stored_once_and_correctly(crawled: Any) -> None:
 
 def test_non_articles_dropped_with_reasons(crawled: Any) -> None:
     _, db, result, _ = crawled
-    assert "gallery 1" in result.stdout and "paywall 1" in result.stdout
+    assert "gallery 1" in result.stdout and "paywall" not in result.stdout
     urls = {row["url"] for row in rows(db, "SELECT url FROM article_urls")}
-    assert not any("photo-gallery" in u or "kak-zhivut-semi" in u for u in urls)
+    assert not any("photo-gallery" in u for u in urls)
+    # The paywall teaser is kept (its headline and lead are news), flagged, its prompt cut.
+    teaser = rows(db, "SELECT * FROM articles WHERE url LIKE '%kak-zhivut-semi%'")
+    assert [r["paywalled"] for r in teaser] == [1]
+    assert "подписк" not in teaser[0]["text"]
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE paywalled = 1")[0]["n"] == 1
     runs = rows(db, "SELECT * FROM crawl_runs ORDER BY source")
     assert [r["source"] for r in runs] == ["demo-meduza", "demo-novaya", "demo-ovd", "demo-tmt"]
     assert all(r["status"] == "finished" and r["finished_at"] for r in runs)
     stats = {r["source"]: json.loads(r["stats"]) for r in runs}
     assert stats["demo-tmt"]["newsmon/extract/dropped/gallery"] == 1
-    assert stats["demo-novaya"]["newsmon/extract/dropped/paywall"] == 1
-    assert sum(r["new_articles"] for r in runs) == 34
+    assert "newsmon/extract/dropped/paywall" not in stats["demo-novaya"]
+    assert sum(r["new_articles"] for r in runs) == 35
+
+
+def test_site_rules_from_the_sources_file_are_applied(crawled: Any) -> None:
+    _, db, _, _ = crawled
+    ruled = rows(db, "SELECT source, extract_rules_missed AS missed, text FROM articles")
+    tmt = [r for r in ruled if r["source"] == "demo-tmt"]
+    assert tmt and all(r["missed"] is not None for r in tmt)
+    # The banner is on every page; related cards only on some.
+    assert {r["missed"] for r in tmt} <= {0, 1} and any(r["missed"] == 0 for r in tmt)
+    assert all(r["missed"] is None for r in ruled if r["source"] != "demo-tmt")
+    assert not any("Independent journalism about Russia" in r["text"] for r in tmt)
 
 
 def test_amp_tracking_and_syndication_handled(crawled: Any) -> None:
@@ -103,7 +119,7 @@ def test_amp_tracking_and_syndication_handled(crawled: Any) -> None:
     assert tmt["story_id"] == meduza["story_id"]
     assert {tmt["duplicate_of"], meduza["duplicate_of"]} - {None} == {min(tmt["id"], meduza["id"])}
     stories = rows(db, "SELECT count(DISTINCT story_id) AS n FROM articles")[0]["n"]
-    assert stories == 33
+    assert stories == 34
 
 
 def test_cyrillic_pages_decoded(crawled: Any) -> None:
@@ -141,7 +157,7 @@ def test_recrawl_requests_no_stored_article(crawled: Any, tmp_path: Path) -> Non
     assert re.search(r"demo-tmt: 0 new, .* [1-9]\d* stored articles skipped", result.stdout)
     after = rows(db, "SELECT id, last_seen_at FROM articles WHERE source = 'demo-tmt'")
     assert any(r["last_seen_at"] > before[r["id"]] for r in after)
-    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 34
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 35
     runs = rows(db, "SELECT * FROM crawl_runs WHERE source = 'demo-tmt' ORDER BY id")
     assert runs[-1]["article_requests_skipped"] > 0 and runs[-1]["new_articles"] == 0
 
@@ -163,7 +179,7 @@ def test_broken_page_and_broken_outlet_do_not_stop_the_crawl(tmp_path: Path) -> 
     assert result.returncode == 1 and "1 of 4 crawl(s) failed: demo-meduza" in result.stderr
     stored = rows(db, "SELECT source, count(*) AS n FROM articles GROUP BY source")
     counts = {r["source"]: r["n"] for r in stored}
-    assert counts["demo-tmt"] == 9 and counts["demo-novaya"] == 8 and counts["demo-ovd"] == 5
+    assert counts["demo-tmt"] == 9 and counts["demo-novaya"] == 9 and counts["demo-ovd"] == 5
     assert "demo-meduza" not in counts
     runs = {r["source"]: r for r in rows(db, "SELECT * FROM crawl_runs")}
     # The crawl ran to its end, but an outlet whose every feed failed is a failed run
@@ -256,7 +272,7 @@ def test_sitemap_index_loop_terminates(tmp_path: Path) -> None:
         sources = server.write_sources(tmp_path)
         db = str(tmp_path / "loop.db")
         result = newsmon("crawl", "demo-novaya", "--sources", str(sources), db=db)
-        assert "demo-novaya: 8 new" in result.stdout and "[finished]" in result.stdout
+        assert "demo-novaya: 9 new" in result.stdout and "[finished]" in result.stdout
         assert server.requested_paths().count("/novaya/sitemap.xml") == 1
 
 

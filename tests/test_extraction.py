@@ -112,13 +112,108 @@ def test_date_evidence_order(extractor: ArticleExtractor) -> None:
      "</figcaption></figure></article></body></html>", "no_text|too_short"),
     ("<html><head><meta property='og:type' content='article'></head><body><article><h1>Big story</h1>"
      "<p>The first two sentences of a story about a court case. Another one.</p><p>Subscribe to "
-     "continue reading this article.</p></article></body></html>", "paywall"),
+     "continue reading this article.</p></article></body></html>", "too_short"),
 ])
 def test_non_articles_dropped_with_reason(extractor: ArticleExtractor, page: str,
                                           reason: str) -> None:
     with pytest.raises(NotAnArticle) as info:
         extractor.extract(page.encode(), "https://x.org/page")
     assert re.fullmatch(reason, info.value.reason)
+
+
+def test_paywall_teaser_is_kept_and_flagged(extractor: ArticleExtractor) -> None:
+    # A teaser's headline and lead are news: stored with paywalled set, never dropped for it.
+    lead = "A court in Moscow sentenced the activist to six years in a penal colony on Friday. "
+    page = ("<html><head><meta property='og:type' content='article'><title>Big story</title>"
+            "</head><body><article><h1>Big story</h1><p>" + lead * 3 + "</p><p>Subscribe to "
+            "continue reading this article.</p></article></body></html>").encode()
+    article = extractor.extract(page, "https://x.org/2025/11/20/big-story")
+    assert article.paywalled and "penal colony" in article.text
+    free = page.replace(b"Subscribe to continue reading this article.", b"The end.")
+    assert not extractor.extract(free, "https://x.org/2025/11/20/big-story").paywalled
+
+
+RULED_PAGE = """<html><head><title>Site | Home</title><meta property="og:title"
+content="Wrong title from a template"></head><body>
+<div class="wrap"><h2 class="kicker">Breaking</h2>
+<div class="story"><h1 class="headline">Court fines a blogger for a post about the war</h1>
+<span class="by">Anna Petrova</span> <time class="stamp" datetime="2025-11-18T09:30:00+03:00">
+Tuesday</time>
+<p>A court in Kazan fined a local blogger 40,000 roubles on Tuesday for a post about the
+war that prosecutors said discredited the army.</p>
+<aside class="also"><p>Read also: Another court jails a pensioner for comments about the
+war on social media</p></aside>
+<p>The blogger said he would appeal. Rights groups count hundreds of such cases a year since
+the law on discrediting the army was adopted in March 2022.</p>
+<p>His lawyer said the post only quoted official figures published by the ministry.</p>
+</div><div class="promo"><p>Support our newsroom with a monthly donation today please</p></div>
+</div></body></html>"""
+
+
+def test_site_rules_are_applied_before_trafilatura(extractor: ArticleExtractor) -> None:
+    from crawler.sources import ExtractRules
+    rules = ExtractRules(drop=(".also", ".promo"), body="div.story", title="h1.headline",
+                         date="time.stamp@datetime", authors="span.by")
+    url = "https://x.org/news/court-fines-blogger"
+    plain = extractor.extract(RULED_PAGE.encode(), url)
+    ruled = extractor.extract(RULED_PAGE.encode(), url, rules=rules)
+    assert "Read also" not in ruled.text and "donation" not in ruled.text
+    assert ruled.text.startswith("A court in Kazan") and ruled.text.endswith("the ministry.")
+    assert ruled.title == "Court fines a blogger for a post about the war"
+    assert (ruled.published_at, ruled.published_from) == ("2025-11-18T06:30:00+00:00", "rules")
+    assert ruled.authors == ["Anna Petrova"] and ruled.extract_rules_missed == 0
+    assert plain.title == "Wrong title from a template" and plain.extract_rules_missed is None
+    # The outlet renames its classes: every rule misses, counted for the drift alarm, and
+    # the page is still extracted the generic way.
+    renamed = RULED_PAGE.replace('class="story"', 'class="post"').replace(
+        '"also"', '"more"').replace('"headline"', '"h"').replace('class="stamp"', 'class="t"')
+    drifted = extractor.extract(renamed.encode(), url, rules=rules)
+    assert drifted.extract_rules_missed == 4 and "A court in Kazan" in drifted.text
+
+
+def test_entities_decoded_in_every_metadata_field(extractor: ArticleExtractor) -> None:
+    ld = ('{"@type": "NewsArticle", "headline": "Putin&#039;s &quot;foreign agents&quot; law '
+          'reaches J&ouml;rg&amp;amp;Co", "description": "A &lt;b&gt;new&lt;/b&gt; list &amp;'
+          ' more", "author": [{"name": "Anna &amp; Boris"}], "articleSection": "Politics &amp;'
+          ' Law", "keywords": ["R&amp;D", "AT&T"], "datePublished": "2025-11-20T10:00:00Z"}')
+    page = (f"<html><head><script type='application/ld+json'>{ld}</script></head><body>"
+            "<article><p>" + "The ministry added three journalists to the register. " * 10 +
+            "</p></article></body></html>").encode()
+    article = extractor.extract(page, "https://x.org/2025/11/20/a")
+    assert article.title == "Putin's \"foreign agents\" law reaches Jörg&Co"
+    assert article.description == "A new list & more"
+    assert article.authors == ["Anna", "Boris"] and article.section == "Politics & Law"
+    assert article.keywords == ["R&D", "AT&T"]
+
+
+def _figures(n: int, cls: str = "") -> str:
+    return "".join(f"<figure class='{cls}'><img src='p{i}.jpg'><figcaption>Photo {i}: the "
+                   f"courthouse</figcaption></figure>" for i in range(n))
+
+
+def test_drops_hold_in_every_script_and_count_only_the_article(
+        extractor: ArticleExtractor) -> None:
+    # A 900-character Japanese report (no spaces between words) is an article.
+    ja = "東京地方裁判所は、ロシアから避難してきた記者の難民認定を求める訴えについて判断を示した。" * 20
+    page = f"<html lang='ja'><body><article><p>{ja}</p></article></body></html>".encode()
+    article = extractor.extract(page, "https://x.jp/2025/11/20/a")
+    assert article.word_count >= 400 and article.lang == "ja"
+    # 73 related-story cards outside the article do not make it a gallery...
+    prose = "<p>" + "Police detained twelve people at a rally in support of prisoners. " * 12
+    page = (f"<html><body><article><h1>Rally</h1>{prose}</p></article><aside>"
+            f"{_figures(73, 'card')}</aside></body></html>").encode()
+    assert "detained twelve" in extractor.extract(page, "https://x.org/2025/11/20/b").text
+    # ... nor do 6 pictures in a 156-word report ...
+    report = "<p>" + "Police detained twelve people at a rally. " * 22 + "</p>"
+    page = (f"<html><body><article><h1>Rally</h1>{report}{_figures(6)}</article></body>"
+            "</html>").encode()
+    assert extractor.extract(page, "https://x.org/2025/11/20/c").word_count >= 150
+    # ... but 12 pictures with a line each, inside the article, are a gallery.
+    page = (f"<html><body><article><h1>First snow</h1><p>Moscow woke up to the first snow of"
+            f" the winter on Tuesday morning.</p>{_figures(12)}</article></body></html>").encode()
+    with pytest.raises(NotAnArticle) as info:
+        extractor.extract(page, "https://x.org/2025/11/20/d")
+    assert info.value.reason == "gallery"
 
 
 def test_real_error_page_dropped(corpus: Path, extractor: ArticleExtractor) -> None:

@@ -55,9 +55,11 @@ class Newsroom:
         self.db.table("articles").insert(row)
         return int(self.db.execute("SELECT last_insert_rowid()").fetchone()[0])
 
-    def steady(self, sid: str, days: int = 20, per_day: int = 4, **kw: Any) -> None:
-        """per_day articles around noon (UTC) of each of the calendar days 2..days+1 ago."""
-        for day in range(2, days + 2):
+    def steady(self, sid: str, days: int = 20, per_day: int = 4, start: int = 2,
+               **kw: Any) -> None:
+        """per_day articles around noon (UTC) of each of the calendar days start..start+days-1
+        ago."""
+        for day in range(start, start + days):
             noon = (NOW - timedelta(days=day)).replace(hour=12, minute=0, second=0)
             for i in range(per_day):
                 self.article(sid, hours_ago=(NOW - noon).total_seconds() / 3600 - i / 10,
@@ -150,6 +152,40 @@ def test_extraction_that_broke_after_a_redesign_is_flagged(newsroom: Newsroom) -
     assert "extraction_degraded" in row["flags"], row
     assert row["share_missing_date"] > 0.3 and row["usual_share_missing_date"] == 0
     assert row["status"] == "warning"
+
+
+def test_site_rules_that_stop_matching_raise_the_drift_alarm(newsroom: Newsroom) -> None:
+    newsroom.source("ruled")
+    # Four weeks of pages on which one of three rules (an opinion disclaimer) rarely matched.
+    newsroom.steady("ruled", days=20, per_day=3, start=4, extract_rules_missed=1)
+    newsroom.source("steady")
+    newsroom.steady("steady", days=20, per_day=3, start=4, extract_rules_missed=1)
+    for i in range(6):                   # this week the outlet renamed its classes
+        newsroom.article("ruled", hours_ago=2 + i * 3, extract_rules_missed=3)
+        newsroom.article("steady", hours_ago=2 + i * 3, extract_rules_missed=1)
+    for sid in ("ruled", "steady"):
+        newsroom.run(sid, "finished", hours_ago=0.2, new=1)
+    rows = _by_source(newsroom.db)
+    row = rows["ruled"]
+    assert row["flags"] == ["rules_stopped_matching"] and row["status"] == "warning", row
+    assert (row["rules_missed_per_article"], row["usual_rules_missed_per_article"]) == (3, 1)
+    assert rows["steady"]["flags"] == []
+
+
+def test_texts_that_get_much_shorter_raise_the_drift_alarm(newsroom: Newsroom) -> None:
+    newsroom.source("cut")
+    newsroom.steady("cut", days=20, per_day=3, start=4, words=600)
+    newsroom.source("short")                # an outlet of short news is not drifting
+    newsroom.steady("short", days=20, per_day=3, start=4, words=120)
+    for i in range(6):                      # the extractor now keeps only the lead
+        newsroom.article("cut", hours_ago=2 + i * 3, words=180)
+        newsroom.article("short", hours_ago=2 + i * 3, words=110)
+    for sid in ("cut", "short"):
+        newsroom.run(sid, "finished", hours_ago=0.2, new=1)
+    rows = _by_source(newsroom.db)
+    assert rows["cut"]["flags"] == ["text_shorter"], rows["cut"]
+    assert (rows["cut"]["median_words"], rows["cut"]["usual_median_words"]) == (180, 600)
+    assert rows["short"]["flags"] == []
 
 
 def test_never_run_and_never_succeeded(newsroom: Newsroom) -> None:

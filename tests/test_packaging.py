@@ -50,4 +50,4 @@ def test_demo_runs_from_a_wheel_and_ships_no_generator(tmp_path: Path) -> None:
                            "demo", "--port", "0", "--db", str(tmp_path / "demo.db")],
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr[-3000:]
-    assert "34 articles in 33 stories from 4 sources" in demo.stdout
+    assert "35 articles in 34 stories from 4 sources" in demo.stdout

@@ -66,6 +66,40 @@ def test_errors_name_file_source_and_field(broken: str, field: str) -> None:
     assert info.value.field == field
 
 
+RULED = GOOD + """    extract:
+      drop: ['.related', 'div.donate']
+      body: 'div.article-body'
+      date: 'time.published@datetime'
+"""
+
+
+def test_extract_rules_parse() -> None:
+    (source,) = parse_sources(RULED, "x.yaml")
+    assert source.extract is not None
+    assert source.extract.drop == (".related", "div.donate")
+    assert (source.extract.body, source.extract.date) == ("div.article-body",
+                                                          "time.published@datetime")
+    assert source.extract.title is None
+    assert parse_sources(GOOD, "x.yaml")[0].extract is None
+
+
+@pytest.mark.parametrize("broken, field, says", [
+    (RULED.replace("'.related'", "'div[[x'"), "extract.drop[0]", "not a valid CSS selector"),
+    (RULED.replace("body: 'div.article-body'", "body: 3"), "extract.body", "CSS selector"),
+    (RULED.replace("body: 'div.article-body'", "bodyy: 'div'"), "bodyy", "unknown"),
+    (RULED.replace("drop: ['.related', 'div.donate']", "drop: {a: b}"), "extract.drop",
+     "list of CSS selectors"),
+    (RULED.replace("'time.published@datetime'", "'time.published@'"), "extract.date",
+     "not a valid CSS selector"),
+])
+def test_extract_rules_errors_name_the_rule(broken: str, field: str, says: str) -> None:
+    with pytest.raises(SourceConfigError) as info:
+        parse_sources(broken, "conf/sources.yaml")
+    message = str(info.value)
+    assert message.startswith("conf/sources.yaml") and "source 'demo'" in message
+    assert field in message and says in message, message
+
+
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("sources:\n  - id: [unclosed\n", encoding="utf-8")

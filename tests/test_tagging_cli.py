@@ -88,12 +88,13 @@ def crawled_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_crawl_tags_every_article(crawled_db: str) -> None:
-    expected = {e["title"]: e["relevant"] for e in EXPECTED if e["kind"] == "article"}
+    expected = {e["title"]: e["relevant"] for e in EXPECTED
+                if e["kind"] in ("article", "paywall")}
     stored = rows(crawled_db, "SELECT title, relevant, topics, subtags, tag_evidence, "
                               "taxonomy_version FROM articles")
-    assert len(stored) == 34 and all(r["taxonomy_version"] for r in stored)
+    assert len(stored) == 35 and all(r["taxonomy_version"] for r in stored)
     agree = sum(1 for r in stored if bool(r["relevant"]) == expected[r["title"]])
-    assert agree >= 32, [(r["title"], r["relevant"]) for r in stored
+    assert agree >= 33, [(r["title"], r["relevant"]) for r in stored
                          if bool(r["relevant"]) != expected[r["title"]]]
     for row in stored:
         if row["relevant"]:
@@ -116,7 +117,7 @@ def test_retag_applies_a_changed_taxonomy(crawled_db: str, tmp_path: Path) -> No
         "          en: [first snow, blocked in Russia, throttled,"), encoding="utf-8")
     assert "first snow" in custom.read_text(encoding="utf-8")
     result = newsmon("retag", "--taxonomy", str(custom), db=crawled_db)
-    assert "retagged 34 articles" in result.stdout and "1 became relevant" in result.stdout
+    assert "retagged 35 articles" in result.stdout and "1 became relevant" in result.stdout
     after = rows(crawled_db, "SELECT relevant, subtags FROM articles WHERE id = ?",
                  (weather["id"],))[0]
     assert after["relevant"] == 1 and "censorship_blocking" in json.loads(after["subtags"])

@@ -36,7 +36,7 @@ def test_stories_table_shows_the_syndicated_story(site: Any) -> None:
     assert story["article_count"] == 2 and story["title"].startswith("Serbia Orders")
     assert sorted(json.loads(story["outlets"])) == ["demo-meduza", "demo-tmt"]
     assert story["first_source"] == json.loads(story["outlets"])[0]
-    assert rows(db, "SELECT count(*) AS n FROM stories")[0]["n"] == 33
+    assert rows(db, "SELECT count(*) AS n FROM stories")[0]["n"] == 34
 
 
 def test_captures_keep_raw_responses(site: Any) -> None:
@@ -49,7 +49,7 @@ def test_captures_keep_raw_responses(site: Any) -> None:
     captures_file = Paths.for_db(db).captures
     assert captures_file.exists() and captures_file.name == "news-captures.db"
     captures = list(iter_captures(open_captures(db)))
-    assert len(captures) >= 36                             # 34 articles + gallery + paywall
+    assert len(captures) >= 36                             # 35 articles + gallery
     one = next(c for c in captures if c.url.endswith(EDITED))
     assert one.status == 200 and one.headers["content-type"].startswith("text/html")
     assert hashlib.sha256(one.body).hexdigest() == one.sha256
@@ -90,7 +90,7 @@ def test_reprocess_works_offline(site: Any, tmp_path: Path) -> None:
     _, db, _, _ = site
     result = newsmon("reprocess", db=db)                   # the mock server is not needed
     assert "reprocessed" in result.stdout and "0 new" in result.stdout
-    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 34
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 35
     runs = rows(db, "SELECT * FROM crawl_runs WHERE source = 'reprocess'")
     assert runs and runs[-1]["status"] == "finished"
 
@@ -208,3 +208,31 @@ def test_import_survives_hostile_lines(tmp_path: Path) -> None:
     assert "line 2: url" in result.stderr and "line 3: url" in result.stderr
     assert "imported 1 record(s)" in result.stdout
     assert [r["url"] for r in rows(db, "SELECT url FROM articles")] == [good["url"]]
+
+
+def test_a_wrong_drop_is_recorded_and_undone_by_reprocess(tmp_path: Path) -> None:
+    """A too strict length limit drops real articles: each drop is recorded (reason, URL,
+    source, run, raw capture) and counted per source; `newsmon reprocess` with the limit
+    fixed stores them and marks their records resolved."""
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        db = str(tmp_path / "strict.db")
+        result = newsmon("crawl", "demo-ovd", "--sources", str(sources),
+                         "-s", "NEWSMON_MIN_WORDS=5000", db=db)
+    assert "too_short 6" in result.stdout, result.stdout
+    dropped = rows(db, "SELECT * FROM unstored_pages WHERE reason = 'too_short'")
+    assert len(dropped) == 6 and all(
+        r["source"] == "demo-ovd" and r["stage"] == "extract" and r["run_id"] and r["at"]
+        and r["resolved_at"] is None for r in dropped)
+    stats = json.loads(rows(db, "SELECT stats FROM crawl_runs WHERE source = 'demo-ovd'")[0][0])
+    assert stats["newsmon/extract/dropped/too_short"] == 6
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 0
+    from storage.captures import iter_captures
+    from storage.db import open_captures
+    captured = {c.url for c in iter_captures(open_captures(db))}
+    assert {r["url"] for r in dropped} <= captured          # the raw page is kept
+
+    result = newsmon("reprocess", "--sources", str(sources), db=db)   # default limit, offline
+    assert "6 new" in result.stdout, result.stdout
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE source = 'demo-ovd'")[0]["n"] == 6
+    assert not rows(db, "SELECT * FROM unstored_pages WHERE resolved_at IS NULL")

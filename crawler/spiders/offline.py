@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 
 from crawler.importing import ImportLineError, read_import_lines
 from crawler.items import Article, PageItem
+from crawler.sources import Source
 
 
 class ImportSpider(scrapy.Spider):
@@ -64,10 +65,10 @@ class ReprocessSpider(scrapy.Spider):
     name: ClassVar[str] = "reprocess"  # type: ignore[misc]
 
     def __init__(self, *args: Any, captures: Iterable[Any] = (),
-                 patterns: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 sources: Iterable[Source] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.captures = captures
-        self.patterns = patterns or {}      # source id -> article URL pattern
+        self.sources = {source.id: source for source in sources}
 
     async def start(self) -> AsyncIterator[Any]:
         assert self.crawler.stats is not None
@@ -76,9 +77,11 @@ class ReprocessSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newsmon/reprocess/skipped_status")
                 continue
             self.crawler.stats.inc_value("newsmon/reprocess/captures")
+            source = self.sources.get(capture.source or "")
             yield PageItem(source=capture.source or "", url=capture.url,
                            requested_url=capture.requested_url or capture.url,
                            status=capture.status, body=capture.body, headers=capture.headers,
                            fetched_at=capture.fetched_at,
-                           article_pattern=self.patterns.get(capture.source or ""),
-                           purpose="reprocess")
+                           source_languages=list(source.languages) if source else [],
+                           article_pattern=source.article_url_pattern if source else None,
+                           rules=source.extract if source else None, purpose="reprocess")

@@ -324,6 +324,7 @@ class SourceSpider(scrapy.Spider):
             source_languages=list(self.source.languages),
             hints=hints,
             article_pattern=self.source.article_url_pattern,
+            rules=self.source.extract,
             window=self.window,
             purpose=self.purpose,
         )

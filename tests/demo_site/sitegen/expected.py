@@ -28,6 +28,9 @@ sources:
       listings:
         - url: "{{BASE}}/tmt/news"
           max_pages: 2
+    # Site rules (optional): related-story cards inside the body and the donation banner.
+    extract:
+      drop: [".article__block--link", ".contribute-banner"]
     enabled: true
   - id: demo-meduza
     name: Meduza (demo)
