@@ -15,13 +15,33 @@ REPO = Path(__file__).resolve().parent.parent
 # A test that uses one of these runs real crawls, servers or child processes: it is marked
 # `slow`, so `pytest -m "not slow"` is the quick loop (modules of end-to-end tests also set
 # `pytestmark = pytest.mark.slow` themselves).
-SLOW_FIXTURES = frozenset({"mock_site", "demo_db", "crawled_db", "corpus"})
+SLOW_FIXTURES = frozenset({"mock_site", "demo_db", "crawled_db", "corpus", "benchmark_corpus"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+CORPUS_PARTS = ("extraction-benchmark", "outlets", "feeds", "edge", "news-text", "themoscowtimes")
+
+
+def _need_corpus(parts: tuple[str, ...]) -> Path:
+    """Skip (or, with CI set, fail) unless these folders of ../shared/corpus are present."""
+    missing = [part for part in parts if not (SHARED_CORPUS / part).is_dir()]
+    if missing:
+        how = ("fetch the public extraction benchmark with `python scripts/fetch_benchmark.py` "
+               "(needs the internet)" if missing == ["extraction-benchmark"] else
+               "put the project's shared folder beside the repository (../shared/corpus; its "
+               "MANIFEST.md says where each file comes from, all public repositories), and for "
+               "the extraction benchmark alone run `python scripts/fetch_benchmark.py` (online)")
+        message = (f"third-party test data not found: {', '.join(missing)} under "
+                   f"{SHARED_CORPUS}; {how}")
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set: a gate that cannot run is a failure)")
+        pytest.skip(message)
+    return SHARED_CORPUS
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +51,13 @@ def corpus() -> Path:
     Without it the test is skipped with a reason saying how to get it; in CI (CI set) it
     fails instead, so CI never passes on a gate that did not run.
     """
-    if not SHARED_CORPUS.is_dir():
-        message = (f"shared corpus not found at {SHARED_CORPUS}: put the project's shared "
-                   f"folder beside the repository (../shared/corpus), or fetch the public "
-                   f"extraction benchmark with `python scripts/fetch_benchmark.py` (online)")
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set: a gate that cannot run is a failure)")
-        pytest.skip(message)
-    return SHARED_CORPUS
+    return _need_corpus(CORPUS_PARTS)
+
+
+@pytest.fixture(scope="session")
+def benchmark_corpus() -> Path:
+    """Only the public 181-page extraction benchmark (scripts/fetch_benchmark.py gets it)."""
+    return _need_corpus(("extraction-benchmark",))
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -36,3 +38,19 @@ def test_fetches_ground_truth_and_pages(tmp_path: Path) -> None:
     assert "not fetched: b2" in result.stderr and "1 of 2 pages" in result.stdout
     assert json.loads((dest / "ground-truth.json").read_text()) == truth
     assert gzip.decompress((dest / "html/a1.html.gz").read_bytes()) == b"<p>text one</p>"
+
+
+def test_gates_without_the_corpus_skip_with_a_way_to_get_it_and_fail_in_ci(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import conftest
+    monkeypatch.setattr(conftest, "SHARED_CORPUS", tmp_path / "corpus")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="scripts/fetch_benchmark.py"):
+        conftest._need_corpus(("extraction-benchmark",))
+    with pytest.raises(pytest.skip.Exception, match=r"outlets.*\.\./shared/corpus"):
+        conftest._need_corpus(conftest.CORPUS_PARTS)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        conftest._need_corpus(("extraction-benchmark",))
+    (tmp_path / "corpus" / "extraction-benchmark").mkdir(parents=True)
+    assert conftest._need_corpus(("extraction-benchmark",)) == tmp_path / "corpus"
