@@ -7,7 +7,10 @@ from functools import lru_cache
 
 import Stemmer
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# A word, or an English possessive 's (not the start of a longer word), a token of its own.
+_TOKEN_OR_POSSESSIVE = re.compile(r"[^\W_]+|['’]s(?![^\W_])", re.UNICODE)
+# The key of a possessive 's: no term starts with it, a phrase may not end before it.
+POSSESSIVE = "\x00s"
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -30,6 +33,8 @@ class Normaliser:
             import pymorphy3
             self._morph = pymorphy3.MorphAnalyzer()
         self.word = lru_cache(maxsize=200_000)(self._word)
+        # Surface word -> key, filled a text at a time (the stemmer takes a batch in one call).
+        self._keys: dict[str, str] = {"'s": POSSESSIVE, "’s": POSSESSIVE}
 
     def _word(self, word: str) -> str:
         word = word.lower().replace("ё", "е")
@@ -39,22 +44,48 @@ class Normaliser:
             return str(self._ru.stemWord(word))
         return str(self._en.stemWord(word))
 
-    def tokens(self, text: str) -> list[tuple[str, int, int, bool]]:
-        """(key, start, end, possessive) for every word of the text.
+    def keys(self, text: str) -> list[str]:
+        """The match key of every token of the text, in order. Tokens are words and English
+        possessive 's (key POSSESSIVE): "Russia's" is `russia` then POSSESSIVE, so a phrase
+        "fled Russia" can tell it is not followed by "'s invasion"."""
+        words = _TOKEN_OR_POSSESSIVE.findall(text)
+        keys = self._keys
+        try:
+            return list(map(keys.__getitem__, words))
+        except KeyError:
+            if len(keys) > 500_000:              # bounded like any cache
+                keys.clear()
+                keys.update({"'s": POSSESSIVE, "’s": POSSESSIVE})
+            self._fill({w for w in words if w not in keys})
+            return list(map(keys.__getitem__, words))
 
-        `possessive` marks an English 's right after the word ("Russia's"): the word still
-        matches alone, but a phrase may not end on it ("fled Russia's invasion" is not
-        "fled Russia").
-        """
-        word = self.word
-        out = []
-        for m in _TOKEN.finditer(text):
-            end = m.end()
-            possessive = text[end:end + 2] in ("'s", "’s") and not text[end + 2:end + 3].isalpha()
-            if m.group() == "s" and m.start() > 0 and text[m.start() - 1] in "'’":
-                continue                        # the s of 's is not a word of its own
-            out.append((word(m.group()), m.start(), end, possessive))
+    @staticmethod
+    def spans(text: str, indices: set[int]) -> dict[int, tuple[int, int]]:
+        """Character (start, end) of the tokens at these indices (only they are located)."""
+        out: dict[int, tuple[int, int]] = {}
+        if not indices:
+            return out
+        last = max(indices)
+        for index, match in enumerate(_TOKEN_OR_POSSESSIVE.finditer(text)):
+            if index in indices:
+                out[index] = match.span()
+            if index >= last:
+                break
         return out
 
+    def _fill(self, words: set[str]) -> None:
+        if self._morph is not None:
+            for word in words:
+                self._keys[word] = self.word(word)
+            return
+        lowered = {w: w.lower().replace("ё", "е") for w in words}
+        cyrillic = [w for w in words if _CYRILLIC.search(lowered[w])]
+        latin = [w for w in words if not _CYRILLIC.search(lowered[w])]
+        for group, stemmer in ((cyrillic, self._ru), (latin, self._en)):
+            if group:
+                for word, key in zip(group, stemmer.stemWords([lowered[w] for w in group])):
+                    self._keys[word] = str(key)
+
     def phrase(self, text: str) -> tuple[str, ...]:
-        return tuple(self.word(m.group()) for m in _TOKEN.finditer(text))
+        return tuple(POSSESSIVE if w in ("'s", "’s") else self.word(w)
+                     for w in _TOKEN_OR_POSSESSIVE.findall(text))

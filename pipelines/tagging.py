@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.morphology import POSSESSIVE
 from pipelines.taxonomy import Phrase, Taxonomy, TermSet
 
 _SNIPPET = 70
+# The labels Russian law makes outlets print after a name: "Mediazona (listed as a 'foreign
+# agent')", "«Медиазона» (в реестре «иноагентов»)". They say nothing about the story, so they
+# are blanked (same length: evidence offsets stay right) before matching.
+_DESIGNATION_LABEL = re.compile(
+    r"\((?=[^()]{0,160}\))[^()]*?(иноагент|иностранн\w*\s+агент|нежелательн|экстремист|"
+    r"террорист|foreign\s+agent|undesirable|extremist|terrorist)[^()]*\)",
+    re.IGNORECASE)
+
 MAX_TEXT_CHARS = 200_000                  # ~30,000 words: far beyond any news article
 MAX_TITLE_CHARS = 1_000
 
@@ -20,10 +30,13 @@ class _Match:
     strength: str        # strong, weak, context, entity
     surface: str         # the taxonomy term
     zone: str            # title, lead, body, tail
-    position: int        # token index in its zone's sequence (title and text separately)
-    start: int
-    end: int
+    position: int        # first token's index (title and text are separate sequences)
+    end: int             # index after its last token
     weight: float
+
+    @property
+    def start(self) -> int:
+        return self.position
 
 
 @dataclass
@@ -50,17 +63,20 @@ class Tagger:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self.norm = taxonomy.normaliser
-        self._index: dict[str, list[tuple[Phrase, str, str, str]]] = defaultdict(list)
+        self._index: dict[str, list[tuple[Phrase, str, str, str, bool]]] = defaultdict(list)
 
         def add(terms: TermSet, kind: str, strength: str) -> None:
             for phrase, surface in terms.phrases.items():
-                self._index[phrase[0]].append((phrase, kind, strength, surface))
+                self._index[phrase[0]].append((phrase, kind, strength, surface,
+                                               phrase in terms.lowercase_only))
 
         for sub in taxonomy.subtags.values():
             add(sub.strong, sub.name, "strong")
             add(sub.weak, sub.name, "weak")
             if sub.cues is not None:
                 add(sub.cues, f"cue:{sub.name}", "context")
+            if sub.negatives is not None:
+                add(sub.negatives, f"neg:{sub.name}", "context")
         add(taxonomy.russia, "ctx:russia", "context")
         add(taxonomy.political, "ctx:political", "context")
         add(taxonomy.foreign, "ctx:foreign", "context")
@@ -70,23 +86,33 @@ class Tagger:
             entries.sort(key=lambda e: -len(e[0]))      # longest phrase first
 
     def _scan(self, text: str, zone_of: Any) -> list[_Match]:
-        tokens = self.norm.tokens(text)
-        keys = [t[0] for t in tokens]
+        keys = self.norm.keys(text)
+        count = len(keys)
         matches: list[_Match] = []
         covered_until: dict[str, int] = {}
+        spans: dict[int, tuple[int, int]] | None = None
+        index = self._index
         for i, key in enumerate(keys):
-            for phrase, kind, strength, surface in self._index.get(key, ()):
+            entries = index.get(key)
+            if not entries:
+                continue
+            for phrase, kind, strength, surface, lowercase in entries:
                 n = len(phrase)
-                if n > 1 and (keys[i + 1:i + n] != list(phrase[1:]) or tokens[i + n - 1][3]):
-                    continue
+                if n > 1 and (keys[i + 1:i + n] != list(phrase[1:])
+                              or (i + n < count and keys[i + n] == POSSESSIVE)):
+                    continue                    # "fled Russia" is not "fled Russia's war"
+                if lowercase:
+                    if spans is None:
+                        spans = self.norm.spans(text, set(range(count)))
+                    if not text[spans[i][0]].islower():
+                        continue                # "=march" is not the month "March"
                 # One kind matches a span once: "foreign agent register" is not also
                 # "foreign agent" and "register" for the same subtag.
                 if covered_until.get(kind, -1) > i:
                     continue
                 covered_until[kind] = i + n
                 zone, weight = zone_of(i)
-                matches.append(_Match(kind, strength, surface, zone, i, tokens[i][1],
-                                      tokens[i + n - 1][2], weight))
+                matches.append(_Match(kind, strength, surface, zone, i, i + n, weight))
         return matches
 
     def tag(self, title: str | None, text: str, source_context: float = 0.0) -> TagResult:
@@ -104,6 +130,8 @@ class Tagger:
 
         title = (title or "")[:MAX_TITLE_CHARS]
         text = text[:MAX_TEXT_CHARS]          # bounds the cost of pathological inputs
+        title = _DESIGNATION_LABEL.sub(lambda m: " " * len(m.group()), title)
+        text = _DESIGNATION_LABEL.sub(lambda m: " " * len(m.group()), text)
         title_matches = self._scan(title, lambda i: ("title", w["title"]))
         text_matches = self._scan(text, text_zone)
 
@@ -124,26 +152,58 @@ class Tagger:
             # A word is not its own cue ("conscription" does not make "conscription" political).
             return cue_end <= match.start or cue_start >= match.end
 
-        def has_cue(match: _Match) -> bool:
+        close = int(w["close_window"])
+
+        def cue_distance(match: _Match) -> int | None:
+            """How near the nearest cue of a weak match is, in words (None: no cue). A cue in
+            the title counts as near for a title match and as far for the text."""
             title_cues, text_cues, cue_positions = cues_for(match.kind)
             if match.zone == "title":
-                if any(other(c.start, c.end, match) for c in title_cues):
-                    return True
-                return bool(text_cues) and text_cues[0][0] < lead_words
-            if title_cues:
-                return True
+                near = [abs(c.position - match.position) for c in title_cues
+                        if other(c.start, c.end, match)]
+                if near:
+                    return min(near)
+                return window if text_cues and text_cues[0][0] < lead_words else None
             lo = bisect_left(cue_positions, match.position - window)
             hi = bisect_right(cue_positions, match.position + window)
-            return any(other(start, end, match) for _, start, end in text_cues[lo:hi])
+            near = [abs(position - match.position) for position, start, end in text_cues[lo:hi]
+                    if other(start, end, match)]
+            if near:
+                return min(near)
+            return window if title_cues else None
+
+        negatives_in_title: dict[str, list[_Match]] = defaultdict(list)
+        negatives_in_text: dict[str, list[_Match]] = defaultdict(list)
+        for match in title_matches:
+            if match.kind.startswith("neg:"):
+                negatives_in_title[match.kind[4:]].append(match)
+        for match in text_matches:
+            if match.kind.startswith("neg:"):
+                negatives_in_text[match.kind[4:]].append(match)
+
+        def veto(match: _Match) -> _Match | None:
+            """A negative of the match's subtag in the title, or near the match in the text
+            (for a title match: in the lead)."""
+            for neg in negatives_in_title.get(match.kind, ()):
+                if other(neg.start, neg.end, match) or match.zone != "title":
+                    return neg
+            for neg in negatives_in_text.get(match.kind, ()):
+                if match.zone == "title":
+                    if neg.position < lead_words:
+                        return neg
+                elif abs(neg.position - match.position) <= window and \
+                        other(neg.start, neg.end, match):
+                    return neg
+            return None
 
         subtag_scores: dict[str, float] = defaultdict(float)
         per_term: dict[tuple[str, str], int] = defaultdict(int)
-        evidence: list[tuple[float, dict[str, Any]]] = []
+        counted: list[tuple[float, dict[str, Any]]] = []
+        vetoed: list[dict[str, Any]] = []
         strong_hits: list[tuple[float, str]] = []
         context = {"russia": 0.0, "foreign": 0.0, "political": 0.0}
         found: dict[str, list[str]] = {"country": [], "organisation": [], "person": []}
         for match in title_matches + text_matches:
-            source_text = title if match.zone == "title" else text
             if match.strength == "entity":
                 _, kind, name = match.kind.split(":", 2)
                 if name not in found[kind]:
@@ -154,11 +214,21 @@ class Tagger:
                     context[match.kind[4:]] += match.weight
                 continue
             if match.strength == "weak":
-                if not has_cue(match):
+                distance = cue_distance(match)
+                if distance is None:
                     continue
-                score = match.weight * w["weak"]
+                # "Jails Buryat Activist": a cue right next to the term makes it count fully.
+                score = match.weight * (w["weak_close"] if distance <= close else w["weak"])
             else:
                 score = match.weight
+            # The text matched and its snippet are filled in for the evidence kept (below).
+            entry: dict[str, Any] = {"tag": match.kind, "term": match.surface, "_match": match,
+                                     "where": match.zone, "strength": match.strength}
+            negative = veto(match)
+            if negative is not None:
+                vetoed.append({**entry, "weight": 0.0, "counted": False,
+                               "_vetoed_by": negative})
+                continue
             # A term repeated all over the text counts at most twice.
             per_term[(match.kind, match.surface)] += 1
             if per_term[(match.kind, match.surface)] > 2:
@@ -166,43 +236,51 @@ class Tagger:
             subtag_scores[match.kind] += score
             if match.strength == "strong":
                 strong_hits.append((score, match.kind))
-            evidence.append((score, {
-                "tag": match.kind, "term": match.surface,
-                "matched": source_text[match.start:match.end], "where": match.zone,
-                "strength": match.strength,
-                "snippet": _snippet(source_text, match.start, match.end)}))
+            counted.append((score, {**entry, "weight": round(score, 2)}))
 
         topic_scores: dict[str, float] = {t: 0.0 for t in self.taxonomy.topics}
         for name, score in subtag_scores.items():
             topic_scores[self.taxonomy.subtags[name].topic] += score
         russia = context["russia"] + source_context
-        # Russian context must be there, and outweigh the markers of look-alike stories set
-        # elsewhere (Georgia's law, the SBU, US courts) by a clear margin.
-        context_ok = russia >= th["context"] and \
-            context["russia"] > th["foreign_factor"] * context["foreign"]
-        best_topic = max(topic_scores.values(), default=0.0)
+        # Russian context (the text's own, plus the outlet's when it covers Russia) must be
+        # there, and outweigh the markers of look-alike stories set elsewhere (Georgia's law,
+        # the SBU, US courts) by a clear margin.
+        at_home = russia > th["foreign_factor"] * context["foreign"]
+        context_ok = {t: russia >= th["context"] and (at_home or t in self.taxonomy.foreign_allowed)
+                      for t in topic_scores}
+        best_topic = max((s for t, s in topic_scores.items() if context_ok[t]), default=0.0)
         strong_topics = {self.taxonomy.subtags[kind].topic for score, kind in strong_hits}
-        # A second topic must be a real part of the story, not a passing mention: a share of
-        # the first topic's score with a strong term of its own, or a large share without.
+        # A second topic must be a real part of the story, not a passing mention: a strong
+        # term of its own and the score a topic needs, or a large share of the first's score.
         topics = [t for t, s in topic_scores.items()
-                  if s >= th["relevant"] and (
+                  if context_ok[t] and s >= th["relevant"] and (
                       s == best_topic
                       or (s >= th["secondary_ratio"] * best_topic and t in strong_topics)
-                      or s >= th["secondary_weak_ratio"] * best_topic)] \
-            if context_ok else []
+                      or s >= th["secondary_weak_ratio"] * best_topic)]
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()
                      if self.taxonomy.subtags[n].topic in topics}
-        best_subtag = max(in_topics.values(), default=0.0)
+        best_in_topic: dict[str, float] = defaultdict(float)
+        for n, s in in_topics.items():
+            topic = self.taxonomy.subtags[n].topic
+            best_in_topic[topic] = max(best_in_topic[topic], s)
+        # A subtag needs a share of the strongest subtag of its own topic.
         subtags = sorted((n for n, s in in_topics.items()
-                          if s >= th["subtag"] and s >= th["subtag_ratio"] * best_subtag),
+                          if s >= th["subtag"] and s >= th["subtag_ratio"]
+                          * best_in_topic[self.taxonomy.subtags[n].topic]),
                          key=lambda n: -subtag_scores[n])
         if relevant and not subtags:
             # The topic is clear but no single subtag reached the bar: keep its strongest.
             best = max((n for n in subtag_scores if self.taxonomy.subtags[n].topic in topics),
                        key=lambda n: subtag_scores[n])
             subtags = [best]
-        evidence.sort(key=lambda e: -e[0])
+        # Evidence: what counted toward the tags given, strongest first; then matches that
+        # did not lead to a tag (counted: false), then matches a negative vetoed.
+        for _, item in counted:
+            item["counted"] = item["tag"] in subtags
+        counted.sort(key=lambda e: (not e[1]["counted"], -e[0]))
+        evidence = [e for _, e in counted[:12]] + vetoed[:4]
+        self._locate(evidence, title, text)
         return TagResult(
             relevant=relevant,
             score=round(max(topic_scores.values(), default=0.0), 2),
@@ -211,11 +289,37 @@ class Tagger:
             topic_scores={t: round(s, 2) for t, s in topic_scores.items()},
             subtag_scores={n: round(s, 2) for n, s in sorted(subtag_scores.items())},
             context={k: round(v, 2) for k, v in context.items()} | {"outlet": source_context},
-            evidence=[e for _, e in evidence[:12]],
+            evidence=evidence,
             countries=found["country"],
             organisations=found["organisation"],
             people=found["person"],
         )
+
+
+    def _locate(self, evidence: list[dict[str, Any]], title: str, text: str) -> None:
+        """Fill in the text each kept match covers, and a snippet around it."""
+        wanted: dict[str, set[int]] = {"title": set(), "text": set()}
+
+        def seq(match: _Match) -> str:
+            return "title" if match.zone == "title" else "text"
+
+        for entry in evidence:
+            for match in (entry["_match"], entry.get("_vetoed_by")):
+                if match is not None:
+                    wanted[seq(match)].update((match.start, match.end - 1))
+        spans = {"title": self.norm.spans(title, wanted["title"]),
+                 "text": self.norm.spans(text, wanted["text"])}
+        sources = {"title": title, "text": text}
+        for entry in evidence:
+            match = entry.pop("_match")
+            where, source = spans[seq(match)], sources[seq(match)]
+            start, end = where[match.start][0], where[match.end - 1][1]
+            entry["matched"] = source[start:end]
+            entry["snippet"] = _snippet(source, start, end)
+            negative = entry.pop("_vetoed_by", None)
+            if negative is not None:
+                where, source = spans[seq(negative)], sources[seq(negative)]
+                entry["vetoed_by"] = source[where[negative.start][0]:where[negative.end - 1][1]]
 
 
 def _snippet(text: str, start: int, end: int) -> str:

@@ -30,9 +30,14 @@ Phrase = tuple[str, ...]          # normalised tokens
 
 @dataclass
 class TermSet:
-    """Phrases (as normalised token tuples) with the surface form each came from."""
+    """Phrases (as normalised token tuples) with the surface form each came from.
+
+    A term written with a leading "=" ("=march") matches only where the text has it in lower
+    case: the verb "march", not the month "March".
+    """
 
     phrases: dict[Phrase, str] = field(default_factory=dict)
+    lowercase_only: set[Phrase] = field(default_factory=set)
 
     def add(self, phrase: Phrase, surface: str) -> None:
         if phrase:
@@ -46,6 +51,9 @@ class Subtag:
     strong: TermSet
     weak: TermSet
     cues: TermSet | None = None   # the subtag's own cues for weak terms (else context.political)
+    # Terms that veto the subtag's matches near them (in the title, or within the cue window):
+    # "casino" next to "blocked", "prisoners of war" next to "sentenced".
+    negatives: TermSet | None = None
 
 
 @dataclass
@@ -67,6 +75,8 @@ class Taxonomy:
     foreign: TermSet
     entities: list[Entity]
     normaliser: Normaliser
+    # Topics whose stories happen abroad: foreign markers do not count against them.
+    foreign_allowed: set[str] = field(default_factory=set)
 
 
 def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Normaliser,
@@ -96,10 +106,14 @@ def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Norma
                                     f"term #{number} ({value!r}) must be a non-empty string; "
                                     f"quote numbers like \"280.3\"")
         for value in values:
-            phrase = normaliser.phrase(value)
+            lowercase = value.startswith("=")
+            surface = value[1:] if lowercase else value
+            phrase = normaliser.phrase(surface)
             if not phrase:
                 raise TaxonomyError(path, f"{entry}.{lang}", f"term {value!r} has no words")
-            terms.add(phrase, value)
+            terms.add(phrase, surface)
+            if lowercase:
+                terms.lowercase_only.add(phrase)
     return terms
 
 
@@ -148,7 +162,8 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                   "foreign_factor": 1.5,
                   "secondary_ratio": 0.4, "secondary_weak_ratio": 0.5}
     weights = {"title": 3.0, "lead": 2.0, "body": 1.0, "tail": 0.5, "lead_words": 60.0,
-               "tail_after_words": 350.0, "weak": 0.5, "cue_window": 12.0}
+               "tail_after_words": 350.0, "weak": 0.5, "cue_window": 12.0,
+               "weak_close": 1.0, "close_window": 4.0}
     for name, target in (("thresholds", thresholds), ("weights", weights)):
         raw = data.get(name) or {}
         if not isinstance(raw, dict):
@@ -161,24 +176,37 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
             target[key] = float(value)
     context = data["context"]
     subtags: dict[str, Subtag] = {}
+    foreign_allowed: set[str] = set()
     for topic, topic_data in data["topics"].items():
         if not isinstance(topic_data, dict) or not isinstance(topic_data.get("subtags"), dict):
             raise TaxonomyError(path, f"topics.{topic}", "needs a 'subtags' mapping")
+        unknown = set(topic_data) - {"subtags", "negatives", "foreign_allowed"}
+        if unknown:
+            raise TaxonomyError(path, f"topics.{topic}.{sorted(unknown)[0]}", "unknown key")
+        if topic_data.get("foreign_allowed"):
+            foreign_allowed.add(topic)
+        # Negatives of a topic veto every one of its subtags.
+        topic_negatives = _terms(path, f"topics.{topic}.negatives", topic_data.get("negatives"),
+                                 normaliser)
         for name, sub in topic_data["subtags"].items():
             entry = f"topics.{topic}.subtags.{name}"
             if name in subtags:
                 raise TaxonomyError(path, entry, "subtag name used twice")
             if not isinstance(sub, dict):
                 raise TaxonomyError(path, entry, "must be a mapping with 'strong' and 'weak'")
-            unknown = set(sub) - {"strong", "weak", "cues", "description"}
+            unknown = set(sub) - {"strong", "weak", "cues", "negatives", "description"}
             if unknown:
                 raise TaxonomyError(path, f"{entry}.{sorted(unknown)[0]}", "unknown key")
+            negatives = _terms(path, f"{entry}.negatives", sub.get("negatives"), normaliser)
+            for phrase, surface in topic_negatives.phrases.items():
+                negatives.add(phrase, surface)
             subtags[name] = Subtag(name, topic,
                                    _terms(path, f"{entry}.strong", sub.get("strong"),
                                           normaliser, required=True),
                                    _terms(path, f"{entry}.weak", sub.get("weak"), normaliser),
                                    _terms(path, f"{entry}.cues", sub.get("cues"), normaliser)
-                                   if sub.get("cues") else None)
+                                   if sub.get("cues") else None,
+                                   negatives if negatives.phrases else None)
     entities: list[Entity] = []
     gazetteer = _read_yaml(gazetteer_path)
     unknown = set(gazetteer) - {"countries", "organisations", "people"}
@@ -205,4 +233,5 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
         foreign=_terms(path, "context.foreign", context.get("foreign"), normaliser),
         entities=entities,
         normaliser=normaliser,
+        foreign_allowed=foreign_allowed,
     )

@@ -585,3 +585,25 @@ def test_hostile_text_is_escaped_everywhere(served: Served, tmp_path: Path) -> N
         assert page.status_code == 200, path
         assert "<script>alert" not in page.text and "<img src=x" not in page.text, path
     assert _rows(served.db, "SELECT count(*) AS n FROM articles")[0]["n"] > 1   # no DROP
+
+
+def test_why_it_was_tagged_marks_what_did_not_count(served: Served, tmp_path: Path) -> None:
+    """The article page says which matches counted (and how much), which did not lead to a
+    tag and which a negative vetoed."""
+    import json as json_module
+    source = tmp_path / "veto.jsonl"
+    source.write_text(json_module.dumps({
+        "url": "https://www.themoscowtimes.com/2025/11/20/casino-a1",
+        "title": "Court in Perm jails anti-war activist",
+        "text": "A court in Perm sentenced an anti-war activist to five years for his posts. "
+                "Separately, Roskomnadzor blocked a casino website on Monday. " * 3,
+        "source": "themoscowtimes"}) + "\n", encoding="utf-8")
+    newsmon("import", str(source), "--db", str(served.db))
+    [row] = _rows(served.db, "SELECT id, tag_evidence, subtags FROM articles "
+                             "WHERE url LIKE '%casino-a1'")
+    evidence = json_module.loads(row["tag_evidence"])
+    assert any(e.get("vetoed_by") for e in evidence) and any(e["counted"] for e in evidence)
+    page = served.client().get(f"/{served.name}/articles/{row['id']}").text
+    section = page.split('id="evidence"', 1)[1].split("</section>", 1)[0]
+    assert 'class="counted"' in section and "vetoed by “casino”" in section
+    assert "did not count" in section

@@ -133,3 +133,89 @@ def test_tags_stored_for_facets(tmp_path: Path, tagger: Tagger) -> None:
     assert tags["foreign_agent"]["kind"] == "subtag" and tags["foreign_agent"]["score"] > 0
     entities = {(r["kind"], r["name"]) for r in db.query("SELECT * FROM article_entities")}
     assert ("country", "Georgia") in entities
+
+
+# --- defects found on real reporting (issue 13); each test failed before its fix ----------
+
+def test_the_outlet_context_counts_when_the_text_names_no_russian_place(tagger: Tagger) -> None:
+    title = "Anti-war activist detained at a solo picket"
+    text = ("Police detained an anti-war activist at a solo picket on Saturday. She faces a "
+            "charge of discrediting the army, her lawyer said.")
+    assert tagger.tag(title, text, source_context=1.0).topics == ["crackdown"]
+    # Without an outlet that covers Russia, the same words could be anywhere.
+    assert not tagger.tag(title, text, source_context=0.0).relevant
+
+
+def test_the_month_march_is_not_a_protest(tagger: Tagger) -> None:
+    result = tagger.tag("Court jails blogger for anti-war posts",
+                        "A court in Kazan sentenced a blogger arrested in March 2023 to six "
+                        "years in a penal colony for his anti-war posts.", source_context=1.0)
+    assert "protest" not in result.subtags
+    assert not any(e["matched"] == "March" for e in result.evidence)
+    marched = tagger.tag("Protesters march in Moscow", "Hundreds of protesters marched through "
+                         "central Moscow against the war; police detained 40.")
+    assert "protest" in marched.subtags
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Journalist banned from leaving Russia", "Border guards at Sheremetyevo told the "
+     "journalist she was banned from leaving Russia and confiscated her foreign passport."),
+    ("Журналистке запретили выезд из России", "Пограничники в Шереметьеве не выпустили "
+     "журналистку из России и изъяли у нее загранпаспорт: ей запретили выезд."),
+])
+def test_exit_bans_are_not_censorship(tagger: Tagger, title: str, text: str) -> None:
+    result = tagger.tag(title, text, source_context=1.0)
+    assert result.subtags == ["exit_ban"], result.subtags
+
+
+def test_being_expelled_by_another_state_is_not_an_exit_ban(tagger: Tagger) -> None:
+    result = tagger.tag("Serbia Orders Russian Anti-War Activist to Leave the Country",
+                        "Serbian authorities ordered a Russian anti-war activist who has lived "
+                        "in Belgrade since 2022 to leave the country within 30 days.",
+                        source_context=1.0)
+    assert "exit_ban" not in result.subtags
+    # Where "leave the country" does meet an exit-ban cue, "ordered to leave" vetoes it.
+    barred = tagger.tag("Activist ordered to leave Serbia", "Serbian police ordered the Russian "
+                        "activist to leave the country; border guards stamped her passport.",
+                        source_context=1.0)
+    assert "exit_ban" not in barred.subtags
+    assert any(e["tag"] == "exit_ban" and e.get("vetoed_by") for e in barred.evidence), \
+        barred.evidence
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Roskomnadzor blocks 300 online casinos", "Russia's internet regulator Roskomnadzor "
+     "blocked access to 300 websites of online casinos and illegal betting operators."),
+    ("РКН заблокировал сайты онлайн-казино", "Роскомнадзор заблокировал доступ к 300 сайтам "
+     "онлайн-казино и нелегальных букмекеров."),
+])
+def test_blocking_casinos_is_not_a_crackdown(tagger: Tagger, title: str, text: str) -> None:
+    result = tagger.tag(title, text, source_context=1.0)
+    assert not result.relevant, result.evidence
+    assert any(e.get("vetoed_by") for e in result.evidence)
+
+
+def test_evidence_says_what_counted_and_what_was_vetoed(tagger: Tagger) -> None:
+    result = tagger.tag("Russia jails anti-war activist", "A court in Perm sentenced an "
+                        "anti-war activist to five years. Separately, police blocked a casino "
+                        "website and an unrelated fraud case was opened against a banker.",
+                        source_context=1.0)
+    assert result.subtags and result.evidence
+    for entry in result.evidence:
+        assert {"counted", "weight"} <= set(entry)
+        assert entry["counted"] == (entry["tag"] in result.subtags and not entry.get("vetoed_by"))
+        if entry.get("vetoed_by"):
+            assert entry["weight"] == 0
+    assert result.evidence[0]["counted"] and result.evidence[0]["weight"] > 0
+
+
+def test_seed_story_gets_extremism(corpus: Path, tagger: Tagger) -> None:
+    from pipelines.extraction import ArticleExtractor
+    page = (corpus / "themoscowtimes" / "article-a76042.html").read_bytes()
+    article = ArticleExtractor().extract(page, "https://www.themoscowtimes.com/2022/01/14/"
+                                               "russia-had-1500-political-emigres-in-2021-"
+                                               "rights-group-a76042")
+    result = tagger.tag(article.title, article.text, source_context=1.0)
+    assert "emigration" in result.topics and "extremism" in result.subtags, result.subtags
+    counted = {e["tag"] for e in result.evidence if e["counted"]}
+    assert counted <= set(result.subtags)
