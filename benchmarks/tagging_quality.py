@@ -1,6 +1,15 @@
-"""Tagging quality on our labelled set: P/R/F1 per topic and language; stem vs lemma.
+"""Tagging quality: P/R/F1 per topic and language on every labelled set, and the method
+comparison (rules, a scikit-learn model, a hybrid).
 
-Run: python benchmarks/tagging_quality.py [--morphology stem|lemma|both] [--errors]
+Sets: the real development set (tuned on) and the frozen real holdout (never tuned on), both
+labels pointing at ../shared/corpus/news-text, and the two sets written for the project.
+The real sets are scored the way the crawl pipeline tags (outlet context for configured
+outlets). --compare trains a linear model (word 1-2-grams + character 3-5-grams, logistic
+regression) on a training set and scores it, and rules-or-model, on the real holdout; it needs
+scikit-learn (`pip install scikit-learn`), which newsmon itself does not use.
+
+Run: python benchmarks/tagging_quality.py [--morphology stem|lemma] [--sets ...] [--compare]
+     [--errors SET] (list misclassified items of one set: never of the holdout when tuning)
 """
 
 from __future__ import annotations
@@ -10,52 +19,123 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsmon.quality import tagging_scores  # noqa: E402
+from crawler.sources import DEFAULT_SOURCES_PATH, load_sources  # noqa: E402
+from crawler.urls import host_matches  # noqa: E402
+from newsmon.quality import (BENCHMARK_DIR, load_real_labels, outlet_host, prf,  # noqa: E402
+                             tagging_scores)
 from pipelines.morphology import Normaliser  # noqa: E402
+from pipelines.tag import OUTLET_CONTEXT  # noqa: E402
 from pipelines.tagging import Tagger  # noqa: E402
 from pipelines.taxonomy import load_taxonomy  # noqa: E402
 
-LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "tagging_labelled.jsonl"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+CORPUS = BENCHMARK_DIR.parent
+SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_holdout.jsonl",
+        "written": "tagging_labelled.jsonl", "written_holdout": "tagging_holdout.jsonl"}
 
 
-def evaluate(morphology: str, show_errors: bool) -> None:
-    gold = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()
+def load(name: str) -> list[dict[str, Any]]:
+    path = DATA / SETS[name]
+    if name.startswith("real"):
+        return load_real_labels(path, CORPUS)
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
-    start = time.perf_counter()
-    tagger = Tagger(load_taxonomy(normaliser=Normaliser(morphology)))
-    loaded = time.perf_counter()
-    predicted = []
+
+
+def predict(tagger: Tagger, gold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    domains = [d for s in load_sources(DEFAULT_SOURCES_PATH) for d in s.allowed_domains]
+    out = []
     for record in gold:
-        result = tagger.tag(record["title"], record["text"])
-        predicted.append({"relevant": result.relevant, "topics": result.topics,
-                          "subtags": result.subtags, "score": result.score,
-                          "context": result.context, "evidence": result.evidence})
-    done = time.perf_counter()
-    per_article_ms = (done - loaded) / len(gold) * 1000
-    print(f"== morphology={morphology}: {len(gold)} articles, load {loaded - start:.2f}s, "
-          f"{per_article_ms:.2f} ms/article (first pass, cold caches)")
+        context = 0.0
+        if "file" in record and host_matches(f"https://{outlet_host(record)}/", domains):
+            context = OUTLET_CONTEXT
+        result = tagger.tag(record["title"], record["text"], source_context=context)
+        out.append({"relevant": result.relevant, "topics": result.topics,
+                    "subtags": result.subtags, "evidence": result.evidence})
+    return out
+
+
+def report(name: str, gold: list[dict[str, Any]], predicted: list[dict[str, Any]],
+           errors: bool) -> None:
+    print(f"== {name}: {len(gold)} items")
     for key, value in tagging_scores(gold, predicted).items():
-        print(f"{key:28} P {value['precision']:.3f}  R {value['recall']:.3f}  "
+        if key.endswith("/all"):
+            continue
+        print(f"  {key:18} P {value['precision']:.3f}  R {value['recall']:.3f}  "
               f"F1 {value['f1']:.3f}  (tp {value['tp']}, fp {value['fp']}, fn {value['fn']})")
-    if show_errors:
+    if errors:
         for g, p in zip(gold, predicted):
             if set(g["topics"]) != set(p["topics"]):
-                print(f"\n{g['id']} gold={g['topics']} got={p['topics']} score={p['score']} "
-                      f"ctx={p['context']} {g['kind']}: {g['title']}")
+                print(f"\n  {g['id']} gold={g['topics']} got={p['topics']}: "
+                      f"{(g['title'] or g['text'])[:100]}")
                 for e in p["evidence"][:4]:
-                    print(f"    {e['tag']:<20} {e['strength']:<6} {e['where']:<5} {e['matched']}")
+                    print(f"      {e['tag']:<20} {e['where']:<5} {e['matched']} "
+                          f"{'(vetoed)' if e.get('vetoed_by') else ''}")
+
+
+def compare(tagger: Tagger) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    holdout = load("real_holdout")
+    rules = predict(tagger, holdout)
+    training = {"written": load("written") + load("written_holdout"), "real_dev": load("real_dev")}
+    training["written+real_dev"] = training["written"] + training["real_dev"]
+
+    def doc(record: dict[str, Any]) -> str:
+        return f"{record.get('title') or ''}\n{(record.get('text') or '')[:3000]}"
+
+    print("== method comparison on the real holdout (P/R/F1)")
+    for train_name, train in training.items():
+        for topic in ("emigration", "crackdown"):
+            model = make_pipeline(
+                make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                           TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
+                                           sublinear_tf=True)),
+                LogisticRegression(C=4, class_weight="balanced", max_iter=3000))
+            model.fit([doc(r) for r in train], [topic in r["topics"] for r in train])
+            proba = model.predict_proba([doc(r) for r in holdout])[:, 1]
+            for lang in ("en", "ru"):
+                index = [i for i, r in enumerate(holdout) if r["lang"] == lang]
+
+                def score(chosen: Any) -> str:
+                    tp = sum(1 for i in index if chosen(i) and topic in holdout[i]["topics"])
+                    fp = sum(1 for i in index if chosen(i) and topic not in holdout[i]["topics"])
+                    fn = sum(1 for i in index if not chosen(i) and topic in holdout[i]["topics"])
+                    s = prf(tp, fp, fn)
+                    return f"{s['precision']:.2f}/{s['recall']:.2f}/{s['f1']:.2f}"
+
+                print(f"  train={train_name:17} {topic:10} {lang}: "
+                      f"rules {score(lambda i: topic in rules[i]['topics'])}  "
+                      f"model {score(lambda i: proba[i] >= 0.5)}  "
+                      f"rules-or-model(p>=0.8) "
+                      f"{score(lambda i: topic in rules[i]['topics'] or proba[i] >= 0.8)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--morphology", choices=("stem", "lemma", "both"), default="both")
-    parser.add_argument("--errors", action="store_true", help="list misclassified articles")
+    parser.add_argument("--morphology", choices=("stem", "lemma"), default="stem")
+    parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--errors", choices=list(SETS), help="list misclassified items")
+    parser.add_argument("--compare", action="store_true", help="rules vs model (scikit-learn)")
     args = parser.parse_args()
-    for morphology in (("stem", "lemma") if args.morphology == "both" else (args.morphology,)):
-        evaluate(morphology, args.errors)
+    start = time.perf_counter()
+    tagger = Tagger(load_taxonomy(normaliser=Normaliser(args.morphology)))
+    print(f"taxonomy {tagger.taxonomy.version}, morphology {args.morphology}, loaded in "
+          f"{time.perf_counter() - start:.2f}s")
+    for name in args.sets:
+        if name.startswith("real") and not CORPUS.is_dir():
+            print(f"== {name}: skipped, ../shared/corpus not found")
+            continue
+        gold = load(name)
+        report(name, gold, predict(tagger, gold), args.errors == name)
+    if args.compare:
+        compare(tagger)
 
 
 if __name__ == "__main__":

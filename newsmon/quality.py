@@ -137,3 +137,87 @@ def compare_extraction(pages: list[tuple[str, str, bytes, str]],
             "dropped": [(r["id"], r["url"], r["dropped"]) for r in rows if r["dropped"]],
             "pages": [{k: r[k] for k in ("id", "url", "lang", "ours", "plain", "dropped")}
                       for r in rows]}
+
+
+# --- tagging: labels that point at real text in ../shared/corpus ----------------------------
+
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
+_MD_MARK = re.compile(r"(\*\*|__)")
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+class CorpusText:
+    """Reads the text a label points at (file + item) from ../shared/corpus/news-text.
+
+    RSS entries (The Moscow Times, RT): title and description without markup or RT's "Read
+    Full Article" link. Telegram posts (BBC Russian, RIA): no title, the post without
+    Markdown. Meduza long-form: the title from the file index, the whole text.
+    """
+
+    def __init__(self, corpus: Path = SHARED_CORPUS) -> None:
+        self.corpus = corpus
+        self._files: dict[str, Any] = {}
+
+    def _load(self, name: str) -> Any:
+        if name not in self._files:
+            path = self.corpus / name
+            if name.endswith(".json"):
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if "tg-channels" in name:
+                    data = {m["message_id"]: m for m in data}
+                self._files[name] = data
+            else:
+                self._files[name] = path.read_text(encoding="utf-8")
+        return self._files[name]
+
+    def read(self, label: dict[str, Any]) -> tuple[str, str, str]:
+        """(title, text, url) for one label."""
+        import html as html_lib
+        name = label["file"]
+        if "rss-2023" in name:
+            entry = self._load(name)[label["item"]]
+            description = _HTML_TAG.sub(" ", entry.get("description") or "")
+            description = html_lib.unescape(description.replace("Read Full Article at RT.com",
+                                                                ""))
+            return (html_lib.unescape(entry.get("title") or ""),
+                    " ".join(description.split()), entry.get("link") or "")
+        if "tg-channels" in name:
+            text = self._load(name)[label["item"]].get("text") or ""
+            return "", _MD_MARK.sub("", _MD_LINK.sub(r"\1", text)), ""
+        index = self._load("news-text/meduza-golunov/index.tsv")
+        stem = Path(name).name
+        title = ""
+        for line in index.splitlines()[1:]:
+            parts = line.split("\t")
+            if parts and parts[0] == stem:
+                title = Path(parts[1]).stem[11:]        # "corpus/2016-11-07-Title.txt"
+                break
+        return title, self._load(name), ""
+
+
+def load_real_labels(path: Path, corpus: Path = SHARED_CORPUS) -> list[dict[str, Any]]:
+    """Labels of tests/data/tagging_real_*.jsonl with their title, text and url filled in."""
+    reader = CorpusText(corpus)
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        label = json.loads(line)
+        label["title"], label["text"], label["url"] = reader.read(label)
+        label["id"] = f"{label['file']}#{label['item']}"
+        records.append(label)
+    return records
+
+
+# Where each labelled text was published: the pipeline gives an article from a configured
+# outlet its outlet context (pipelines/tag.py), whatever the text itself names.
+OUTLET_HOSTS = {"rss-2023-tmt": "www.themoscowtimes.com", "rss-2023-rt": "www.rt.com",
+                "1001003921752_messages": "www.bbc.com", "1001101170442_messages": "ria.ru",
+                "meduza-golunov": "meduza.io"}
+
+
+def outlet_host(label: dict[str, Any]) -> str:
+    for key, host in OUTLET_HOSTS.items():
+        if key in label["file"]:
+            return host
+    raise KeyError(f"no outlet known for {label['file']}")
