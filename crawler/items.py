@@ -133,13 +133,15 @@ class Article:
     purpose: str = "crawl"                # from the PageItem (import: from the import file)
     tags: dict[str, Any] | None = None    # set by the tag stage (pipelines/tag.py)
     fingerprint: Any = None               # set by the dedupe stage (pipelines/dedupe.py)
+    story_profile: Any = None             # ... with the story linker's profile and keys
+    story_keys: list[str] = field(default_factory=list)
     # Set by the store stage once the article's batch is committed: new, updated, unchanged,
     # linked or failed (with the database's reason).
     stored: str | None = None
     store_error: str | None = None
 
     _NOT_COLUMNS = ("aliases", "article_pattern", "purpose", "tags", "fingerprint", "stored",
-                    "store_error")
+                    "store_error", "story_profile", "story_keys")
 
     def __repr__(self) -> str:               # logs never print a whole text
         return (f"Article(source={self.source!r}, url={self.url!r}, "

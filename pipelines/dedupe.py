@@ -3,7 +3,9 @@
 The fingerprints are an exact hash and a MinHash signature with LSH buckets. Across runs
 (and processes) the store links them in SQLite (storage/articles.py, storage/neardup.py):
 a second URL of one outlet's text becomes an alias of the first; the same text, or a copy
-or light rewrite, on another outlet is stored as its own article in the same story.
+or light rewrite, on another outlet is stored as its own article in the same story. The
+story linker's profile and keys (pipelines/storylink.py) let the store find rewrites,
+teasers and translations too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article, Dropped
 from pipelines.fingerprint import fingerprint, text_hash
+from pipelines.storylink import PROFILE_CHARS, profile, story_keys
 
 
 class DedupePipeline:
@@ -37,6 +40,8 @@ class DedupePipeline:
             return item
         item.text_hash = text_hash(item.text)
         item.fingerprint = fingerprint(item.text)
+        item.story_profile = profile(item.title, item.text[:PROFILE_CHARS], item.lang)
+        item.story_keys = story_keys(item.story_profile)
         if item.purpose == "crawl" and item.url in self._urls:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")

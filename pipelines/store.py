@@ -12,6 +12,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.dates import utc_now_iso
 from crawler.items import Article, Removal, Unstored
 from pipelines.run import CrawlRun, written
+from pipelines.storylink import Linker
 from storage.articles import PendingArticle, UpsertResult, mark_removed, write_articles
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class StorePipeline:
         self.batch_size = batch_size
         self.near_dup_threshold = near_dup_threshold
         self.stats = stats
+        self.linker = Linker()              # used on the writer thread only
         self._pending: list[tuple[Article, PendingArticle]] = []
 
     @classmethod
@@ -56,7 +58,8 @@ class StorePipeline:
         fp = item.fingerprint
         self._pending.append((item, PendingArticle(
             item.as_row(), item.aliases, utc_now_iso(), item.tags,
-            fp.signature if fp else None, fp.bands if fp else None, fp.shingles if fp else 0)))
+            fp.signature if fp else None, fp.bands if fp else None, fp.shingles if fp else 0,
+            item.story_keys, item.story_profile)))
         if len(self._pending) >= self.batch_size:
             await self.flush()
         return item
@@ -69,7 +72,7 @@ class StorePipeline:
         try:
             results: list[UpsertResult] = await written(self.run.write(
                 write_articles, [pending for _, pending in batch], self.near_dup_threshold,
-                self.run.run_id))
+                self.run.run_id, self.linker))
         except Exception:
             self._pending[:0] = batch
             raise

@@ -8,8 +8,9 @@ import logging
 import sqlite3
 import struct
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
 
 import sqlite_utils
 
@@ -63,6 +64,32 @@ class PendingArticle:
     signature: bytes | None = None       # MinHash signature (pipelines/fingerprint.py)
     buckets: list[int] | None = None     # its LSH buckets
     shingles: int = 0
+    story_keys: list[str] = field(default_factory=list)   # names and numbers (storylink)
+    profile: Any = None                  # what the linker compares (pipelines/storylink.py)
+
+
+class StoryLink(Protocol):
+    article_id: int
+    kind: str
+    similarity: float
+
+
+class Linker(Protocol):
+    """The second stage of story linking (pipelines/storylink.Linker): given the new
+    article's profile and candidate rows (id, title, text, lang), the best link or None."""
+
+    def relate(self, new: Any, candidates: list[dict[str, Any]]) -> StoryLink | None: ...
+
+
+# Candidates of the second stage: articles published within this many days that share at
+# least MIN_SHARED_KEYS names or numbers; the best CANDIDATES of them are compared.
+KEY_WINDOW_DAYS = 3
+MIN_SHARED_KEYS = 2
+CANDIDATES = 8
+# A MinHash similarity from which a copy needs no second look (most shingles in common).
+STRONG_NEAR_DUP = 0.6
+# Texts with fewer word 3-shingles than this (about 100 words) get that second look.
+LONG_TEXT_SHINGLES = 100
 
 
 class ArticleStore:
@@ -75,10 +102,11 @@ class ArticleStore:
     """
 
     def __init__(self, db: sqlite_utils.Database, batch_size: int = 100,
-                 near_dup_threshold: float = 0.22) -> None:
+                 near_dup_threshold: float = 0.22, linker: Linker | None = None) -> None:
         self.db = db
         self.batch_size = batch_size
         self.near_dup_threshold = near_dup_threshold
+        self.linker = linker
         self._pending: list[PendingArticle] = []
 
     # -- lookups -------------------------------------------------------------------------
@@ -113,14 +141,48 @@ class ArticleStore:
                 best = (article_id, score)
         return best
 
+    def find_story_link(self, entry: PendingArticle, day: str,
+                        near: list[int] | None = None) -> StoryLink | None:
+        """Second stage: the near-duplicates MinHash found and the articles of the days
+        around this one sharing names, numbers or headline words, compared by the linker
+        (which also sees rewrites, teasers and translations MinHash does not)."""
+        if self.linker is None or entry.profile is None:
+            return None
+        ids = list(near or [])
+        if len(entry.story_keys) >= MIN_SHARED_KEYS:
+            ids += [i for i in self._key_candidates(entry.story_keys, day) if i not in ids]
+        if not ids:
+            return None
+        marks = ",".join("?" * len(ids))
+        rows = {r[0]: r for r in self.db.execute(
+            f"SELECT id, title, text, lang FROM articles WHERE id IN ({marks})", ids)}
+        return self.linker.relate(entry.profile, [
+            {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
+            for r in (rows.get(i) for i in ids) if r is not None])
+
+    def _key_candidates(self, keys: list[str], day: str) -> list[int]:
+        try:
+            middle = date.fromisoformat(day)
+        except ValueError:
+            return []
+        low = (middle - timedelta(days=KEY_WINDOW_DAYS)).isoformat()
+        high = (middle + timedelta(days=KEY_WINDOW_DAYS)).isoformat()
+        marks = ",".join("?" * len(keys))
+        return [int(r[0]) for r in self.db.execute(
+            f"SELECT article_id, count(*) AS shared FROM story_keys"
+            f" WHERE key IN ({marks}) AND day BETWEEN ? AND ?"
+            f" GROUP BY article_id HAVING shared >= ? ORDER BY shared DESC LIMIT ?",
+            [*keys, low, high, MIN_SHARED_KEYS, CANDIDATES])]
+
     # -- writes --------------------------------------------------------------------------
 
     def add(self, article: dict[str, Any], aliases: list[str], seen_at: str,
             tags: dict[str, Any] | None = None, signature: bytes | None = None,
-            buckets: list[int] | None = None, shingles: int = 0) -> None:
+            buckets: list[int] | None = None, shingles: int = 0,
+            story_keys: list[str] | None = None, profile: Any = None) -> None:
         """Queue an article; `aliases` are other URLs that lead to it (requested, AMP...)."""
         self._pending.append(PendingArticle(article, aliases, seen_at, tags, signature,
-                                            buckets, shingles))
+                                            buckets, shingles, story_keys or [], profile))
 
     @property
     def pending(self) -> int:
@@ -169,9 +231,11 @@ class ArticleStore:
 
     def upsert(self, article: dict[str, Any], aliases: list[str], seen_at: str,
                tags: dict[str, Any] | None = None, signature: bytes | None = None,
-               buckets: list[int] | None = None, shingles: int = 0) -> UpsertResult:
+               buckets: list[int] | None = None, shingles: int = 0,
+               story_keys: list[str] | None = None, profile: Any = None) -> UpsertResult:
         """Write one article now (its own transaction)."""
-        self.add(article, aliases, seen_at, tags, signature, buckets, shingles)
+        self.add(article, aliases, seen_at, tags, signature, buckets, shingles, story_keys,
+                 profile)
         return self.flush()[0]
 
     def _link_urls(self, article_id: int, urls: list[tuple[str, str]], seen_at: str) -> None:
@@ -181,9 +245,14 @@ class ArticleStore:
                     "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen_at) "
                     "VALUES (?, ?, ?, ?)", [url, article_id, kind, seen_at])
 
-    def _index(self, article_id: int, entry: PendingArticle) -> None:
+    def _index(self, article_id: int, entry: PendingArticle, day: str | None = None) -> None:
         if entry.signature is not None and entry.buckets:
             add_fingerprint(self.db, article_id, entry.signature, entry.buckets, entry.shingles)
+        if day and entry.story_keys:
+            self.db.execute("DELETE FROM story_keys WHERE article_id = ?", [article_id])
+            self.db.conn.executemany(
+                "INSERT INTO story_keys (key, day, article_id) VALUES (?, ?, ?)",
+                [(key, day, article_id) for key in entry.story_keys])
 
     def _update_existing(self, article_id: int, entry: PendingArticle,
                          url_keys: list[tuple[str, str]]) -> UpsertResult:
@@ -204,7 +273,7 @@ class ArticleStore:
             changes.update({k: row[k] for k in _REFRESHABLE if row.get(k) is not None})
             changes.update(edited_at=entry.seen_at, edit_count=current[4] + 1)
             outcome = "updated"
-            self._index(article_id, entry)
+            self._index(article_id, entry, _day(row, entry.seen_at))
         elif self.db.execute("SELECT 1 FROM article_fingerprints WHERE article_id = ?",
                              [article_id]).fetchone() is None:
             self._index(article_id, entry)       # stored before its fingerprint existed
@@ -221,7 +290,7 @@ class ArticleStore:
         if existing is not None:
             return self._update_existing(existing, PendingArticle(
                 row, entry.aliases, seen_at, entry.tags, entry.signature, entry.buckets,
-                entry.shingles), url_keys)
+                entry.shingles, entry.story_keys, entry.profile), url_keys)
         same_text = self.find_by_text_hash(row["text_hash"], row["source"])
         if same_text is not None and same_text[1] == row["source"]:
             # The outlet serves one article under a second URL: an alias, not a new story.
@@ -231,18 +300,33 @@ class ArticleStore:
             return UpsertResult("linked", same_text[0], same_text[0])
         row.update(first_seen_at=seen_at, last_seen_at=seen_at)
         linked_to: int | None = None
+        day = _day(row, seen_at)
         if same_text is not None:
             linked_to = same_text[0]
             row.update(duplicate_of=same_text[0], story_id=same_text[2] or same_text[0],
-                       similarity=1.0)
-        elif entry.signature is not None and entry.buckets:
-            near = self.find_near_duplicate(entry.signature, entry.buckets)
-            if near is not None:
+                       similarity=1.0, story_relation="verbatim", related_to=same_text[0])
+        else:
+            near = self.find_near_duplicate(entry.signature, entry.buckets) \
+                if entry.signature is not None and entry.buckets else None
+            if near is not None and (self.linker is None or near[1] >= STRONG_NEAR_DUP
+                                     or entry.shingles >= LONG_TEXT_SHINGLES):
+                # Without the second stage, for a copy with most shingles in common, or for
+                # a long text (many shingles make the estimate sure), MinHash decides alone.
                 linked_to = near[0]
-                story = self.db.execute("SELECT story_id FROM articles WHERE id = ?",
-                                        [near[0]]).fetchone()
                 row.update(near_duplicate_of=near[0], similarity=round(near[1], 3),
-                           story_id=(story[0] if story and story[0] else near[0]))
+                           story_id=self._story_of(near[0]), related_to=near[0],
+                           story_relation="verbatim" if near[1] >= 0.8 else "rewrite")
+            else:
+                # MinHash's weaker candidates are checked sentence by sentence with the rest:
+                # two one-line posts can share half their shingles and tell different news.
+                link = self.find_story_link(entry, day, [near[0]] if near else None)
+                if link is not None:
+                    linked_to = link.article_id
+                    row.update(related_to=link.article_id, story_relation=link.kind,
+                               similarity=round(link.similarity, 3),
+                               story_id=self._story_of(link.article_id))
+                    if near is not None and near[0] == link.article_id:
+                        row["near_duplicate_of"] = near[0]
         # The hot path of every crawl: a plain INSERT (sqlite-utils' insert() inspects the
         # table on each call, several times the cost of the statement itself).
         cursor = self.db.execute(
@@ -255,20 +339,30 @@ class ArticleStore:
             self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?",
                             [article_id, article_id])
         self._link_urls(article_id, url_keys, seen_at)
-        self._index(article_id, entry)
+        self._index(article_id, entry, day)
         refresh_story(self.db, int(story_id))
         return UpsertResult("new", article_id, linked_to)
 
+    def _story_of(self, article_id: int) -> int:
+        story = self.db.execute("SELECT story_id FROM articles WHERE id = ?",
+                                [article_id]).fetchone()
+        return int(story[0]) if story and story[0] else article_id
+
+
+def _day(row: dict[str, Any], seen_at: str) -> str:
+    """The day an article belongs to for candidate search: published, else first seen."""
+    return str(row.get("published_at") or seen_at or "")[:10]
+
 
 def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
-                   near_dup_threshold: float = 0.22,
-                   run_id: int | None = None) -> list[UpsertResult]:
+                   near_dup_threshold: float = 0.22, run_id: int | None = None,
+                   linker: Linker | None = None) -> list[UpsertResult]:
     """Write one batch in one transaction on this connection (the crawl's writer thread);
     resolve the earlier records of pages not stored that these articles now are."""
-    store = ArticleStore(db, len(batch), near_dup_threshold)
+    store = ArticleStore(db, len(batch), near_dup_threshold, linker)
     for entry in batch:
         store.add(entry.row, entry.aliases, entry.seen_at, entry.tags, entry.signature,
-                  entry.buckets, entry.shingles)
+                  entry.buckets, entry.shingles, entry.story_keys, entry.profile)
     results = store.flush()
     stored = [str(u) for entry, result in zip(batch, results) if result.outcome != "failed"
               for u in (entry.row.get("url"), entry.row.get("canonical_url"), *entry.aliases)
@@ -312,26 +406,37 @@ def diff_summary(old: str, new: str, old_title: str | None = None,
 
 
 def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
-    """Recompute one story's row from its articles: first reporter, outlets, counts."""
+    """Recompute one story's row from its articles: the origin (earliest publication),
+    outlets and languages in first-published order, counts."""
     rows = db.execute(
-        "SELECT id, source, title, published_at FROM articles WHERE story_id = ? "
+        "SELECT id, source, title, published_at, lang FROM articles WHERE story_id = ? "
         "ORDER BY coalesce(published_at, first_seen_at), id", [story_id]).fetchall()
     if not rows:
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
         return
     outlets = list(dict.fromkeys(r[1] for r in rows))
+    languages = list(dict.fromkeys(r[4] for r in rows if r[4]))
     published = [r[3] for r in rows if r[3]]
     db.execute(
         "INSERT INTO stories (id, title, first_article_id, first_source, first_published_at, "
-        "last_published_at, article_count, outlet_count, outlets, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now')) ON CONFLICT(id) DO UPDATE SET "
+        "last_published_at, article_count, outlet_count, outlets, languages, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now')) ON CONFLICT(id) DO UPDATE SET "
         "title = excluded.title, first_article_id = excluded.first_article_id, "
         "first_source = excluded.first_source, first_published_at = excluded.first_published_at,"
         " last_published_at = excluded.last_published_at, "
         "article_count = excluded.article_count, outlet_count = excluded.outlet_count, "
-        "outlets = excluded.outlets, updated_at = excluded.updated_at",
+        "outlets = excluded.outlets, languages = excluded.languages, "
+        "updated_at = excluded.updated_at",
         [story_id, rows[0][2], rows[0][0], rows[0][1], min(published, default=None),
-         max(published, default=None), len(rows), len(outlets), json.dumps(outlets)])
+         max(published, default=None), len(rows), len(outlets), json.dumps(outlets),
+         json.dumps(languages)])
+
+
+def stories_by_url(db: sqlite_utils.Database) -> dict[str, int]:
+    """Every known URL (canonical, alias...) with the story of its article."""
+    return {str(url): int(story) for url, story in db.execute(
+        "SELECT u.url, a.story_id FROM article_urls u JOIN articles a ON a.id = u.article_id "
+        "WHERE a.story_id IS NOT NULL")}
 
 
 def mark_removed(db: sqlite_utils.Database, urls: list[str], removed_at: str,

@@ -380,6 +380,30 @@ def m014_paywall_and_rule_matches(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN extract_rules_missed INTEGER")
 
 
+@MIGRATIONS()
+def m015_story_links(db: sqlite_utils.Database) -> None:
+    # The second stage of story linking: how each copy relates to the story (verbatim,
+    # rewrite, teaser, expanded, translation), to which article, and the keys (names,
+    # numbers) that find candidates within a few days of publication.
+    db.execute("ALTER TABLE articles ADD COLUMN story_relation TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN related_to INTEGER")
+    db.execute("ALTER TABLE stories ADD COLUMN languages TEXT")
+    db.executescript("""
+    CREATE TABLE IF NOT EXISTS story_keys (
+        key TEXT NOT NULL,
+        day TEXT NOT NULL,
+        article_id INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS idx_story_keys ON story_keys(key, day);
+    CREATE INDEX IF NOT EXISTS idx_story_keys_article ON story_keys(article_id);
+    UPDATE articles SET story_relation = CASE
+        WHEN duplicate_of IS NOT NULL THEN 'verbatim'
+        WHEN near_duplicate_of IS NOT NULL AND similarity >= 0.8 THEN 'verbatim'
+        WHEN near_duplicate_of IS NOT NULL THEN 'rewrite' END,
+        related_to = coalesce(duplicate_of, near_duplicate_of);
+    """)
+
+
 # The raw-captures file has its own schema history. Files made before it had one already
 # hold the table, hence IF NOT EXISTS in its first migration.
 CAPTURE_MIGRATIONS = Migrations("newsmon-captures")

@@ -1,0 +1,360 @@
+"""Second stage of story linking: is this text a copy of that one, and what kind of copy?
+
+MinHash (pipelines/fingerprint.py) finds near-verbatim copies. Stories also travel as
+rewrites (the same sentences paraphrased, in the same order), teasers (a short text wholly
+inside a longer one) and translations. Independent reports of the same event share names,
+places and numbers but not sentences; they must stay apart.
+
+Same language: sentences are compared as sets of stemmed content words; a sentence of one
+text is "aligned" when some sentence of the other shares most of its words. Coverage (the
+share of a text's sentences that align) says what the pair is: nearly all both ways is
+verbatim, most of the shorter text is a rewrite, all of a much shorter text is a teaser.
+
+Across languages: there are no shared words, but a translation keeps the anchors of the
+text: names (transliterated between Cyrillic and Latin and reduced to a consonant skeleton,
+so Навальный/Navalny and Саввину/Savvin meet), numbers, and the gazetteer's places and
+organisations, in the same order. A same-event report has its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import Stemmer
+
+# --- words ----------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+|\d+(?:[ ,.\u00a0\u202f]\d{3})*(?:[.,]\d+)?", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…»\"”])\s+(?=[\"«“„(]?[A-ZА-ЯЁ0-9])|\n+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+STOPWORDS = {
+    "en": set("""a about above after again against all also am an and any are as at be because
+        been before being below between both but by can could did do does doing down during
+        each few for from further had has have having he her here hers herself him himself his
+        how i if in into is it its itself just me more most my myself no nor not now of off on
+        once only or other our ours out over own same she should so some such than that the
+        their theirs them themselves then there these they this those through to too under
+        until up very was we were what when where which while who whom why will with would
+        you your yours said says told according year years also new one two three last first
+        on monday tuesday wednesday thursday friday saturday sunday""".split()),
+    "ru": set("""а без более бы был была были было быть в вам вас весь во вот все всего всех вы
+        где да даже для до его ее если есть еще же за здесь и из или им их к как ко когда кто
+        ли либо мне может мы на над надо наш не него нее нет ни них но ну о об однако он она они
+        оно от очень по под при с со так также такой там те тем то того тоже той только том ты
+        у уже хотя чего чей чем что чтобы чье чья эта эти это я который которая которые
+        которых котором которого которой которую своей свой своих своего свою себя сказал
+        сказала сообщил сообщила заявил заявила также года году год лет после время раз""".split()),
+}
+_STEMMERS = {"en": "english", "ru": "russian", "es": "spanish", "fr": "french",
+             "it": "italian", "pt": "portuguese", "de": "german"}
+
+# Cyrillic -> Latin, then a consonant skeleton: the two spellings of a name meet.
+_TRANSLIT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i",
+    "ї": "i", "є": "e", "ґ": "g"})
+_LATIN_FOLD = str.maketrans("áàâäãåçéèêëíìîïñóòôöõúùûüýÿčšžćđłńśźż",
+                            "aaaaaaceeeeiiiinooooouuuuyycszcdlnszz")
+_VOWELS = re.compile(r"(?<=.)[aeiouy]+")
+_REPEAT = re.compile(r"(.)\1+")
+# Capitalised words that are not names: English capitalises more than Russian does.
+_NOT_NAMES = {"the", "a", "an", "in", "on", "at", "he", "she", "it", "they", "we", "i", "his",
+              "her", "their", "this", "that", "but", "and", "as", "for", "after", "before",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december", "monday", "tuesday",
+              "wednesday", "thursday", "friday", "saturday", "sunday", "russian", "russians",
+              "ukrainian", "ukrainians", "european", "american", "british", "soviet", "court",
+              "mr", "mrs", "ms", "dr"}
+
+
+@lru_cache(maxsize=8)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMERS.get(lang, "english"))
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(word: str, lang: str) -> str:
+    """A name reduced so its Cyrillic and Latin spellings, and its inflections, meet:
+    stem, transliterate, fold accents, drop inner vowels, collapse repeats."""
+    lowered = word.lower().replace("ё", "е")
+    stem = _stemmer("ru" if _CYRILLIC.search(lowered) else lang).stemWord(lowered)
+    latin = stem.translate(_TRANSLIT).translate(_LATIN_FOLD)
+    latin = latin.replace("kh", "h").replace("x", "ks").replace("w", "v").replace("j", "y")
+    latin = latin.replace("ph", "f").replace("ck", "k").replace("c", "k").replace("q", "k")
+    latin = re.sub(r"^y(?=[aeiou])", "", latin)     # Екатеринбург/Yekaterinburg, Яшин/Yashin
+    return _REPEAT.sub(r"\1", _VOWELS.sub("", latin))
+
+
+def _number(token: str) -> str:
+    return re.sub(r"[ ,.\u00a0\u202f](?=\d{3}\b)", "", token)
+
+
+# --- profiles ---------------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    """What the second stage compares: sentences as stemmed content-word sets, and the
+    sequence of anchors (numbers and name skeletons)."""
+
+    lang: str
+    words: int
+    sentences: list[frozenset[str]] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)
+    title_words: list[str] = field(default_factory=list)   # long content stems of the title
+
+    @property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(self.anchors)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def profile(title: str | None, text: str, lang: str | None) -> Profile:
+    lang = (lang or ("ru" if _CYRILLIC.search(text[:2000]) else "en"))[:2]
+    stemmer = _stemmer(lang)
+    stop = STOPWORDS.get(lang, STOPWORDS["en"])
+    sentences: list[frozenset[str]] = []
+    anchors: list[str] = []
+    count = 0
+    title_words: list[str] = []
+    for index, chunk in enumerate(([title] if title else []) + split_sentences(text)):
+        tokens = _WORD.findall(chunk)
+        count += len(tokens)
+        content = [t.lower() for t in tokens if not t[0].isdigit()]
+        content = [t for t in content if len(t) > 2 and t not in stop]
+        stems = frozenset(stemmer.stemWords(content))
+        if stems:
+            sentences.append(stems)
+        if index == 0:
+            title_words = sorted((w for w in stems if len(w) >= 5), key=len, reverse=True)[:6]
+        for position, token in enumerate(tokens):
+            if token[0].isdigit():
+                number = _number(token)
+                if len(number) >= 2 or (position and number != "0"):
+                    anchors.append("#" + number)
+            elif token[0].isupper() and position > 0 and len(token) > 2 and \
+                    token.lower() not in _NOT_NAMES:
+                anchors.append(skeleton(token, lang))
+    return Profile(lang, count, sentences, anchors, title_words)
+
+
+# --- comparing --------------------------------------------------------------------------
+
+@dataclass
+class Relation:
+    kind: str            # verbatim, rewrite, teaser, translation
+    similarity: float    # the measure that decided it, 0..1
+    detail: dict[str, float] = field(default_factory=dict)
+    a_is_shorter: bool = True   # a teaser is the shorter text of the two
+
+
+@dataclass
+class Thresholds:
+    sentence: float = 0.5         # two sentences align at this Dice overlap of content words
+    close: float = 0.8            # ... and are nearly the same sentence at this one
+    rewrite: float = 0.5          # share of the shorter text's sentences that align
+    verbatim: float = 0.85        # share of both texts' sentences nearly the same
+    teaser_ratio: float = 0.6     # a teaser has at most this share of the other's words
+    teaser: float = 0.6           # share of its sentences nearly the same as the other's
+    anchors_short: float = 0.5    # translation: share of the shorter text's anchors found
+    anchors_long: float = 0.25    # ... and of the longer text's
+    anchor_order: float = 0.7     # shared anchors in the same order (LIS share)
+    numbers: float = 0.4          # the shorter text's numbers found in the longer
+    numbers_same: float = 0.6     # ... in the same language (a template for another day)
+    translation_teaser: float = 0.75
+    min_anchors: int = 4
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    common = len(a & b)
+    return 2 * common / (len(a) + len(b)) if common >= 3 else 0.0
+
+
+def _coverage(these: list[frozenset[str]], those: list[frozenset[str]],
+              share: float) -> tuple[float, list[int]]:
+    """Share of these sentences (of 3+ content words) with a counterpart at `share` Dice,
+    and the index of each one's counterpart (for the order check)."""
+    usable = [s for s in these if len(s) >= 3]
+    if not usable:
+        return 0.0, []
+    matched: list[int] = []
+    for sentence in usable:
+        best, where = 0.0, -1
+        for index, other in enumerate(those):
+            score = _dice(sentence, other)
+            if score > best:
+                best, where = score, index
+        if best >= share:
+            matched.append(where)
+    return len(matched) / len(usable), matched
+
+
+def _in_order(positions: list[int]) -> float:
+    """Share of aligned sentences whose counterparts come in the same order (LIS)."""
+    if len(positions) < 2:
+        return 1.0
+    tails: list[int] = []
+    for value in positions:
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tails[mid] < value:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(tails):
+            tails.append(value)
+        else:
+            tails[lo] = value
+    return len(tails) / len(positions)
+
+
+def _first_order(anchors: list[str], keep: set[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for anchor in anchors:
+        if anchor in keep and anchor not in seen:
+            seen.add(anchor)
+            out.append(anchor)
+    return out
+
+
+def compare(a: Profile, b: Profile, th: Thresholds | None = None) -> Relation | None:
+    """How the shorter of two texts relates to the longer, or None when they are not
+    copies of one story."""
+    relation = _compare(a, b, th or Thresholds())
+    if relation is not None:
+        relation.a_is_shorter = a.words <= b.words
+    return relation
+
+
+def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
+    short, long_ = (a, b) if a.words <= b.words else (b, a)
+    ratio = short.words / long_.words if long_.words else 1.0
+    if a.lang == b.lang:
+        cover, where = _coverage(short.sentences, long_.sentences, th.sentence)
+        close_short, _ = _coverage(short.sentences, long_.sentences, th.close)
+        close_long, _ = _coverage(long_.sentences, short.sentences, th.close)
+        cover_long, _ = _coverage(long_.sentences, short.sentences, th.sentence)
+        order = _in_order(where)
+        detail = {"short": round(cover, 3), "long": round(cover_long, 3),
+                  "close_short": round(close_short, 3), "close_long": round(close_long, 3),
+                  "order": round(order, 3), "ratio": round(ratio, 3)}
+        numbers = {x for x in short.anchors if x[0] == "#"}
+        number_cover = len(numbers & set(long_.anchors)) / len(numbers) if numbers else 1.0
+        detail["numbers"] = round(number_cover, 3)
+        if len(numbers) >= 2 and number_cover < th.numbers_same:
+            return None                     # a template filled in for another day or place
+        if close_short >= th.verbatim and close_long >= th.verbatim:
+            return Relation("verbatim", round(min(close_short, close_long), 3), detail)
+        if ratio <= th.teaser_ratio and close_short >= th.teaser:
+            return Relation("teaser", round(close_short, 3), detail)
+        # A paraphrase needs two sentences or more: one paraphrased sentence is as often two
+        # outlets' own one-line accounts of one statement.
+        if len(where) >= 2 and cover >= th.rewrite and cover_long >= th.rewrite * ratio \
+                and order >= 0.7:
+            # A much shorter text whose sentences all come from the longer one is its teaser
+            # (a condensed lead), whatever the wording.
+            kind = "teaser" if ratio <= th.teaser_ratio and cover >= th.teaser else "rewrite"
+            return Relation(kind, round(cover, 3), detail)
+        return None
+    mine, theirs = set(short.anchors), set(long_.anchors)
+    if len(mine) < th.min_anchors:
+        return None
+    shared = mine & theirs
+    cover_short = len(shared) / len(mine)
+    cover_long = len(shared) / len(theirs) if theirs else 0.0
+    numbers = {x for x in mine if x[0] == "#"}
+    number_cover = len(numbers & theirs) / len(numbers) if numbers else 1.0
+    mine_order, their_order = _first_order(short.anchors, shared), _first_order(
+        long_.anchors, shared)
+    rank = {anchor: i for i, anchor in enumerate(their_order)}
+    order = _in_order([rank[x] for x in mine_order]) if shared else 0.0
+    detail = {"short": round(cover_short, 3), "long": round(cover_long, 3),
+              "order": round(order, 3), "numbers": round(number_cover, 3),
+              "ratio": round(ratio, 3)}
+    if order < th.anchor_order or number_cover < th.numbers:
+        return None
+    if cover_short >= th.anchors_short and cover_long >= th.anchors_long:
+        return Relation("translation", round(min(cover_short, cover_long), 3), detail)
+    if ratio <= th.teaser_ratio and cover_short >= th.translation_teaser:
+        return Relation("translation", round(cover_short, 3), {**detail, "teaser": 1.0})
+    return None
+
+
+# --- linking a new article to stored ones -----------------------------------------------
+
+MAX_KEYS = 40
+_YEAR = re.compile(r"#(19|20)\d\d$")
+
+
+def story_keys(prof: Profile) -> list[str]:
+    """What a candidate must share: names (skeletons of 3+ letters) and numbers of two
+    digits or more, years left out (every story of a year shares them), first seen first;
+    and the longest content words of the headline (same-language rewrites with few names)."""
+    keys: list[str] = [f"w:{prof.lang}:{w}" for w in prof.title_words]
+    for anchor in prof.anchors:
+        if anchor in keys or _YEAR.match(anchor):
+            continue
+        if (anchor[0] == "#" and len(anchor) >= 3) or (anchor[0] != "#" and len(anchor) >= 3):
+            keys.append(anchor)
+        if len(keys) >= MAX_KEYS:
+            break
+    return keys
+
+
+@dataclass
+class Link:
+    article_id: int
+    kind: str            # verbatim, rewrite, teaser, expanded, translation (of this article)
+    similarity: float
+    detail: dict[str, float]
+
+
+_RANK = {"verbatim": 4, "teaser": 3, "expanded": 3, "rewrite": 3, "translation": 2}
+PROFILE_CHARS = 20_000           # long reads: the first part carries the story
+
+
+class Linker:
+    """Relates a new article to candidate stored articles (the store finds candidates by
+    shared keys in a date window); keeps recent profiles so a candidate is read once."""
+
+    def __init__(self, thresholds: Thresholds | None = None, cache: int = 5_000) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self._cache: dict[int, Profile] = {}
+        self._cache_size = cache
+
+    def profile_of(self, article_id: int, title: str | None, text: str | None,
+                   lang: str | None) -> Profile:
+        found = self._cache.get(article_id)
+        if found is None:
+            found = profile(title, (text or "")[:PROFILE_CHARS], lang)
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[article_id] = found
+        return found
+
+    def relate(self, new: Profile, candidates: list[dict[str, Any]]) -> Link | None:
+        best: Link | None = None
+        for row in candidates:
+            other = self.profile_of(int(row["id"]), row.get("title"), row.get("text"),
+                                    row.get("lang"))
+            relation = compare(new, other, self.thresholds)
+            if relation is None:
+                continue
+            kind = relation.kind
+            if kind == "teaser" and not relation.a_is_shorter:
+                kind = "expanded"          # the new article is the full text of a teaser
+            link = Link(int(row["id"]), kind, relation.similarity, relation.detail)
+            if best is None or (_RANK[kind], link.similarity) > (_RANK[best.kind],
+                                                                 best.similarity):
+                best = link
+        return best
