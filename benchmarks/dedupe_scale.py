@@ -1,11 +1,15 @@
-"""Per-article cost of dedupe (insert + near-duplicate lookup) at 1,000 and 200,000 articles.
+"""Per-article cost of story linking (insert, MinHash lookup and the second stage) at 1,000
+and 200,000 stored articles.
 
-Builds two databases of synthetic articles (random Zipf-distributed words; the stored part is
-bulk-loaded with its MinHash fingerprints and LSH buckets), then times ArticleStore writing
-the same 500 new articles into each: half of them fresh, half light rewrites of stored ones
-(which must be found), then fills the recent-bucket table to its merge point and times the
-merge. Prints ms per article at both sizes, the merge cost amortized over the articles it
-merged, and the ratio of the amortized costs (target <= 1.5).
+Builds two databases of synthetic articles: sentences of Zipf-distributed words with
+capitalised names (from 20,000) and numbers, published at 275 a day (so 1,000 articles are
+four days, 200,000 two years: the days a candidate search looks at hold as many articles in
+both); the stored part is bulk-loaded with its MinHash fingerprints, LSH buckets and story
+keys. Then times ArticleStore, with the story linker, writing the same 500 new articles into
+each: half fresh (their names find candidates the second stage must compare and reject),
+half light rewrites of stored ones (which must be found); then fills the recent-bucket table
+to its merge point and times the merge. Prints ms per article at both sizes, the merge cost
+amortized over the articles it merged, and the ratio (target <= 1.5).
 Run: python benchmarks/dedupe_scale.py [--small 1000] [--large 200000]
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from datetime import date, timedelta
 import sys
 import tempfile
 import time
@@ -23,16 +28,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipelines.fingerprint import text_hash  # noqa: E402
 from pipelines.fingerprint import fingerprint  # noqa: E402
 from pipelines.fingerprint import BANDS  # noqa: E402
+from pipelines.storylink import Linker, profile, story_keys  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402
 from storage.neardup import RECENT_LIMIT, merge_recent  # noqa: E402
 from storage.db import open_db, write_transaction  # noqa: E402
 
 VOCABULARY = [f"w{i}" for i in range(30_000)]
 WEIGHTS = [1 / (i + 1) for i in range(len(VOCABULARY))]
+_SYLLABLES = ["ka", "vo", "lin", "dar", "mi", "sh", "tro", "pe", "zov", "nik", "ra", "gul"]
+NAMES = sorted({"".join(random.Random(i).choices(_SYLLABLES, k=3)).capitalize() + "ov"
+                for i in range(60_000)})[:20_000]
+NAME_WEIGHTS = [1 / (i + 1) ** 0.8 for i in range(len(NAMES))]
+PER_DAY = 275
 
 
 def synthetic_text(rng: random.Random, words: int = 220) -> str:
-    return " ".join(rng.choices(VOCABULARY, WEIGHTS, k=words))
+    """Sentences of about 15 words, each with a name or a number now and then."""
+    out = []
+    tokens = rng.choices(VOCABULARY, WEIGHTS, k=words)
+    for i in range(0, words, 15):
+        sentence = tokens[i:i + 15]
+        sentence[0] = sentence[0].capitalize()
+        sentence[rng.randrange(1, len(sentence))] = rng.choices(NAMES, NAME_WEIGHTS)[0] \
+            if len(sentence) > 1 else sentence[0]
+        if rng.random() < 0.4 and len(sentence) > 2:
+            sentence[rng.randrange(1, len(sentence))] = str(rng.randrange(10, 100_000))
+        out.append(" ".join(sentence) + ".")
+    return " ".join(out)
+
+
+def day_of(index: int) -> str:
+    return (date(2024, 1, 1) + timedelta(days=index // PER_DAY)).isoformat()
 
 
 def rewrite(rng: random.Random, text: str) -> str:
@@ -46,13 +72,14 @@ def rewrite(rng: random.Random, text: str) -> str:
 def bulk_load(db_path: Path, count: int, rng: random.Random) -> list[str]:
     db = open_db(db_path)
     texts = []
-    batch_articles, batch_urls, batch_prints, batch_buckets = [], [], [], []
+    batch_articles, batch_urls, batch_prints, batch_buckets, batch_keys = [], [], [], [], []
 
     def flush() -> None:
         with write_transaction(db):
             db.conn.executemany(
                 "INSERT INTO articles (id, url, canonical_url, source, title, text, text_hash,"
-                " story_id, first_seen_at, last_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " story_id, first_seen_at, last_seen_at, published_at, lang) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 batch_articles)
             db.conn.executemany("INSERT INTO article_urls (url, article_id, kind, "
                                 "first_seen_at) VALUES (?,?,?,?)", batch_urls)
@@ -61,16 +88,21 @@ def bulk_load(db_path: Path, count: int, rng: random.Random) -> list[str]:
             db.conn.executemany("INSERT OR IGNORE INTO lsh_buckets (bucket, article_id) "
                                 "VALUES (?,?)",
                                 batch_buckets)
-        for batch in (batch_articles, batch_urls, batch_prints, batch_buckets):
+            db.conn.executemany("INSERT INTO story_keys (key, day, article_id) VALUES (?,?,?)",
+                                batch_keys)
+        for batch in (batch_articles, batch_urls, batch_prints, batch_buckets, batch_keys):
             batch.clear()
 
     for article_id in range(1, count + 1):
         text = synthetic_text(rng)
         texts.append(text)
         url = f"https://bench.example/{article_id}"
+        day = day_of(article_id)
         batch_articles.append((article_id, url, url, f"s{article_id % 20}", f"t{article_id}",
-                               text, text_hash(text), article_id, "2025-11-01", "2025-11-01"))
-        batch_urls.append((url, article_id, "url", "2025-11-01"))
+                               text, text_hash(text), article_id, day, day, day, "en"))
+        batch_urls.append((url, article_id, "url", day))
+        batch_keys.extend((key, day, article_id)
+                          for key in story_keys(profile(f"t{article_id}", text, "en")))
         fp = fingerprint(text)
         assert fp is not None
         batch_prints.append((article_id, fp.signature, fp.shingles))
@@ -86,17 +118,23 @@ def bulk_load(db_path: Path, count: int, rng: random.Random) -> list[str]:
 
 def time_new_articles(db_path: Path, stored: list[str], rng: random.Random,
                       count: int = 500) -> tuple[float, int]:
-    store = ArticleStore(open_db(db_path), batch_size=100)
+    store = ArticleStore(open_db(db_path), batch_size=100, linker=Linker())
     found = 0
+    last_day = day_of(len(stored))
     start = time.perf_counter()
     for i in range(count):
-        text = rewrite(rng, rng.choice(stored)) if i % 2 else synthetic_text(rng)
+        # Rewrites of the last days' articles (a copy comes soon after its origin).
+        source = stored[-rng.randrange(1, min(len(stored), PER_DAY * 3))]
+        text = rewrite(rng, source) if i % 2 else synthetic_text(rng)
         fp = fingerprint(text)
         assert fp is not None
+        prof = profile("t", text, "en")
         url = f"https://new.example/{i}"
         store.add({"url": url, "canonical_url": url, "source": "new", "title": "t",
-                   "text": text, "text_hash": text_hash(text)}, [], "2025-11-02",
-                  signature=fp.signature, buckets=fp.bands, shingles=fp.shingles)
+                   "text": text, "text_hash": text_hash(text), "published_at": last_day,
+                   "lang": "en"}, [], last_day,
+                  signature=fp.signature, buckets=fp.bands, shingles=fp.shingles,
+                  story_keys=story_keys(prof), profile=prof)
         if store.pending >= store.batch_size:
             found += sum(1 for r in store.flush() if r.duplicate_of is not None)
     found += sum(1 for r in store.flush() if r.duplicate_of is not None)

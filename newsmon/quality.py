@@ -221,3 +221,147 @@ def outlet_host(label: dict[str, Any]) -> str:
         if key in label["file"]:
             return host
     raise KeyError(f"no outlet known for {label['file']}")
+
+
+# --- story linking: labelled pairs, written groups, scored through the real store ----------
+
+LINK_RELATIONS = {"verbatim", "rewrite", "teaser", "translation", "back_translation", "copy"}
+
+
+def written_story_pairs(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(documents, pairs) of a written-groups file: every two texts of one group are a link
+    (against the origin with the copy's relation, otherwise `copy`); a distractor against its
+    group is `same_event`; everything else `different`."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    docs = [{"key": r["id"], "url": f"https://{r['source']}.example/{r['id']}",
+             "title": r["title"], "text": r["text"], "lang": r["lang"],
+             "published_at": r.get("published_at"), "source": r["source"]} for r in rows]
+    pairs = []
+    for i, x in enumerate(rows):
+        for y in rows[i + 1:]:
+            if x["group"] and x["group"] == y["group"]:
+                relation = (y["relation"] if x["relation"] == "origin" else
+                            x["relation"] if y["relation"] == "origin" else "copy")
+            elif (x.get("same_event_as") and x["same_event_as"] == y["group"]) or \
+                    (y.get("same_event_as") and y["same_event_as"] == x["group"]):
+                relation = "same_event"
+            else:
+                relation = "different"
+            pairs.append({"a": x["id"], "b": y["id"], "relation": relation,
+                          "lang_a": x["lang"], "lang_b": y["lang"]})
+    return docs, pairs
+
+
+def real_story_pairs(path: Path, corpus: Path = SHARED_CORPUS
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(documents, pairs) of labelled real pairs pointing at ../shared/corpus/news-text:
+    tgcontest rows (two texts each), Telegram posts and RSS entries."""
+    import csv
+    csv.field_size_limit(10 ** 8)
+    tables: dict[str, list[dict[str, str]]] = {}
+    reader = CorpusText(corpus)
+    docs: dict[str, dict[str, Any]] = {}
+    pairs = []
+
+    def add(key: str, **fields: Any) -> str:
+        docs.setdefault(key, {"key": key, **fields})
+        return key
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        label = json.loads(line)
+        lang = label["lang"]
+        if label["source"] == "tgcontest-pairs":
+            name = label["file"]
+            if name not in tables:
+                with open(corpus / name, newline="", encoding="utf-8") as handle:
+                    tables[name] = list(csv.DictReader(handle, delimiter="\t"))
+            row = tables[name][label["row"]]
+            keys = []
+            for side in ("first", "second"):
+                url = row.get(f"INPUT:{side}_url") or f"https://tgcontest.example/{name}/" \
+                    f"{label['row']}/{side}"
+                keys.append(add(url, url=url, title=row[f"INPUT:{side}_title"],
+                                text=row[f"INPUT:{side}_text"], lang=lang,
+                                published_at=None,
+                                source=url.split("/")[2] if "//" in url else "tgcontest"))
+        else:
+            keys = []
+            for side in ("a", "b"):
+                name, item = label[f"file_{side}"], label[f"item_{side}"]
+                if "tg-channels" in name:
+                    post = reader._load(name)[item]
+                    channel = "bbc-russian" if "1001003921752" in name else "ria"
+                    url = f"https://t.me/{channel}/{item}"
+                    _, text, _ = reader.read({"file": name, "item": item})
+                    keys.append(add(url, url=url, title="", text=text, lang=lang,
+                                    published_at=post.get("date"), source=channel))
+                else:
+                    entry = reader._load(name)[item]
+                    title, text, url = reader.read({"file": name, "item": item})
+                    keys.append(add(url, url=url, title=title, text=text, lang=lang,
+                                    published_at=entry.get("date_published"),
+                                    source=url.split("/")[2]))
+        pairs.append({"a": keys[0], "b": keys[1], "relation": label["relation"],
+                      "lang_a": lang, "lang_b": lang})
+    return list(docs.values()), pairs
+
+
+def story_link_scores(pairs: list[dict[str, Any]], story_of: dict[str, int | None]
+                      ) -> dict[str, Any]:
+    """Pair precision and recall of story linking (a pair is linked when both texts share a
+    story), same-language and cross-language apart, and recall per relation."""
+    out: dict[str, Any] = {}
+    for scope in ("same", "cross"):
+        chosen = [p for p in pairs if (p["lang_a"] == p["lang_b"]) == (scope == "same")]
+        tp = fp = fn = 0
+        for pair in chosen:
+            a, b = story_of.get(pair["a"]), story_of.get(pair["b"])
+            linked = a is not None and a == b
+            gold = pair["relation"] in LINK_RELATIONS
+            tp += linked and gold
+            fp += linked and not gold
+            fn += gold and not linked
+        out[scope] = prf(tp, fp, fn)
+    per: dict[str, list[int]] = {}
+    for pair in pairs:
+        a, b = story_of.get(pair["a"]), story_of.get(pair["b"])
+        per.setdefault(pair["relation"], [0, 0])
+        per[pair["relation"]][0] += a is not None and a == b
+        per[pair["relation"]][1] += 1
+    out["linked_by_relation"] = {k: f"{v[0]}/{v[1]}" for k, v in sorted(per.items())}
+    return out
+
+
+def stories_after_import(docs: list[dict[str, Any]], workdir: Path) -> dict[str, int | None]:
+    """Import the documents with `newsmon import` (the production path: the crawl pipeline
+    offline) in publication order into a new database; return each document's story id."""
+    import subprocess
+    import sys
+    ordered = sorted(docs, key=lambda d: (d.get("published_at") or "9999", d["key"]))
+    source = workdir / "stories.jsonl"
+    with source.open("w", encoding="utf-8") as handle:
+        for doc in ordered:
+            # A Telegram post has no title: its first line is its headline.
+            title = doc["title"] or doc["text"].strip().split("\n", 1)[0][:200]
+            record = {"url": doc["url"], "title": title, "text": doc["text"],
+                      "lang": doc["lang"], "source": doc["source"]}
+            if doc.get("published_at"):
+                record["published_at"] = doc["published_at"]
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    db = workdir / "stories.db"
+    result = subprocess.run([sys.executable, "-m", "newsmon.cli", "import", str(source),
+                             "--db", str(db)], capture_output=True, text=True, timeout=1800,
+                            cwd=Path(__file__).resolve().parent.parent)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"newsmon import failed: {result.stderr[-2000:]}")
+    from storage.articles import stories_by_url
+    from storage.db import open_db
+    database = open_db(db, readonly=True)
+    try:
+        story = stories_by_url(database)
+    finally:
+        database.close()
+    return {doc["key"]: story.get(doc["url"]) for doc in docs}

@@ -290,6 +290,12 @@ def test_canned_queries_answer(served: Served) -> None:
     assert dates == sorted(dates, reverse=True)
     stories = query("multi_outlet_stories", days="100000")
     assert stories and all(r["outlet_count"] >= 2 for r in stories)
+    copies = query("story_copies", story=str(stories[0]["story"]))
+    assert len(copies) == stories[0]["article_count"] >= 2
+    assert copies[0]["relation"] == "first report"
+    assert all(c["relation"] in ("verbatim", "rewrite", "teaser", "expanded", "translation")
+               for c in copies[1:])
+    assert [c["published"] for c in copies] == sorted(c["published"] for c in copies)
     assert query("multi_outlet_stories", days="") == []  # the demo's news is a year old
     weekly = query("weekly_topic_counts")
     assert {r["topic"] for r in weekly} == {"crackdown", "emigration"}
