@@ -135,13 +135,14 @@ class Article:
     fingerprint: Any = None               # set by the dedupe stage (pipelines/dedupe.py)
     story_profile: Any = None             # ... with the story linker's profile and keys
     story_keys: list[str] = field(default_factory=list)
+    search_stems: tuple[str, str] | None = None    # title and text as stems (search index)
     # Set by the store stage once the article's batch is committed: new, updated, unchanged,
     # linked or failed (with the database's reason).
     stored: str | None = None
     store_error: str | None = None
 
     _NOT_COLUMNS = ("aliases", "article_pattern", "purpose", "tags", "fingerprint", "stored",
-                    "store_error", "story_profile", "story_keys")
+                    "store_error", "story_profile", "story_keys", "search_stems")
 
     def __repr__(self) -> str:               # logs never print a whole text
         return (f"Article(source={self.source!r}, url={self.url!r}, "

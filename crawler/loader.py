@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
@@ -12,6 +13,8 @@ from scrapy.settings import BaseSettings
 from crawler.sources import Source, load_sources
 from crawler.spiders.source_spider import SourceSpider
 from crawler.urls import host_matches
+
+DEMO_SOURCES_FILE = "demo-sources.yaml"
 
 
 def spider_class_for(source: Source) -> type[SourceSpider]:
@@ -43,12 +46,23 @@ class SourceSpiderLoader:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> SourceSpiderLoader:
-        return cls(load_sources(settings.get("NEWSMON_SOURCES") or None))
+        configured = settings.get("NEWSMON_SOURCES") or None
+        sources = load_sources(configured)
+        # `newsmon demo` writes demo-sources.yaml where it runs: with no sources file named,
+        # its outlets are crawlable by hand too (scrapy crawl demo-tmt, while `newsmon demo
+        # --serve-only` serves them).
+        demo = Path(DEMO_SOURCES_FILE)
+        if configured is None and demo.is_file():
+            known = {s.id for s in sources}
+            sources += [s for s in load_sources(demo) if s.id not in known]
+        return cls(sources)
 
     def load(self, spider_name: str) -> type[Spider]:
         if spider_name not in self._sources:
-            raise KeyError(f"Spider not found: {spider_name} (configured sources: "
-                           f"{', '.join(sorted(self._sources))})")
+            hint = (" (the demo outlets: run `newsmon demo --serve-only` here first, which "
+                    "writes demo-sources.yaml)" if spider_name.startswith("demo-") else "")
+            raise KeyError(f"Spider not found: {spider_name}{hint}; configured sources: "
+                           f"{', '.join(sorted(self._sources))}")
         if spider_name not in self._classes:
             self._classes[spider_name] = spider_class_for(self._sources[spider_name])
         return self._classes[spider_name]

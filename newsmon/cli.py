@@ -13,12 +13,14 @@ from typing import Any
 import click
 
 from newsmon import __version__
-from newsmon.cli_archive import export_warc, import_cmd, recheck, reprocess
+from newsmon.cli_archive import (export_warc, fill_search_index, import_cmd, recheck, reindex,
+                                 reprocess)
 from newsmon.cli_review import export, user
 from newsmon.cli_schedule import digest, health, schedule
 from newsmon.cli_tagging import classify, retag
 from newsmon.options import (DB_OPTION, SOURCES_OPTION, crawl_and_report,
-                             load_sources_or_fail, open_db_or_fail, record_sources, source_jobs)
+                             load_sources_or_fail, open_db_or_fail, record_sources_if_named,
+                             source_jobs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,8 +171,11 @@ def serve(db_path: str, sources_path: str | None, host: str, port: int, private:
     Example: newsmon serve --db newsmon.db --port 8001
     """
     db = open_db_or_fail(db_path)             # migrate so the FTS table and views exist
-    record_sources(db, load_sources_or_fail(sources_path))
+    record_sources_if_named(db, sources_path)
+    added = fill_search_index(db)             # rows stored before the search index existed
     db.close()
+    if added:
+        click.echo(f"search index: {added} article(s) added", err=True)
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     from newsmon.web.serve import datasette_command
     from newsmon.web.users import list_users
@@ -251,6 +256,39 @@ def extract(file_or_url: str, page_url: str | None, source: str | None,
     click.echo(json.dumps(result, indent=2, ensure_ascii=False))
 
 
+# The demo's second pass: a reviewer verified two articles; then one outlet edits one of them
+# and another takes the other down, and `newsmon recheck` finds both.
+DEMO_EDITED = "tmt/2025/11/20/activist-detained-in-moscow-a90001"
+DEMO_REMOVED = "ovd/news/2025/11/21/v-ekaterinburge-zaderzhali-uchastnikov-piketa"
+
+
+def _demo_second_pass(server: Any, db_path: str, sources_file: Path) -> None:
+    import subprocess
+    from crawler.dates import utc_now_iso
+    from storage.articles import record_review
+    db = open_db_or_fail(db_path)
+    try:
+        reviewed = [record_review(db, server.base_url + "/" + server.shift.path(path),
+                                  "verified", "demo-editor", "checked against the court's "
+                                  "press release", utc_now_iso())
+                    for path in (DEMO_EDITED, DEMO_REMOVED)]
+    finally:
+        db.close()
+    page = (server.site_dir / DEMO_EDITED).read_text(encoding="utf-8")
+    # The outlet adds a paragraph after the body's last one.
+    anchor = page.index("sitting behind bars.”</p>") + len("sitting behind bars.”</p>")
+    edited = page[:anchor] + "\n<p>Update: a court extended her detention by two months on " \
+        "Friday, her lawyer said.</p>" + page[anchor:]
+    server.overrides[DEMO_EDITED] = edited.encode("utf-8")
+    server.gone.add(DEMO_REMOVED)
+    result = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "recheck", "--db", db_path, "--sources",
+         str(sources_file)], capture_output=True, text=True, timeout=600)
+    last = (result.stdout.strip().splitlines() or [""])[-1]
+    click.echo(f"second pass (one page edited, one taken down after {sum(map(bool, reviewed))} "
+               f"were verified): {last or result.stderr.strip()[-300:]}")
+
+
 @cli.command()
 @DB_OPTION
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
@@ -266,9 +304,9 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
 
     Example: newsmon demo && newsmon serve
     """
-    from newsmon.demo.server import SnapshotServer
+    from newsmon.demo.server import SnapshotServer, days_to_recent
     try:
-        server = SnapshotServer(port=port)
+        server = SnapshotServer(port=port, shift_days=days_to_recent())
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc}; "
                                    f"try --port 0") from None
@@ -288,6 +326,7 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
         source_ids = [s.id for s in load_sources_or_fail(str(sources_file))]
         crawl_and_report(db_path, str(sources_file), source_jobs(source_ids, {}), quiet=True,
                          create=True)
+        _demo_second_pass(server, db_path, sources_file)
     finally:
         server.stop()
     from storage.summary import database_summary
@@ -300,8 +339,8 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     click.echo(f"Browse them: newsmon serve --db {db_path}")
 
 
-for command in (retag, classify, import_cmd, reprocess, export_warc, recheck, schedule, health,
-                digest, export, user):
+for command in (retag, classify, import_cmd, reprocess, reindex, export_warc, recheck, schedule,
+                health, digest, export, user):
     cli.add_command(command)
 
 

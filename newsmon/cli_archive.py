@@ -175,3 +175,38 @@ def recheck(db_path: str, sources_path: str | None, days: float,
     removed = sum(o.removed for o, _ in results.values())
     click.echo(f"rechecked {sum(len(j.kwargs['recheck_urls']) for j in jobs)} article(s): "
                f"{edited} edited, {removed} removed")
+
+
+def fill_search_index(db: Any) -> int:
+    """Stem the articles the search index does not hold yet (stored before it existed, or
+    by another tool); return how many were added."""
+    from pipelines.morphology import Normaliser
+    from storage.articles import articles_missing_stems, index_stems
+    from storage.db import write_transaction
+    stemmer = Normaliser("stem")
+    done = 0
+    while True:
+        batch = articles_missing_stems(db, 500)
+        if not batch:
+            return done
+        with write_transaction(db):
+            for article_id, title, text in batch:
+                index_stems(db, article_id, stemmer.stem_text(title),
+                            stemmer.stem_text(text[:200_000]))
+        done += len(batch)
+
+
+@click.command()
+@DB_OPTION
+def reindex(db_path: str) -> None:
+    """Fill the search index for articles it does not hold (after an upgrade).
+
+    The crawl keeps the index up to date; `newsmon serve` fills what is missing before it
+    starts. Example: newsmon reindex --db newsmon.db
+    """
+    db = open_db_or_fail(db_path)
+    try:
+        added = fill_search_index(db)
+    finally:
+        db.close()
+    click.echo(f"search index: {added} article(s) added")

@@ -141,14 +141,19 @@ def _write_atom(rows: Iterable[dict[str, Any]], out: IO[str], title: str, feed_i
 @click.option("--review-status", help="Only articles with this review status.")
 @click.option("--all", "include_all", is_flag=True,
               help="Also articles tagged not relevant, and identical copies.")
+@click.option("--bom", is_flag=True,
+              help="CSV: start with a byte-order mark, so Excel reads it as UTF-8.")
 def export(db_path: str, topic: str | None, since: str | None, fmt: str, output: IO[str],
-           review_status: str | None, include_all: bool) -> None:
+           review_status: str | None, include_all: bool, bom: bool) -> None:
     """Export articles (relevant ones by default) as CSV, JSON Lines or an Atom feed.
 
     Example: newsmon export --topic crackdown --since 7d --format atom -o crackdown.xml
     """
     from storage.export import EXPORT_COLUMNS, export_articles, known_tags
     from storage.migrations import REVIEW_STATUSES
+    if bom and fmt != "csv":
+        raise click.BadParameter(f"a byte-order mark is for CSV only, not {fmt}",
+                                 param_hint="--bom")
     since_iso = since_to_iso(since) if since else None
     if review_status and review_status not in REVIEW_STATUSES:
         raise click.BadParameter(f"{review_status!r} is not one of "
@@ -162,6 +167,8 @@ def export(db_path: str, topic: str | None, since: str | None, fmt: str, output:
         rows = export_articles(db, topic=topic, since=since_iso, relevant_only=not include_all,
                                review_status=review_status, include_duplicates=include_all)
         if fmt == "csv":
+            if bom:
+                output.write("\ufeff")
             count = _write_csv(rows, output, EXPORT_COLUMNS)
         elif fmt == "jsonl":
             count = _write_jsonl(rows, output)

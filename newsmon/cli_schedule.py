@@ -156,10 +156,10 @@ def health(db_path: str, sources_path: str | None, as_json: bool, check: bool) -
 
     Example: newsmon health --check || mail -s "newsmon needs a look" me@example.org
     """
-    from newsmon.options import record_sources
+    from newsmon.options import record_sources_if_named
     from storage.health import FLAG_MEANINGS, source_health
     db = open_db_or_fail(db_path)
-    record_sources(db, [s for s in load_sources_or_fail(sources_path)])
+    record_sources_if_named(db, sources_path)
     rows = source_health(db)
     db.close()
     if as_json:

@@ -59,6 +59,15 @@ def open_db_or_fail(db_path: str, readonly: bool = False, create: bool = False) 
     return db
 
 
+def record_sources_if_named(db: Any, sources_path: str | None) -> None:
+    """Record the configured sources in the database for health and Datasette, unless
+    the database already knows its sources and no sources file was named: a demo
+    database keeps its demo outlets instead of gaining the bundled real ones."""
+    has_sources = db.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is not None
+    if sources_path is not None or not has_sources:
+        record_sources(db, load_sources_or_fail(sources_path))
+
+
 def record_sources(db: Any, sources: list[Source]) -> None:
     from crawler.dates import utc_now_iso
     from storage.articles import upsert_sources

@@ -17,7 +17,10 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article, Dropped
 from pipelines.fingerprint import fingerprint, text_hash
+from pipelines.morphology import Normaliser
 from pipelines.storylink import PROFILE_CHARS, profile, story_keys
+
+SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
 
 
 class DedupePipeline:
@@ -30,6 +33,7 @@ class DedupePipeline:
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
         self._urls: set[str] = set()
+        self.stemmer = Normaliser("stem")       # the search index's stems (any morphology)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -42,6 +46,8 @@ class DedupePipeline:
         item.fingerprint = fingerprint(item.text)
         item.story_profile = profile(item.title, item.text[:PROFILE_CHARS], item.lang)
         item.story_keys = story_keys(item.story_profile)
+        item.search_stems = (self.stemmer.stem_text(item.title or ""),
+                             self.stemmer.stem_text(item.text[:SEARCH_CHARS]))
         if item.purpose == "crawl" and item.url in self._urls:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")

@@ -59,6 +59,10 @@ class Normaliser:
             self._fill({w for w in words if w not in keys})
             return list(map(keys.__getitem__, words))
 
+    def stem_text(self, text: str) -> str:
+        """The text as its words' keys, space-separated: what the search index stores."""
+        return " ".join(k for k in self.keys(text) if k != POSSESSIVE)
+
     @staticmethod
     def spans(text: str, indices: set[int]) -> dict[int, tuple[int, int]]:
         """Character (start, end) of the tokens at these indices (only they are located)."""

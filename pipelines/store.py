@@ -59,7 +59,7 @@ class StorePipeline:
         self._pending.append((item, PendingArticle(
             item.as_row(), item.aliases, utc_now_iso(), item.tags,
             fp.signature if fp else None, fp.bands if fp else None, fp.shingles if fp else 0,
-            item.story_keys, item.story_profile)))
+            item.story_keys, item.story_profile, item.search_stems)))
         if len(self._pending) >= self.batch_size:
             await self.flush()
         return item

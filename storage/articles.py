@@ -66,6 +66,7 @@ class PendingArticle:
     shingles: int = 0
     story_keys: list[str] = field(default_factory=list)   # names and numbers (storylink)
     profile: Any = None                  # what the linker compares (pipelines/storylink.py)
+    stems: tuple[str, str] | None = None  # title and text as stems, for the search index
 
 
 class StoryLink(Protocol):
@@ -179,10 +180,11 @@ class ArticleStore:
     def add(self, article: dict[str, Any], aliases: list[str], seen_at: str,
             tags: dict[str, Any] | None = None, signature: bytes | None = None,
             buckets: list[int] | None = None, shingles: int = 0,
-            story_keys: list[str] | None = None, profile: Any = None) -> None:
+            story_keys: list[str] | None = None, profile: Any = None,
+            stems: tuple[str, str] | None = None) -> None:
         """Queue an article; `aliases` are other URLs that lead to it (requested, AMP...)."""
         self._pending.append(PendingArticle(article, aliases, seen_at, tags, signature,
-                                            buckets, shingles, story_keys or [], profile))
+                                            buckets, shingles, story_keys or [], profile, stems))
 
     @property
     def pending(self) -> int:
@@ -246,6 +248,8 @@ class ArticleStore:
                     "VALUES (?, ?, ?, ?)", [url, article_id, kind, seen_at])
 
     def _index(self, article_id: int, entry: PendingArticle, day: str | None = None) -> None:
+        if entry.stems is not None:
+            index_stems(self.db, article_id, *entry.stems)
         if entry.signature is not None and entry.buckets:
             add_fingerprint(self.db, article_id, entry.signature, entry.buckets, entry.shingles)
         if day and entry.story_keys:
@@ -273,6 +277,8 @@ class ArticleStore:
             changes.update({k: row[k] for k in _REFRESHABLE if row.get(k) is not None})
             changes.update(edited_at=entry.seen_at, edit_count=current[4] + 1)
             outcome = "updated"
+            send_back_for_review(self.db, article_id, "text edited: " + diff_summary(
+                current[1], row["text"], current[2], row.get("title")), entry.seen_at)
             self._index(article_id, entry, _day(row, entry.seen_at))
         elif self.db.execute("SELECT 1 FROM article_fingerprints WHERE article_id = ?",
                              [article_id]).fetchone() is None:
@@ -290,7 +296,7 @@ class ArticleStore:
         if existing is not None:
             return self._update_existing(existing, PendingArticle(
                 row, entry.aliases, seen_at, entry.tags, entry.signature, entry.buckets,
-                entry.shingles, entry.story_keys, entry.profile), url_keys)
+                entry.shingles, entry.story_keys, entry.profile, entry.stems), url_keys)
         same_text = self.find_by_text_hash(row["text_hash"], row["source"])
         if same_text is not None and same_text[1] == row["source"]:
             # The outlet serves one article under a second URL: an alias, not a new story.
@@ -362,7 +368,7 @@ def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
     store = ArticleStore(db, len(batch), near_dup_threshold, linker)
     for entry in batch:
         store.add(entry.row, entry.aliases, entry.seen_at, entry.tags, entry.signature,
-                  entry.buckets, entry.shingles, entry.story_keys, entry.profile)
+                  entry.buckets, entry.shingles, entry.story_keys, entry.profile, entry.stems)
     results = store.flush()
     stored = [str(u) for entry, result in zip(batch, results) if result.outcome != "failed"
               for u in (entry.row.get("url"), entry.row.get("canonical_url"), *entry.aliases)
@@ -430,6 +436,23 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
         [story_id, rows[0][2], rows[0][0], rows[0][1], min(published, default=None),
          max(published, default=None), len(rows), len(outlets), json.dumps(outlets),
          json.dumps(languages)])
+    db.execute("UPDATE articles SET story_size = ? WHERE story_id = ? AND "
+               "story_size IS NOT ?", [len(rows), story_id, len(rows)])
+
+
+def index_stems(db: sqlite_utils.Database, article_id: int, title: str, body: str) -> None:
+    """Put one article's stemmed title and text in the search index (replacing any)."""
+    db.execute("DELETE FROM articles_stems WHERE rowid = ?", [article_id])
+    db.execute("INSERT INTO articles_stems (rowid, title, body) VALUES (?, ?, ?)",
+               [article_id, title, body])
+
+
+def articles_missing_stems(db: sqlite_utils.Database, limit: int = 1000
+                           ) -> list[tuple[int, str, str]]:
+    """(id, title, text) of articles not yet in the search index, oldest first."""
+    return [(int(r[0]), r[1] or "", r[2] or "") for r in db.execute(
+        "SELECT id, title, text FROM articles WHERE id NOT IN (SELECT rowid FROM "
+        "articles_stems) ORDER BY id LIMIT ?", [limit])]
 
 
 def stories_by_url(db: sqlite_utils.Database) -> dict[str, int]:
@@ -448,10 +471,41 @@ def mark_removed(db: sqlite_utils.Database, urls: list[str], removed_at: str,
     if row is None:
         return None
     with write_transaction(db):
+        first = db.execute("SELECT removed_at IS NULL FROM articles WHERE id = ?",
+                           [row[0]]).fetchone()
         db.execute("UPDATE articles SET removed_at = coalesce(removed_at, ?), "
                    "removed_reason = ?, checked_at = ? WHERE id = ?",
                    [removed_at, reason, removed_at, row[0]])
+        if first and first[0]:
+            send_back_for_review(db, int(row[0]), f"taken down: {reason}", removed_at)
     return int(row[0])
+
+
+REREVIEW_BY = "newsmon"          # the review log's reviewer for automatic re-reviews
+
+
+def record_review(db: sqlite_utils.Database, url: str, status: str, reviewer: str,
+                  note: str, at: str) -> int | None:
+    """Set the review of the article behind a URL (the review log's trigger records it);
+    return its id. The desk writes reviews itself; this is for tools and the demo."""
+    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+    if row is None:
+        return None
+    with write_transaction(db):
+        db.execute("UPDATE articles SET review_status = ?, reviewer = ?, reviewed_at = ?, "
+                   "note = ? WHERE id = ?", [status, reviewer, at, note, row[0]])
+    return int(row[0])
+
+
+def send_back_for_review(db: sqlite_utils.Database, article_id: int, reason: str,
+                         at: str) -> bool:
+    """A reviewed article that changed (edited, taken down) goes back to the queue, the
+    reason in its note; the review log records it like any review (its trigger)."""
+    cursor = db.execute(
+        "UPDATE articles SET review_status = 'new', reviewer = ?, reviewed_at = ?, "
+        "note = ? WHERE id = ? AND review_status != 'new'",
+        [REREVIEW_BY, at, f"re-review: {reason}"[:2000], article_id])
+    return bool(cursor.rowcount)
 
 
 def touch_urls(db: sqlite_utils.Database, urls: list[str], seen_at: str) -> int:

@@ -404,6 +404,23 @@ def m015_story_links(db: sqlite_utils.Database) -> None:
     """)
 
 
+@MIGRATIONS()
+def m016_search_stems(db: sqlite_utils.Database) -> None:
+    # Search that finds inflected forms: title and text as Snowball stems (written by the
+    # store from what the pipeline computed; `newsmon reindex` fills it for older rows). The
+    # query side stems the same way (newsmon/web/search.py); rowid = articles.id.
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS articles_stems USING fts5("
+               "title, body, tokenize = 'unicode61 remove_diacritics 2')")
+
+
+@MIGRATIONS()
+def m017_story_size(db: sqlite_utils.Database) -> None:
+    # How many articles carry the article's story: shown in the desk's article list.
+    db.execute("ALTER TABLE articles ADD COLUMN story_size INTEGER")
+    db.execute("UPDATE articles SET story_size = (SELECT article_count FROM stories "
+               "WHERE stories.id = articles.story_id)")
+
+
 # The raw-captures file has its own schema history. Files made before it had one already
 # hold the table, hence IF NOT EXISTS in its first migration.
 CAPTURE_MIGRATIONS = Migrations("newsmon-captures")

@@ -10,8 +10,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,9 +60,60 @@ def test_demo_serve_only_then_crawl(tmp_path: Path) -> None:
         result = newsmon("crawl", "demo-ovd", "--sources", sources.group(1),
                          db=str(tmp_path / "x.db"))
         assert "demo-ovd: 6 new" in result.stdout
+        # `scrapy crawl <demo outlet>` by hand, with no sources file named: the demo's
+        # demo-sources.yaml in the working directory names it.
+        scrapy_env = {k: v for k, v in env.items() if k != "NEWSMON_SOURCES"}
+        scrapy_env.update(SCRAPY_SETTINGS_MODULE="crawler.settings", PYTHONPATH=str(REPO))
+        by_hand = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-tmt"],
+                                 cwd=tmp_path, env=scrapy_env, capture_output=True, text=True,
+                                 timeout=300)
+        assert by_hand.returncode == 0, by_hand.stderr[-2000:]
+        assert rows(str(tmp_path / "x.db"), "SELECT count(*) AS n FROM articles WHERE "
+                                            "source = 'demo-tmt'")[0]["n"] == 10
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        missing = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-tmt"],
+                                 cwd=elsewhere, env=scrapy_env, capture_output=True, text=True,
+                                 timeout=300)
+        assert missing.returncode != 0 and "newsmon demo --serve-only" in missing.stderr
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_the_demo_is_recent_and_shows_edits_takedowns_and_re_review(
+        demo_db: tuple[Path, str]) -> None:
+    from datetime import datetime, timedelta, timezone
+    tmp, packed = demo_db
+    db, output = packed.split("\n", 1)
+    assert "second pass" in output and "1 edited, 1 removed" in output
+    dates = [datetime.fromisoformat(r["published_at"]) for r in
+             rows(db, "SELECT published_at FROM articles WHERE published_at IS NOT NULL")]
+    now = datetime.now(timezone.utc)
+    assert dates and max(dates) <= now and now - max(dates) < timedelta(days=3)
+    assert now - min(dates) < timedelta(days=60)
+    # Texts say the same dates as their pages' metadata: no "November 2025" left behind.
+    assert not rows(db, "SELECT id FROM articles WHERE url LIKE '%/2025/11/%'")
+    recent = newsmon("export", "--since", "7d", "--format", "jsonl", db=db).stdout.splitlines()
+    assert len(recent) >= 5
+    edited = rows(db, "SELECT a.id, a.edit_count, a.review_status, "
+                      "(SELECT count(*) FROM article_versions v WHERE v.article_id = a.id) AS versions "
+                      "FROM articles a WHERE a.edited_at IS NOT NULL")
+    removed = rows(db, "SELECT id, review_status, removed_reason FROM articles "
+                       "WHERE removed_at IS NOT NULL")
+    assert len(edited) == 1 and edited[0]["versions"] >= 1 and edited[0]["edit_count"] == 1
+    assert len(removed) == 1 and "404" in removed[0]["removed_reason"]
+    for article, why in ((edited[0]["id"], "re-review: text edited"),
+                         (removed[0]["id"], "re-review: taken down")):
+        log = rows(db, f"SELECT old_status, new_status, note FROM review_log "
+                       f"WHERE article_id = {article} ORDER BY id")
+        assert [(r["old_status"], r["new_status"]) for r in log] == [
+            ("new", "verified"), ("verified", "new")]
+        assert log[-1]["note"].startswith(why)
+    # Serving, checking health and the stats never add the bundled real outlets.
+    newsmon("health", db=db, check=False)
+    assert {r["id"] for r in rows(db, "SELECT id FROM sources")} == {
+        "demo-tmt", "demo-meduza", "demo-novaya", "demo-ovd"}
 
 
 def test_sources_and_stats(demo_db: tuple[Path, str]) -> None:
@@ -115,6 +168,16 @@ def test_help_and_version() -> None:
     assert "newsmon, version" in newsmon("--version", db=":memory:").stdout
 
 
+def rows_of(db: str, sql: str) -> list[dict[str, Any]]:
+    import sqlite3
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
 def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) -> None:
     db = demo_db[1].split("\n", 1)[0]
     port = _free_port()
@@ -132,6 +195,27 @@ def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) 
         found = json.loads(urllib.request.urlopen(
             base + "/newsmon/articles.json?_search=treason&_shape=objects", timeout=10).read())
         assert any("Treason" in r["title"] for r in found["rows"])
+
+        def search(query: str, where: str = "articles.json?_search=") -> list[dict[str, Any]]:
+            url = base + "/newsmon/" + where + urllib.parse.quote(query) + "&_shape=objects"
+            return list(json.loads(urllib.request.urlopen(url, timeout=10).read())["rows"])
+
+        # Inflected forms: the texts say «иноагентов», «Навального», "detained".
+        for query, must in (("иноагент", "иноагент"), ("Навальный", "Навальн"),
+                            ("detain", "etain")):
+            rows = search(query)
+            assert rows, query
+            stored = {r["id"]: r for r in rows_of(db, "SELECT id, title, text FROM articles")}
+            assert all(must.lower() in (stored[r["id"]]["title"] + stored[r["id"]]["text"])
+                       .lower() for r in rows), query
+        assert search('"solo picket"') and not search('"picket solo"')
+        assert search("навальн*") and search("treason OR госизмена")
+        every = {r["id"] for r in search("detain")}
+        assert 0 < len({r["id"] for r in search("detain -Moscow")}) < len(every)
+        ranked = search("Навальный", "search.json?q=")
+        assert ranked and "**Навального" in ranked[0]["snippet"]
+        assert search("", "search.json?q=") == []          # an empty query finds nothing
+        assert search('"', "search.json?q=") == [] and search("AND OR", "search.json?q=") == []
         newest = json.loads(urllib.request.urlopen(
             base + "/newsmon/articles.json?_shape=objects&_col=published_at", timeout=10).read())
         dates = [r["published_at"] for r in newest["rows"]]
@@ -140,7 +224,11 @@ def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) 
         assert 'name="_search"' in page                      # the FTS search box
         for facet in ("source", "lang", "topics", "subtags", "countries"):
             assert f'data-column="{facet}"' in page or f"facet-{facet}" in page, facet
-        assert "Articles" in page and "newest first" in page
+        assert "Articles" in page and "Newest first" in page
+        # The desk's list: titles link to the article pages, no wide columns inline.
+        assert 'class="desk-title"' in page and "tag_evidence" not in page.split("desk-list")[1]
+        home = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+        assert "waiting for review" in home and "lsh_recent" not in home
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -153,7 +241,11 @@ def test_extract_names_source_and_stored_article(demo_db: tuple[Path, str]) -> N
     base = re.search(r'homepage: "(http://127\.0\.0\.1:\d+)/tmt/"',
                      sources.read_text(encoding="utf-8")).group(1)      # type: ignore[union-attr]
     page = REPO / "newsmon/demo/site/tmt/2025/11/20/activist-detained-in-moscow-a90001"
-    url = f"{base}/tmt/2025/11/20/activist-detained-in-moscow-a90001"
+    # The demo serves its pages dated relative to today: the stored URL carries that date.
+    [stored_url] = rows(db, "SELECT url FROM articles WHERE url LIKE ?",
+                        ("%/activist-detained-in-moscow-a90001",))
+    url = stored_url["url"]
+    assert url.startswith(f"{base}/tmt/") and "/2025/11/20/" not in url
     result = json.loads(newsmon("extract", str(page), "--url", url + "?utm_source=x",
                                 "--sources", str(sources), db=db).stdout)
     assert result["source"] == "demo-tmt"

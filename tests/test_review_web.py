@@ -157,64 +157,75 @@ def test_anonymous_visitors_read_but_never_write(served: Served) -> None:
     assert "pbkdf2" not in metadata                       # hashes stay in their files
 
 
+def _untouched(served: Served, n: int) -> list[int]:
+    """Articles nobody has reviewed yet (the demo verifies two and re-queues them)."""
+    ids = [r["id"] for r in _rows(served.db, "SELECT id FROM articles WHERE review_status = 'new' "
+                                             "AND id NOT IN (SELECT article_id FROM review_log) "
+                                             "ORDER BY id")]
+    assert len(ids) >= n
+    return ids[:n]
+
+
 def test_a_logged_in_reviewer_changes_status_and_the_log_records_it(served: Served) -> None:
+    a, b = _untouched(served, 2)
     client = served.login()
-    page = client.get(f"/{served.name}/articles/2")
+    page = client.get(f"/{served.name}/articles/{a}")
     assert 'id="review-form"' in page.text
-    no_csrf = client.post("/-/newsmon/review", data={"database": served.name, "id": "2",
+    no_csrf = client.post("/-/newsmon/review", data={"database": served.name, "id": str(a),
                                                      "status": "verified"})
     assert no_csrf.status_code == 403                     # CSRF protection stays on
     token = _token(page.text)
     done = client.post("/-/newsmon/review", data={
-        "database": served.name, "id": "2", "status": "needs_follow_up",
+        "database": served.name, "id": str(a), "status": "needs_follow_up",
         "note": "check the court date", "csrftoken": token})
-    assert done.status_code == 302 and done.headers["location"].endswith("/articles/2")
+    assert done.status_code == 302 and done.headers["location"].endswith(f"/articles/{a}")
     for form, status in (({"id": "99999", "status": "verified"}, 404),
-                         ({"id": "2", "status": "bogus"}, 400),
+                         ({"id": str(a), "status": "bogus"}, 400),
                          ({"id": "two", "status": "verified"}, 400)):
         bad = client.post("/-/newsmon/review", data={"database": served.name,
                                                      "csrftoken": token, **form})
         assert bad.status_code == status, (form, bad.text)
     [row] = _rows(served.db, "SELECT review_status, reviewer, note, reviewed_at FROM articles "
-                             "WHERE id = 2")
+                             "WHERE id = ?", (a,))
     assert row["review_status"] == "needs_follow_up" and row["reviewer"] == "anna"
     assert row["note"] == "check the court date" and row["reviewed_at"]
-    log = _rows(served.db, "SELECT * FROM review_log WHERE article_id = 2")
+    log = _rows(served.db, "SELECT * FROM review_log WHERE article_id = ?", (a,))
     assert [(r["old_status"], r["new_status"], r["reviewer"]) for r in log] == [
         ("new", "needs_follow_up", "anna")]
-    shown = client.get(f"/{served.name}/articles/2").text
+    shown = client.get(f"/{served.name}/articles/{a}").text
     assert "new → needs_follow_up by anna: check the court date" in shown
 
     # Scripts use the same route (the one write path), with a JSON answer.
     scripted = client.post("/-/newsmon/review", data={
-        "database": served.name, "id": "3", "status": "irrelevant", "note": "",
+        "database": served.name, "id": str(b), "status": "irrelevant", "note": "",
         "csrftoken": token, "_json": "1"})
     assert scripted.status_code == 200 and scripted.json() == {
-        "ok": True, "message": "Article 3: new → irrelevant", "article": 3,
+        "ok": True, "message": f"Article {b}: new → irrelevant", "article": b,
         "old_status": "new", "new_status": "irrelevant"}
-    [entry] = _rows(served.db, "SELECT * FROM review_log WHERE article_id = 3")
+    [entry] = _rows(served.db, "SELECT * FROM review_log WHERE article_id = ?", (b,))
     assert entry["reviewer"] == "anna" and entry["new_status"] == "irrelevant"
 
 
 def test_a_removed_reviewer_cannot_write_any_more(served: Served) -> None:
+    [c] = _untouched(served, 1)
     bob = served.login("bob")
-    page = bob.get(f"/{served.name}/articles/4").text
+    page = bob.get(f"/{served.name}/articles/{c}").text
     assert 'id="review-form"' in page
     token = _token(page)
     newsmon("user", "remove", "bob", "--db", str(served.db))
     assert served.client().get("/-/login").status_code == 200      # others can still log in
-    denied = bob.post("/-/newsmon/review", data={"database": served.name, "id": "4",
+    denied = bob.post("/-/newsmon/review", data={"database": served.name, "id": str(c),
                                                  "status": "verified", "csrftoken": token})
     assert denied.status_code == 403 and "not a reviewer" in denied.text
     scripted = bob.post("/-/newsmon/review", data={
-        "database": served.name, "id": "4", "status": "verified", "csrftoken": token,
+        "database": served.name, "id": str(c), "status": "verified", "csrftoken": token,
         "_json": "1"})
     assert scripted.status_code == 403 and not scripted.json()["ok"]
-    assert 'id="review-form"' not in bob.get(f"/{served.name}/articles/4").text
+    assert 'id="review-form"' not in bob.get(f"/{served.name}/articles/{c}").text
     with pytest.raises(AssertionError):
         served.login("bob")                                   # the old password is gone
-    assert _rows(served.db, "SELECT count(*) AS n FROM review_log WHERE article_id = 4"
-                 )[0]["n"] == 0
+    assert _rows(served.db, "SELECT count(*) AS n FROM review_log WHERE article_id = ?",
+                 (c,))[0]["n"] == 0
 
 
 def test_a_second_reviewer_confirming_is_logged(served: Served) -> None:
@@ -270,7 +281,8 @@ def test_articles_page_facets_and_search(served: Served) -> None:
                  "published_month"):
         assert name in facets and facets[name]["results"], name
     months = {r["value"] for r in facets["published_month"]["results"]}
-    assert months == {"2025-11"}
+    assert months == {r["m"] for r in _rows(served.db, "SELECT DISTINCT substr(published_at, 1, 7)"
+                                                       " AS m FROM articles")}
 
 
 def test_canned_queries_answer(served: Served) -> None:
@@ -296,14 +308,21 @@ def test_canned_queries_answer(served: Served) -> None:
     assert all(c["relation"] in ("verbatim", "rewrite", "teaser", "expanded", "translation")
                for c in copies[1:])
     assert [c["published"] for c in copies] == sorted(c["published"] for c in copies)
-    assert query("multi_outlet_stories", days="") == []  # the demo's news is a year old
+    # The demo's news is dated relative to today, so the default window (7 days) shows it.
+    recent = query("multi_outlet_stories", days="")
+    assert recent and {r["story"] for r in recent} <= {r["story"] for r in stories}
     weekly = query("weekly_topic_counts")
     assert {r["topic"] for r in weekly} == {"crackdown", "emigration"}
     assert all(r["articles"] >= r["stories"] >= 1 for r in weekly)
     health = query("source_health_now")
     assert {r["source"] for r in health} >= {"demo-tmt", "demo-meduza", "demo-novaya",
                                              "demo-ovd"}
-    assert query("edited_or_removed") == []
+    # The demo's second pass edits one verified page and takes another down.
+    changed = {r["article"]: r for r in query("edited_or_removed")}
+    stored = _rows(served.db, "SELECT id, edited_at, removed_at FROM articles "
+                              "WHERE edited_at IS NOT NULL OR removed_at IS NOT NULL")
+    assert set(changed) == {r["id"] for r in stored} and len(changed) == 2
+    assert sum(1 for r in changed.values() if r["removed_reason"]) == 1
 
 
 def test_chart_draws_one_bar_per_week_and_topic(served: Served) -> None:
@@ -314,6 +333,9 @@ def test_chart_draws_one_bar_per_week_and_topic(served: Served) -> None:
     bars = re.findall(r'<rect class="bar" data-week="([^"]+)" data-topic="([^"]+)" '
                       r'data-articles="(\d+)"', page)
     assert sorted(bars) == sorted((r["week"], r["topic"], str(r["articles"])) for r in weekly)
+    labels = re.findall(r'<text class="week"[^>]*>([^<]+)</text>', page)
+    assert len(labels) == len({r["week"] for r in weekly})
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", labels[0])   # "10 Nov 2025", not 25-11-10
     svg = client.get("/-/newsmon/weekly-chart", params={"_format": "svg"})
     assert svg.headers["content-type"].startswith("image/svg+xml")
 
@@ -327,9 +349,25 @@ def test_atom_feeds_of_the_queue_and_of_a_topic(served: Served) -> None:
     assert len(queue.entries) == in_queue
     topic = feedparser.parse(client.get(f"/{served.name}/topic_feed.atom",
                                         params={"topic": "emigration"}).content)
-    assert topic.entries and all(e.link.startswith("http") for e in topic.entries)
-    empty = client.get(f"/{served.name}/topic_feed.atom", params={"topic": "no_such_topic"})
-    assert empty.status_code == 200 and len(feedparser.parse(empty.content).entries) == 1
+    assert not topic.bozo and topic.entries
+    tagged = _rows(served.db, "SELECT a.id, a.url, a.source FROM articles a JOIN article_tags t "
+                              "ON t.article_id = a.id WHERE t.tag = 'emigration' AND "
+                              "a.relevant = 1 AND a.duplicate_of IS NULL")
+    by_id = {f"urn:newsmon:article:{r['id']}": r for r in tagged}
+    assert {e.id for e in topic.entries} == set(by_id)
+    for entry in topic.entries:
+        article = by_id[entry.id]
+        # The entry opens the newsmon page, where a reviewer acts; the original is inside.
+        assert entry.link == f"{served.base}/{served.name}/articles/{article['id']}"
+        assert f'href="{article["url"]}"' in entry.summary
+        assert entry.author == article["source"]          # Atom requires an author
+        assert entry.summary.startswith("<p>Topics: ") and '["' not in entry.summary
+        assert "emigration" in entry.summary.split("</p>", 1)[0]
+    for tag in ("no_such_topic", ""):
+        unknown = client.get(f"/{served.name}/topic_feed.atom", params={"topic": tag})
+        assert unknown.status_code == 404 and "emigration" in unknown.text  # lists known ones
+    subtag = client.get(f"/{served.name}/topic_feed.atom", params={"topic": "exit_ban"})
+    assert subtag.status_code == 200 and not feedparser.parse(subtag.content).bozo
     csv_export = client.get(f"/{served.name}/articles.csv", params={"_size": "max"})
     assert csv_export.status_code == 200 and csv_export.text.startswith("id,")
 
@@ -348,6 +386,16 @@ def test_export_command_formats_agree(served: Served, tmp_path: Path) -> None:
         parsed = list(csv.DictReader(handle))
     assert [int(r["id"]) for r in parsed] == [r["id"] for r in rows]
     assert [r["text"] for r in parsed] == [r["text"] for r in rows]     # newlines survive
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+    # --bom: a byte-order mark so Excel opens Cyrillic as UTF-8; the rows are unchanged.
+    excel = tmp_path / "crackdown-excel.csv"
+    newsmon("export", "--db", db, "--topic", "crackdown", "--since", "2025-11-01",
+            "--format", "csv", "--bom", "-o", str(excel))
+    assert excel.read_bytes().startswith(b"\xef\xbb\xbfid,")
+    with open(excel, encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.DictReader(handle)) == parsed
+    bom_jsonl = newsmon("export", "--db", db, "--format", "jsonl", "--bom", check=False)
+    assert bom_jsonl.returncode == 2 and "--bom" in bom_jsonl.stderr
     atom = newsmon("export", "--db", db, "--topic", "crackdown", "--since", "2025-11-01",
                    "--format", "atom").stdout
     feed = feedparser.parse(atom)
@@ -391,23 +439,56 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
-def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browser: Any) -> None:
+def _shot(browser: Any, name: str) -> None:
+    """Keep a screenshot of each page the browser test visits (CI keeps test-artifacts/)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"{name}.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 5_000
+
+
+def test_in_a_browser_desk_search_review_and_feeds(served: Served, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
     wait = WebDriverWait(browser, 30)
     articles = f"{served.base}/{served.name}/articles"
 
-    # Search with the table's search box.
+    # The desk's home page: counts, a search box, no internal tables on show.
+    browser.get(served.base + "/")
+    counts = browser.find_element(By.CSS_SELECTOR, ".desk-counts").text
+    waiting = _rows(served.db, "SELECT count(*) AS n FROM articles WHERE relevant = 1 AND "
+                               "review_status = 'new' AND duplicate_of IS NULL")[0]["n"]
+    assert f"{waiting}\nwaiting for review" in counts and "sources flagged by health" in counts
+    home_links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "h2 + p a")]
+    assert "articles" in home_links and "lsh_recent" not in home_links
+    _shot(browser, "desk-home")
+
+    # Search in Russian from the home page: an inflected form finds the other forms.
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("иноагент")
+    box.submit()
+    wait.until(ec.url_contains("/search?q="))
+    assert browser.title.startswith("Search articles")         # not the SQL text
+    assert not browser.find_elements(By.CSS_SELECTOR, "textarea#sql-editor")
+    marks = [m.text.lower() for m in browser.find_elements(
+        By.CSS_SELECTOR, "td.col-title mark, td.col-snippet mark")]
+    assert marks and all(m.startswith("иноагент") for m in marks)
+    assert any(m != "иноагент" for m in marks)                # inflected forms found too
+    links = browser.find_elements(By.CSS_SELECTOR, "td.col-title a")
+    assert links and all("/articles/" in a.get_attribute("href") for a in links)
+    _shot(browser, "search-ru")
+
+    # Search in English with the table's own box: "detain" finds "detained".
     browser.get(articles)
     box = browser.find_element(By.NAME, "_search")
-    box.send_keys("Vilnius")
+    box.send_keys("detain")
     box.submit()
-    wait.until(ec.url_contains("_search=Vilnius"))
-    titles = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td.col-title")]
-    assert titles and any("Vilnius" in t for t in titles)
+    wait.until(ec.url_contains("_search=detain"))
+    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".desk-list .desk-title a")]
+    assert titles and any("Detained" in t for t in titles)
+    _shot(browser, "search-en")
 
-    # Facet by topic: click "emigration" in the topics facet.
+    # The compact list, faceted by topic: chips, readable dates, no raw JSON.
     browser.get(articles)
     browser.find_element(By.CSS_SELECTOR, "#facet-topics").find_element(
         By.PARTIAL_LINK_TEXT, "emigration").click()
@@ -415,9 +496,15 @@ def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browse
     expected = _rows(served.db, "SELECT count(*) AS n FROM articles WHERE EXISTS (SELECT 1 "
                                 "FROM json_each(topics) WHERE value = 'emigration')")[0]["n"]
     assert f"{expected} row" in browser.find_element(By.CSS_SELECTOR, "h3").text
+    items = browser.find_elements(By.CSS_SELECTOR, ".desk-list li")
+    assert len(items) == min(expected, 100)
+    assert all("emigration" in li.text and '["' not in li.text for li in items)
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".facet-info-name")) == len(
+        {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".facet-info-name")})
+    _shot(browser, "desk-list")
 
-    # Open the first article of the facet.
-    browser.find_element(By.CSS_SELECTOR, "td.col-id a").click()
+    # Open the first article of the facet from its title.
+    browser.find_element(By.CSS_SELECTOR, ".desk-list .desk-title a").click()
     title = wait.until(ec.presence_of_element_located((By.ID, "article-title"))).text
     article_url = browser.current_url
     article_id = int(article_url.rstrip("/").rsplit("/", 1)[1])
@@ -432,6 +519,7 @@ def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browse
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.password-login input[type=submit]").click()
     wait.until(ec.url_to_be(served.base + "/"))
+    assert "logged in as anna" in browser.find_element(By.CSS_SELECTOR, "section.content").text
     browser.get(article_url)
     Select(wait.until(ec.presence_of_element_located((By.ID, "review-status-select")))
            ).select_by_value("verified")
@@ -442,9 +530,7 @@ def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browse
     wait.until(ec.text_to_be_present_in_element((By.ID, "review-status"), "verified"))
     history = browser.find_element(By.ID, "review-history").text
     assert "→ verified by anna: confirmed by a second source" in history
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / "review-article.png"
-    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    _shot(browser, "review-article")
 
     # The change is in the review log table.
     browser.get(f"{served.base}/{served.name}/review_log?article_id={article_id}")
@@ -454,10 +540,22 @@ def test_in_a_browser_search_facet_open_log_in_and_review(served: Served, browse
                             "ORDER BY id DESC LIMIT 1", (article_id,)) == [
         {"new_status": "verified", "reviewer": "anna"}]
 
+    # The review queue's feed, found from the home page: it no longer holds that article.
+    browser.get(served.base + "/")
+    feed_url = browser.find_element(By.PARTIAL_LINK_TEXT, "Review queue feed").get_attribute("href")
+    browser.get(feed_url)
+    _shot(browser, "review-queue-feed")
+    feed = feedparser.parse(httpx.get(feed_url, timeout=30).content)
+    assert not feed.bozo and feed.entries
+    assert f"urn:newsmon:article:{article_id}" not in {e.id for e in feed.entries}
+    browser.get(feed.entries[0].link)                     # an entry opens the newsmon page
+    assert wait.until(ec.presence_of_element_located((By.ID, "article-title"))).text == \
+        feed.entries[0].title
+
     # And the chart renders as SVG bars.
     browser.get(f"{served.base}/-/newsmon/weekly-chart")
     assert browser.find_elements(By.CSS_SELECTOR, "svg#weekly-chart rect.bar")
-    browser.save_screenshot(str(SCREENSHOTS / "weekly-chart.png"))
+    _shot(browser, "weekly-chart")
 
 
 def test_metadata_and_templates_for_an_awkward_database_name(tmp_path: Path) -> None:

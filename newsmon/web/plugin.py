@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from newsmon.web import guard
+from newsmon.web import guard, search
 from storage.db import BUSY_TIMEOUT_MS
 from storage.export import json_list
 from storage.migrations import REVIEW_STATUSES
@@ -36,17 +37,33 @@ def _config(datasette: Any) -> dict[str, Any] | None:
     return config if isinstance(config, dict) else None
 
 
+def readable_date(value: Any) -> str:
+    """'2025-11-20' (or a full ISO time) -> '20 Nov 2025'."""
+    try:
+        return datetime.fromisoformat(str(value)[:10]).strftime("%-d %b %Y")
+    except ValueError:
+        return str(value or "")
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["json_list"] = json_list
+    env.filters["newsmon_date"] = readable_date
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     """Wait for the write lock as long as newsmon's own connections do (30 s): a review
-    saved while a crawl writes waits its turn instead of failing "database is locked"."""
+    saved while a crawl writes waits its turn instead of failing "database is locked".
+
+    Search: `escape_fts`, which Datasette applies to every `?_search=`, is replaced by
+    newsmon's (stems the query for the stemmed index; runs after Datasette's own hook, so it
+    wins), and `newsmon_snippet(text, query)` marks the matching words."""
     if _config(datasette) is not None:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.create_function("escape_fts", 1, search.fts_query, deterministic=True)
+        conn.create_function("newsmon_snippet", 2, search.snippet, deterministic=True)
+        conn.create_function("newsmon_snippet", 3, search.snippet_or_title, deterministic=True)
 
 
 @hookimpl
@@ -57,26 +74,166 @@ def asgi_wrapper(datasette: Any) -> Any:
         return None
 
     def wrap_app(app: Any) -> Any:
-        return guard.wrap(app, datasette)
+        return feed_topics(guard.wrap(app, datasette), datasette)
 
     return wrap_app
 
 
+def _taxonomy_tags() -> set[str]:
+    from pipelines.taxonomy import load_taxonomy
+    taxonomy = load_taxonomy()
+    return set(taxonomy.topics) | set(taxonomy.subtags)
+
+
+def feed_topics(app: Any, datasette: Any) -> Any:
+    """A topic feed for a topic or subtag that does not exist is a 404, not an empty feed
+    (a mistyped subscription must not look like a quiet topic)."""
+    known: set[str] = set()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope.get("type") == "http" else ""
+        if path.endswith("/topic_feed.atom") or path.endswith("/topic_feed.json"):
+            from urllib.parse import parse_qs
+            query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
+            topic = (query.get("topic") or [""])[0]
+            if not known:
+                known.update(_taxonomy_tags())
+            if topic not in known:
+                names = await _tags_in_database(datasette)
+                if topic not in names:
+                    body = (f"No topic or subtag {topic!r}. Known: "
+                            f"{', '.join(sorted(known | names))}\n").encode()
+                    await send({"type": "http.response.start", "status": 404,
+                                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        if path.endswith(".atom"):
+            await app(scope, receive, _absolute_links(scope, send))
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def _absolute_links(scope: Any, send: Any) -> Any:
+    """Feed readers and mail clients need absolute links: an entry's link to the newsmon
+    article page is written relative by the SQL, made absolute here from the request's host."""
+    headers = dict(scope.get("headers") or [])
+    host = headers.get(b"host", b"").decode("latin-1")
+    base = f"{scope.get('scheme', 'http')}://{host}" if host else ""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def buffered(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        if base:
+            body = body.replace(b'href="/', f'href="{base}/'.encode())
+        start["headers"] = [(k, v) for k, v in start.get("headers", [])
+                            if k.lower() != b"content-length"]
+        start["headers"].append((b"content-length", str(len(body)).encode()))
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    return buffered
+
+
+async def _tags_in_database(datasette: Any) -> set[str]:
+    names: set[str] = set()
+    for name in datasette.databases:
+        if name == "_internal":
+            continue
+        try:
+            rows = await datasette.get_database(name).execute(
+                "SELECT DISTINCT tag FROM article_tags")
+        except Exception:                       # not a newsmon database
+            continue
+        names.update(str(r["tag"]) for r in rows.rows)
+    return names
+
+
+_CHIP = ('<span style="display:inline-block;padding:0 .5em;margin:0 .2em .2em 0;'
+         'border-radius:.8em;background:#eef;border:1px solid #ccd;font-size:.85em">{}</span>')
+
+
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None, database: str,
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
                 datasette: Any) -> Any:
-    """In canned queries an `article` column holds an article id: link it to its page."""
+    """Canned queries and the article table read like a desk: an `article` column and the
+    title link to the article page, topics and subtags are chips, dates are readable, a
+    snippet's matching words are highlighted."""
     if _config(datasette) is None:
         return None
+    keys = row.keys() if hasattr(row, "keys") else []
     if column == "article" and table is None and isinstance(value, int):
         url = datasette.urls.row(database, "articles", value)
         return Markup(f'<a href="{html.escape(url)}">{value}</a>')
+    if column == "title" and table is None and "article" in keys and \
+            isinstance(row["article"], int) and isinstance(value, str):
+        url = datasette.urls.row(database, "articles", row["article"])
+        return Markup(f'<a href="{html.escape(url)}">{html.escape(value)}</a>')
+    if column == "snippet" and table is None and isinstance(value, str):
+        return Markup(_marks(html.escape(value)))
+    if column in ("topics", "subtags", "languages") and isinstance(value, str) and \
+            value.startswith("["):
+        items = json_list(value)
+        return Markup("".join(_CHIP.format(html.escape(str(i).replace("_", " ")))
+                              for i in items) or "–")
+    if column in ("published", "published_at", "first_published_at") and table is None and \
+            isinstance(value, str) and len(value) >= 10:
+        return Markup(f'<time datetime="{html.escape(value)}">'
+                      f'{html.escape(readable_date(value))}</time>')
     return None
+
+
+def _marks(escaped: str) -> str:
+    return re.sub(r"\*\*(.+?)\*\*", r"<mark>\1</mark>", escaped)
+
+
+async def desk_counts(datasette: Any) -> dict[str, Any] | None:
+    """The home page's numbers: waiting for review, new relevant articles per topic in the
+    last 24 hours and 7 days, sources flagged by health, articles changed lately."""
+    names = [d for d in datasette.databases if d != "_internal"]
+    if not names:
+        return None
+    db = datasette.get_database(names[0])
+    now = "strftime('%Y-%m-%dT%H:%M:%S', 'now'"
+    one = await db.execute(
+        "SELECT (SELECT count(*) FROM articles WHERE relevant = 1 AND review_status = 'new' "
+        "AND duplicate_of IS NULL) AS waiting, (SELECT count(*) FROM articles WHERE "
+        f"coalesce(removed_at, edited_at) >= {now}, '-7 days')) AS changed")
+    topics = await db.execute(
+        f"SELECT t.tag AS name, sum(a.first_seen_at >= {now}, '-1 day')) AS day, count(*) AS "
+        "week FROM articles a JOIN article_tags t ON t.article_id = a.id AND t.kind = 'topic' "
+        f"WHERE a.relevant = 1 AND a.duplicate_of IS NULL AND a.first_seen_at >= {now}, "
+        "'-7 days') GROUP BY t.tag ORDER BY t.tag")
+    found = {r["name"]: r for r in topics.rows}
+    health = await db.execute("SELECT source FROM source_health WHERE status != 'ok' "
+                              "AND enabled = 1")
+    flagged = [r["source"] for r in health.rows]
+    row = one.first()
+    return {"database": names[0], "waiting": row["waiting"], "changed": row["changed"],
+            "topics": [{"name": t, "day": found[t]["day"] if t in found else 0,
+                        "week": found[t]["week"] if t in found else 0}
+                       for t in ("crackdown", "emigration")],
+            "flagged": len(flagged), "flagged_names": flagged[:8]}
 
 
 @hookimpl
 def extra_template_vars(template: str, database: str | None, table: str | None,
                         view_name: str, request: Any, datasette: Any) -> Any:
+    if _config(datasette) is not None and view_name == "index":
+        async def home() -> dict[str, Any]:
+            return {"desk": await desk_counts(datasette)}
+        return home
     if view_name != "row" or table != "articles" or request is None or database is None \
             or _config(datasette) is None:
         return {}
@@ -212,8 +369,9 @@ def weekly_chart_svg(rows: list[Any], width: int = 760, height: int = 280) -> st
                          f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}">'
                          f'<title>week of {html.escape(week)}, {html.escape(topic)}: {n}</title>'
                          f'</rect>')
-        parts.append(f'<text x="{left + i * bar + bar / 2:.1f}" y="{height - bottom + 14}" '
-                     f'font-size="10" text-anchor="middle">{html.escape(week[2:])}</text>')
+        parts.append(f'<text class="week" x="{left + i * bar + bar / 2:.1f}" '
+                     f'y="{height - bottom + 14}" font-size="10" text-anchor="middle">'
+                     f'{html.escape(_week_label(week, weeks[i - 1] if i else None))}</text>')
     for j, topic in enumerate(topics):
         y = height + 20 * j
         parts.append(f'<rect x="{left}" y="{y - 10}" width="10" height="10" '
@@ -221,6 +379,18 @@ def weekly_chart_svg(rows: list[Any], width: int = 760, height: int = 280) -> st
                      f'font-size="12">{html.escape(topic)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _week_label(week: str, previous: str | None) -> str:
+    """"10 Nov 2025" for the first week and when the year changes, "17 Nov" after: never
+    an ambiguous "25-11-10"."""
+    try:
+        day = datetime.fromisoformat(week[:10])
+    except ValueError:
+        return week
+    if previous is None or previous[:4] != week[:4]:
+        return day.strftime("%-d %b %Y")
+    return day.strftime("%-d %b")
 
 
 async def weekly_chart(request: Any, datasette: Any) -> Response:

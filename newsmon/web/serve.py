@@ -75,6 +75,9 @@ def build_metadata(db_path: str, private: bool = False) -> dict[str, Any]:
     metadata["databases"] = {name: database}
     metadata["description_html"] = metadata["description_html"].replace(
         'href="/newsmon/', f'href="/{tilde_encode(name)}/')
+    # Feeds link entries to their pages on this site: the database's name is in the path.
+    for query in database.get("queries", {}).values():
+        query["sql"] = query["sql"].replace("'/newsmon/", f"'/{tilde_encode(name)}/")
     # Reviewer names and notes, and SQL that can run anything, are not for anonymous visitors.
     database["allow_sql"] = LOGGED_IN
     database.setdefault("tables", {}).setdefault("review_log", {})["allow"] = LOGGED_IN
@@ -93,7 +96,10 @@ def build_templates(db_path: str, out: Path) -> Path:
     templates.mkdir()
     css = to_css_class(datasette_name(db_path))
     for name, target in (("newsmon_weekly_chart.html", "newsmon_weekly_chart.html"),
-                         ("row-articles.html", f"row-{css}-articles.html")):
+                         ("row-articles.html", f"row-{css}-articles.html"),
+                         ("_table-articles.html", f"_table-{css}-articles.html"),
+                         ("index.html", "index.html"),
+                         ("query-newsmon.html", f"query-{css}.html")):
         (templates / target).write_text(TEMPLATES.joinpath(name).read_text(encoding="utf-8"),
                                         encoding="utf-8")
     return templates
