@@ -229,18 +229,26 @@ def test_a_removed_reviewer_cannot_write_any_more(served: Served) -> None:
 
 
 def test_a_second_reviewer_confirming_is_logged(served: Served) -> None:
+    [a] = _untouched(served, 1)
+    # A crawler's write of the title of an article nobody will search for in other tests.
+    [quiet] = [r["id"] for r in _rows(served.db, "SELECT id FROM articles WHERE relevant = 0 "
+                                                 "AND id NOT IN (SELECT article_id FROM "
+                                                 "review_log) AND id != ? ORDER BY id LIMIT 1",
+                                      (a,))]
     conn = sqlite3.connect(served.db)
     conn.execute("UPDATE articles SET review_status = 'relevant', reviewer = 'anna', "
-                 "reviewed_at = '2026-01-01T00:00:00+00:00' WHERE id = 5")
+                 "reviewed_at = '2026-01-01T00:00:00+00:00' WHERE id = ?", (a,))
     conn.execute("UPDATE articles SET reviewer = 'carl', "
-                 "reviewed_at = '2026-01-02T00:00:00+00:00' WHERE id = 5")
-    conn.execute("UPDATE articles SET title = 'crawler update' WHERE id = 5")  # not a review
+                 "reviewed_at = '2026-01-02T00:00:00+00:00' WHERE id = ?", (a,))
+    conn.execute("UPDATE articles SET title = title || ' ' WHERE id = ?", (a,))  # not a review
+    conn.execute("UPDATE articles SET title = title || ' ' WHERE id = ?", (quiet,))
     conn.commit()
     conn.close()
     log = _rows(served.db, "SELECT reviewer, old_status, new_status FROM review_log "
-                           "WHERE article_id = 5 ORDER BY id")
+                           "WHERE article_id = ? ORDER BY id", (a,))
     assert log == [{"reviewer": "anna", "old_status": "new", "new_status": "relevant"},
                    {"reviewer": "carl", "old_status": "relevant", "new_status": "relevant"}]
+    assert not _rows(served.db, "SELECT id FROM review_log WHERE article_id = ?", (quiet,))
 
 
 def test_home_page_links_work(served: Served) -> None:
@@ -484,8 +492,11 @@ def test_in_a_browser_desk_search_review_and_feeds(served: Served, browser: Any)
     box.send_keys("detain")
     box.submit()
     wait.until(ec.url_contains("_search=detain"))
-    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".desk-list .desk-title a")]
-    assert titles and any("Detained" in t for t in titles)
+    found = [int(a.get_attribute("href").rstrip("/").rsplit("/", 1)[1])
+             for a in browser.find_elements(By.CSS_SELECTOR, ".desk-list .desk-title a")]
+    detained = {r["id"] for r in _rows(served.db, "SELECT id FROM articles WHERE "
+                                                  "lower(title || ' ' || text) LIKE '%detained%'")}
+    assert found and detained and detained <= set(found)      # "detain" found "detained"
     _shot(browser, "search-en")
 
     # The compact list, faceted by topic: chips, readable dates, no raw JSON.
