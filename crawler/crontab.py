@@ -45,8 +45,9 @@ def _weekdays(field: str, expr: str) -> list[int]:
     return sorted(days)
 
 
-def cron_trigger(expr: str) -> CronTrigger:
-    """A UTC CronTrigger for a standard crontab line (weekdays 0/7 = Sunday, as in cron)."""
+def cron_trigger(expr: str, time_zone: str = "UTC") -> CronTrigger:
+    """A CronTrigger (UTC unless a zone is named) for a standard crontab line (weekdays 0/7 =
+    Sunday, as in cron)."""
     fields = expr.split()
     if len(fields) != 5:
         raise CrontabError(f"{expr!r} is not a 5-field crontab expression "
@@ -56,6 +57,6 @@ def cron_trigger(expr: str) -> CronTrigger:
         weekday = ",".join(_NAMES[d] for d in _weekdays(weekday, expr))
     try:
         return CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=weekday, timezone="UTC")
+                           day_of_week=weekday, timezone=time_zone)
     except ValueError as exc:
         raise CrontabError(f"{expr!r}: {exc}") from None

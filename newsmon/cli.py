@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from newsmon import __version__
+from newsmon.cli_alerts import alerts
 from newsmon.cli_archive import (export_warc, fill_search_index, import_cmd, recheck, reindex,
                                  reprocess)
 from newsmon.cli_review import export, user
@@ -44,9 +45,11 @@ def cli() -> None:
               help="At most this many article requests per source.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy/newsmon setting, e.g. -s DOWNLOAD_DELAY=2.")
+@click.option("--alerts", "alerts_path", envvar="NEWSMON_ALERTS", type=click.Path(dir_okay=False),
+              help="After the crawl, send the alerts now due (env NEWSMON_ALERTS).")
 def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
           since: str | None, until: str | None, max_articles: int | None,
-          settings: tuple[str, ...]) -> None:
+          settings: tuple[str, ...], alerts_path: str | None) -> None:
     """Crawl sources (all enabled ones by default) into the database.
 
     Shows progress while it runs and a per-source summary at the end.
@@ -76,9 +79,18 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
             parse_window_bound(until, "until")
         except WindowBoundError as exc:
             raise click.BadParameter(str(exc)) from None
+    alert_config = None
+    if alerts_path:
+        from newsmon.cli_alerts import load_alerts_or_fail
+        alert_config = load_alerts_or_fail(alerts_path)      # a bad file stops before crawling
     click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
     results = crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args),
                                overrides, create=True)
+    if alert_config is not None:
+        from newsmon.alerts.engine import send_due
+        # Alerts go out even when a crawl failed (a failing source is an alert too); a
+        # message that fails is retried by the next send and shown by `alerts list`.
+        click.echo(send_due(db_path, alert_config).line(), err=True)
     failed = [f"{key} ({outcome.status})" for key, (outcome, _) in results.items()
               if outcome.status in ("failed", "timeout")]
     if failed:
@@ -340,7 +352,7 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
 
 
 for command in (retag, classify, import_cmd, reprocess, reindex, export_warc, recheck, schedule,
-                health, digest, export, user):
+                health, digest, export, user, alerts):
     cli.add_command(command)
 
 

@@ -11,14 +11,22 @@ import click
 from newsmon.options import DB_OPTION, SOURCES_OPTION, load_sources_or_fail, open_db_or_fail
 
 
-def _service(db_path: str, sources_path: str | None, **options: Any) -> Any:
-    from newsmon.jobs import digest_job, recheck_job
+def _service(db_path: str, sources_path: str | None, alerts_path: str | None = None,
+             **options: Any) -> Any:
+    from newsmon.jobs import alert_batches, alerts_job, digest_job, recheck_job
     from schedules.service import Maintenance, MonitorService, ServiceConfig
     sources = load_sources_or_fail(sources_path)
+    batches: tuple[Any, ...] = ()
+    alerts = None
+    if alerts_path:
+        from newsmon.cli_alerts import load_alerts_or_fail
+        batches = alert_batches(load_alerts_or_fail(alerts_path))
+        alerts = alerts_job(alerts_path)
     try:
         return MonitorService(ServiceConfig(
-            db_path=db_path, sources_path=sources_path,
-            maintenance=Maintenance(recheck=recheck_job, digest=digest_job), **options), sources)
+            db_path=db_path, sources_path=sources_path, alert_batches=batches,
+            maintenance=Maintenance(recheck=recheck_job, digest=digest_job, alerts=alerts),
+            **options), sources)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -64,11 +72,14 @@ def _print_jobs(rows: list[dict[str, Any]], as_json: bool) -> None:
               help="When to write the digest of new relevant stories ('' = never).")
 @click.option("--digest-dir", type=click.Path(file_okay=False), default=None,
               help="Where digests go (default: <db>-digests/).")
+@click.option("--alerts", "alerts_path", envvar="NEWSMON_ALERTS", type=click.Path(dir_okay=False),
+              help="Alerts file: immediate alerts after every crawl, a job per batched "
+                   "subscription (env NEWSMON_ALERTS).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every run, not just problems.")
 def schedule(db_path: str, sources_path: str | None, list_jobs: bool,
              run_now: str | None, as_json: bool, max_parallel: int, grace_s: float,
              kill_grace_s: float, recheck_cron: str, recheck_days: float, digest_cron: str,
-             digest_dir: str | None, verbose: bool) -> None:
+             digest_dir: str | None, alerts_path: str | None, verbose: bool) -> None:
     """Crawl every enabled source on its own rhythm until stopped (SIGTERM or Ctrl-C).
 
     Each run is `scrapy crawl SOURCE` in its own process with the source's timeout, recorded
@@ -92,7 +103,7 @@ def schedule(db_path: str, sources_path: str | None, list_jobs: bool,
     # Running the scheduler (or a job now) crawls, so it may start a new database (and says
     # so); listing the jobs of one that does not exist is a mistake.
     open_db_or_fail(db_path, create=not list_jobs).close()
-    service = _service(db_path, sources_path, max_parallel=max_parallel,
+    service = _service(db_path, sources_path, alerts_path, max_parallel=max_parallel,
                        grace_s=grace_s, kill_grace_s=kill_grace_s,
                        recheck_cron=recheck_cron or None, recheck_days=recheck_days,
                        digest_cron=digest_cron or None, digest_dir=digest_dir)

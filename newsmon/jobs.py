@@ -86,3 +86,35 @@ def digest_markdown(stories: list[dict[str, Any]], since: str) -> str:
                 lines.append(f"  - {article['source']}: [{article['title']}]({article['url']})")
         lines.append("")
     return "\n".join(lines)
+
+
+def alerts_job(alerts_path: str) -> Any:
+    """The scheduler's alerts function for this alerts file: it is read again on every call,
+    so a changed filter applies at once (batch times on the scheduler's restart)."""
+    from newsmon.alerts.config import load_config
+    from newsmon.alerts.engine import send_due
+    from pipelines.taxonomy import load_taxonomy
+
+    def send(db_path: str, only: str | None = None,
+             immediate_only: bool = False) -> tuple[int, int]:
+        taxonomy = load_taxonomy()
+        config = load_config(alerts_path, set(taxonomy.topics) | set(taxonomy.subtags))
+        summary = send_due(db_path, config, only=only, immediate_only=immediate_only)
+        logger.info("%s", summary.line())
+        return summary.sent, summary.failed
+
+    return send
+
+
+def alert_batches(config: Any) -> tuple[Any, ...]:
+    """The scheduler's jobs for the batched subscriptions of an alerts file."""
+    from schedules.plan import AlertBatch
+    batches = []
+    for sub in config.subscriptions:
+        if sub.mode.kind == "every":
+            batches.append(AlertBatch(sub.name, every_minutes=sub.mode.minutes))
+        elif sub.mode.kind == "daily":
+            hour, minute = (int(x) for x in (sub.mode.at or "08:00").split(":"))
+            batches.append(AlertBatch(sub.name, cron=f"{minute} {hour} * * *",
+                                      time_zone=sub.time_zone))
+    return tuple(batches)

@@ -30,6 +30,7 @@ class JobPlan:
     cron: str | None = None
     jitter_s: float = 0.0
     timeout_s: float = DEFAULT_TIMEOUT_MINUTES * 60
+    time_zone: str = "UTC"             # of the crontab (alert batches: the subscriber's)
 
     @property
     def rhythm(self) -> Rhythm | None:
@@ -49,7 +50,7 @@ class JobPlan:
 
     def trigger(self, interval_s: float | None = None) -> BaseTrigger:
         if self.cron is not None:
-            trigger = cron_trigger(self.cron)
+            trigger = cron_trigger(self.cron, self.time_zone)
             trigger.jitter = int(self.jitter_s) or None
             return trigger
         seconds = interval_s or self.interval_s or DEFAULT_INTERVAL_MINUTES * 60
@@ -59,7 +60,7 @@ class JobPlan:
     def describe(self, interval_s: float | None = None) -> str:
         from schedules.polling import format_seconds
         if self.cron is not None:
-            return f"cron {self.cron}"
+            return f"cron {self.cron}" + (f" {self.time_zone}" if self.time_zone != "UTC" else "")
         current = interval_s or self.interval_s or 0.0
         assert self.min_s is not None and self.max_s is not None
         return (f"every {format_seconds(current)} ({format_seconds(self.min_s)}"
@@ -67,14 +68,15 @@ class JobPlan:
 
     def first_fire_after(self, moment: datetime) -> datetime:
         """For cron jobs: the first scheduled time at or after the moment."""
-        fire = cron_trigger(self.cron or "0 * * * *").get_next_fire_time(None, moment)
+        fire = cron_trigger(self.cron or "0 * * * *", self.time_zone).get_next_fire_time(
+            None, moment)
         return fire if fire is not None else moment
 
     def cron_period_s(self, moment: datetime) -> float | None:
         """For cron jobs: the gap between the next two scheduled times (for health)."""
         if self.cron is None:
             return None
-        trigger = cron_trigger(self.cron)
+        trigger = cron_trigger(self.cron, self.time_zone)
         first = trigger.get_next_fire_time(None, moment)
         second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
         return (second - first).total_seconds() if first and second else None
@@ -102,10 +104,31 @@ def plan_for_source(source: Source) -> JobPlan:
                    max_s=max(high, base), jitter_s=jitter, timeout_s=timeout)
 
 
+@dataclass(frozen=True)
+class AlertBatch:
+    """A batched alert subscription's rhythm: every N minutes, or a crontab in its zone."""
+
+    name: str
+    every_minutes: int | None = None
+    cron: str | None = None
+    time_zone: str = "UTC"
+
+
 def plan_jobs(sources: list[Source], recheck_cron: str | None, digest_cron: str | None,
-              maintenance_timeout_s: float = 3 * 3600.0) -> dict[str, JobPlan]:
-    """The jobs to schedule, by id: every enabled source, then the maintenance jobs asked for."""
+              maintenance_timeout_s: float = 3 * 3600.0,
+              alert_batches: tuple[AlertBatch, ...] = ()) -> dict[str, JobPlan]:
+    """The jobs to schedule, by id: every enabled source, the maintenance jobs asked for, and
+    one job per batched alert subscription (alerts:NAME)."""
     plans = {s.id: plan_for_source(s) for s in sources if s.enabled}
+    for batch in alert_batches:
+        job_id = f"alerts:{batch.name}"
+        if batch.cron is not None:
+            plans[job_id] = JobPlan(job_id, "maintenance", cron=batch.cron, jitter_s=0.0,
+                                    timeout_s=600.0, time_zone=batch.time_zone)
+        else:
+            period = float(batch.every_minutes or 60) * 60
+            plans[job_id] = JobPlan(job_id, "maintenance", interval_s=period, min_s=period,
+                                    max_s=period, timeout_s=600.0)
     for job_id, cron in (("recheck", recheck_cron), ("digest", digest_cron)):
         if cron:
             if job_id in plans:

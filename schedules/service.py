@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from crawler.sources import Source
-from schedules.plan import JobPlan, plan_jobs
+from schedules.plan import AlertBatch, JobPlan, plan_jobs
 from schedules.process import CrawlCommand, RunOutcome, Stopper, run_crawl, run_function
 from schedules.state import (job_rows, last_success, record_next_run, record_outcome,
                              start_times)
@@ -60,6 +60,9 @@ class Maintenance:
 
     recheck: Callable[..., Any] | None = None
     digest: Callable[..., Any] | None = None
+    # alerts(db_path, only=NAME | None, immediate_only=bool) -> (messages sent, failed) sends
+    # what is due: after every crawl (immediate subscriptions) and per batched subscription.
+    alerts: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ServiceConfig:
     digest_dir: str | None = None       # default: <db>-digests/ beside the database
     settings: tuple[tuple[str, str], ...] = ()
     maintenance: Maintenance = field(default_factory=Maintenance)
+    alert_batches: tuple[AlertBatch, ...] = ()
 
     @property
     def paths(self) -> Paths:
@@ -97,7 +101,8 @@ class MonitorService:
         self.config = config
         self.clock = clock
         self.plans: dict[str, JobPlan] = plan_jobs(sources, config.recheck_cron,
-                                                   config.digest_cron)
+                                                   config.digest_cron,
+                                                   alert_batches=config.alert_batches)
         self.stopper = Stopper()
         self.scheduler: BackgroundScheduler | None = None
         self._active = 0
@@ -184,9 +189,14 @@ class MonitorService:
     def _run(self, plan: JobPlan, triggered_by: str) -> RunOutcome:
         cfg = self.config
         if plan.kind == "crawl":
-            return run_crawl(CrawlCommand(plan.job_id, cfg.db_path, cfg.sources_path,
-                                          plan.timeout_s, cfg.kill_grace_s, triggered_by,
-                                          cfg.settings), self.stopper)
+            outcome = run_crawl(CrawlCommand(plan.job_id, cfg.db_path, cfg.sources_path,
+                                             plan.timeout_s, cfg.kill_grace_s, triggered_by,
+                                             cfg.settings), self.stopper)
+            if outcome.status != "skipped" and cfg.maintenance.alerts is not None:
+                self._alerts(None, immediate_only=True)
+            return outcome
+        if plan.job_id.startswith("alerts:"):
+            return self._alerts(plan.job_id.split(":", 1)[1], immediate_only=False)
         if plan.job_id == "recheck":
             recheck = cfg.maintenance.recheck
             if recheck is None:
@@ -197,6 +207,25 @@ class MonitorService:
                                 (cfg.db_path, cfg.sources_path, cfg.recheck_days, settings),
                                 cfg.db_path, plan.timeout_s, cfg.kill_grace_s, self.stopper)
         return self._digest()
+
+    def _alerts(self, only: str | None, immediate_only: bool) -> RunOutcome:
+        """Send the alerts now due (one subscription's batch, or the immediate ones after a
+        crawl); a failure is logged and recorded, never fatal to the crawl that preceded."""
+        job = f"alerts:{only}" if only else "alerts"
+        send = self.config.maintenance.alerts
+        started_at = self.clock()
+        if send is None:
+            return RunOutcome(job, "failed", error="no alerts configured")
+        try:
+            sent, failed = send(self.config.db_path, only=only, immediate_only=immediate_only)
+        except Exception as exc:               # recorded, not fatal
+            logger.exception("alerts failed")
+            return RunOutcome(job, "failed", error=str(exc), started_at=started_at)
+        if failed:
+            return RunOutcome(job, "failed", new=int(sent), errors=int(failed),
+                              error=f"{failed} message(s) failed; retried later",
+                              started_at=started_at)
+        return RunOutcome(job, "finished", new=int(sent), started_at=started_at)
 
     def _digest(self) -> RunOutcome:
         """Everything since the start of the last digest that worked, so a failed or missed

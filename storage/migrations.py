@@ -421,6 +421,56 @@ def m017_story_size(db: sqlite_utils.Database) -> None:
                "WHERE stories.id = articles.story_id)")
 
 
+@MIGRATIONS()
+def m018_alerts(db: sqlite_utils.Database) -> None:
+    # Alerts: the outbox (one row per subscription, event and subject, so each is queued and
+    # sent at most once, across restarts and concurrent senders), the delivery log (one row
+    # per message tried) and what each subscription has seen.
+    db.executescript("""
+    CREATE TABLE alert_subscriptions (
+        name TEXT PRIMARY KEY,
+        first_seen_at TEXT NOT NULL,      -- events from (this - backfill) on are considered
+        config_json TEXT,                 -- the subscription as last read
+        last_batch_at TEXT                -- when its last batch was sent (batched modes)
+    );
+    CREATE TABLE alert_outbox (
+        id INTEGER PRIMARY KEY,
+        subscription TEXT NOT NULL,
+        event TEXT NOT NULL,              -- new_article, story_grew, edited, removed, source_failing
+        subject TEXT NOT NULL,            -- what the event is about: article:ID, story:ID:outlets, ...
+        article_id INTEGER,
+        story_id INTEGER,
+        source TEXT,
+        detail TEXT,                      -- JSON: what the message says about the subject
+        queued_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',  -- pending, sending, sent, failed, suppressed, interrupted
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        claimed_by TEXT,                  -- host:pid of the sender holding it
+        claimed_at TEXT,
+        delivery_id INTEGER,              -- the message it went out in
+        sent_at TEXT,
+        UNIQUE (subscription, event, subject)
+    );
+    CREATE INDEX idx_alert_outbox_due ON alert_outbox(subscription, status, next_attempt_at);
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        subscription TEXT NOT NULL,
+        channel TEXT NOT NULL,            -- email, webhook, slack, telegram
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,             -- sending, sent, failed, interrupted
+        items INTEGER NOT NULL,           -- outbox rows it carries
+        overflow INTEGER NOT NULL DEFAULT 0,  -- 1: the summary sent instead of a flood
+        subject TEXT,
+        error TEXT
+    );
+    CREATE INDEX idx_alert_deliveries_sub ON alert_deliveries(subscription, started_at);
+    CREATE INDEX IF NOT EXISTS idx_articles_first_seen ON articles(first_seen_at);
+    """)
+
+
 # The raw-captures file has its own schema history. Files made before it had one already
 # hold the table, hence IF NOT EXISTS in its first migration.
 CAPTURE_MIGRATIONS = Migrations("newsmon-captures")
