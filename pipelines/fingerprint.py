@@ -6,8 +6,9 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
-from datasketch import MinHash
+import numpy as np
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 NUM_PERM = 128
@@ -39,14 +40,47 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
             for i in range(max(0, len(words) - size + 1))}
 
 
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
+           np.uint32(16))
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The "affine32" permutations of datasketch 2 for (NUM_PERM, SEED), built once per
+    process. datasketch rebuilds them for every MinHash object, and its import pulls in
+    scipy (0.4 CPU-s at the start of every crawl); its scheme also depends on its version
+    (1.x is "legacy"), which would silently change the signatures on disk. Our own copy pins
+    the scheme; tests/test_storage.py checks it against datasketch bit for bit."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def minhash_values(grams: set[bytes] | list[bytes]) -> np.ndarray:
+    """NUM_PERM minimum hashes (little-endian uint32) of the shingles: SHA-1's first 4 bytes,
+    the MurmurHash3 finalizer, then a*h + b modulo 2^32 per permutation (datasketch's
+    affine32 MinHash, bit for bit)."""
+    a, b = _permutations()
+    hashed = np.fromiter((struct.unpack("<I", hashlib.sha1(g).digest()[:4])[0] for g in grams),
+                         dtype=np.uint32, count=len(grams)).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX32
+    with np.errstate(over="ignore"):
+        hashed = hashed ^ (hashed >> s1)
+        hashed = hashed * m1
+        hashed = hashed ^ (hashed >> s2)
+        hashed = hashed * m2
+        hashed = hashed ^ (hashed >> s3)
+        permuted = hashed * a + b
+    return permuted.min(axis=0).astype("<u4")
+
+
 def fingerprint(text: str) -> Fingerprint | None:
     """MinHash signature and LSH band buckets of a text, or None for very short texts."""
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch(list(grams))
-    values = minhash.hashvalues.astype("<u4")
+    values = minhash_values(grams)
     bands = []
     for band in range(BANDS):
         chunk = values[band * ROWS:(band + 1) * ROWS].tobytes()

@@ -20,11 +20,15 @@ KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "da
 # zstandard's (de)compressors must not be shared between threads (several crawls' writer
 # threads run in one process): one of each per thread.
 _LOCAL = threading.local()
+# Level 3: on the 181 benchmark pages (30 MB of HTML) 0.36 ms per page and 19.7% of the raw
+# size, against 1.93 ms and 17.7% at level 10 (the level used before): 5% of a page's whole
+# pipeline cost for captures 11% larger. Older captures read the same at any level.
+ZSTD_LEVEL = 3
 
 
 def _compressor() -> zstandard.ZstdCompressor:
     if not hasattr(_LOCAL, "compressor"):
-        _LOCAL.compressor = zstandard.ZstdCompressor(level=10)
+        _LOCAL.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     return _LOCAL.compressor
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from storage.articles import ArticleStore
 from storage.db import open_db
@@ -158,3 +161,45 @@ def test_recent_buckets_merge_and_stay_searchable(db_path: str) -> None:
         assert merge_recent(store.db, limit=1) == len(set(fp.bands))
     assert store.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
     assert [c[0] for c in candidates(store.db, fp.bands)] == [stored.article_id]
+
+
+def test_our_minhash_is_datasketchs_affine32_bit_for_bit() -> None:
+    """Signatures on disk must stay comparable: our numpy MinHash (no scipy import at crawl
+    start, permutations built once) equals datasketch's for the same seed."""
+    import random
+
+    from datasketch import MinHash
+
+    from pipelines.fingerprint import NUM_PERM, SEED, fingerprint, minhash_values, shingles
+    rng = random.Random(7)
+    words = [f"слово{i}" if i % 3 else f"word{i}" for i in range(5000)]
+    for length in (14, 40, 300, 4000):
+        grams = shingles(" ".join(rng.choice(words) for _ in range(length)))
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED)
+        reference.update_batch(list(grams))
+        assert reference.scheme == "affine32"
+        assert reference.hashvalues.astype("<u4").tobytes() == minhash_values(grams).tobytes()
+    text = " ".join(rng.choice(words) for _ in range(200))
+    assert fingerprint(text) == fingerprint(text)                   # stable
+    assert fingerprint(" ".join(words[:10])) is None                # too short to fingerprint
+
+
+@pytest.mark.slow
+def test_concurrent_first_opens_of_a_new_database_never_fail(tmp_path: Path) -> None:
+    """Processes that open (create, switch to WAL, migrate) one new file at the same moment
+    all succeed: the WAL switch and the migrations are retried while another holds the lock."""
+    import subprocess
+    import sys
+    code = "import sys; from storage.db import open_db; open_db(sys.argv[1]).close()"
+    for round_no in range(4):
+        db = tmp_path / f"race-{round_no}.db"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(db)],
+                                  cwd=Path(__file__).resolve().parent.parent,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert all(p.returncode == 0 for p in procs), errors
+        from storage.db import open_db
+        handle = open_db(str(db))
+        assert handle.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert handle.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        handle.close()
