@@ -47,9 +47,12 @@ def cli() -> None:
               help="Override a Scrapy/newsmon setting, e.g. -s DOWNLOAD_DELAY=2.")
 @click.option("--alerts", "alerts_path", envvar="NEWSMON_ALERTS", type=click.Path(dir_okay=False),
               help="After the crawl, send the alerts now due (env NEWSMON_ALERTS).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes crawling sources in parallel (default: the number of "
+                   "cores; never more than one per source).")
 def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
           since: str | None, until: str | None, max_articles: int | None,
-          settings: tuple[str, ...], alerts_path: str | None) -> None:
+          settings: tuple[str, ...], alerts_path: str | None, workers: int | None) -> None:
     """Crawl sources (all enabled ones by default) into the database.
 
     Shows progress while it runs and a per-source summary at the end.
@@ -83,19 +86,55 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     if alerts_path:
         from newsmon.cli_alerts import load_alerts_or_fail
         alert_config = load_alerts_or_fail(alerts_path)      # a bad file stops before crawling
-    click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}", err=True)
+    processes = min(workers or os.cpu_count() or 1, len(chosen))
+    click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}"
+               + (f" ({processes} worker processes)" if processes > 1 else ""), err=True)
+    if processes > 1:
+        from newsmon.runner import crawl_in_workers
+        open_db_or_fail(db_path, create=True).close()   # create and migrate once, first
+        failed_sources = crawl_in_workers(chosen, processes, db_path, sources_path,
+                                          _worker_args(since, until, max_articles, settings))
+        _send_alerts_after_crawl(db_path, alert_config)
+        if failed_sources:
+            from storage.runs import latest_status
+            db = open_db_or_fail(db_path, readonly=True)
+            try:
+                described = [f"{s} ({latest_status(db, s) or 'failed'})" for s in failed_sources]
+            finally:
+                db.close()
+            raise click.ClickException(f"{len(failed_sources)} of {len(chosen)} crawl(s) "
+                                       f"failed: {', '.join(described)}; see crawl_runs and "
+                                       f"unstored_pages")
+        return
     results = crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args),
                                overrides, create=True)
-    if alert_config is not None:
-        from newsmon.alerts.engine import send_due
-        # Alerts go out even when a crawl failed (a failing source is an alert too); a
-        # message that fails is retried by the next send and shown by `alerts list`.
-        click.echo(send_due(db_path, alert_config).line(), err=True)
+    _send_alerts_after_crawl(db_path, alert_config)
     failed = [f"{key} ({outcome.status})" for key, (outcome, _) in results.items()
               if outcome.status in ("failed", "timeout")]
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} crawl(s) failed: "
                                    f"{', '.join(failed)}; see crawl_runs and unstored_pages")
+
+
+def _worker_args(since: str | None, until: str | None, max_articles: int | None,
+                 settings: tuple[str, ...]) -> list[str]:
+    """The options a worker process repeats (not --alerts: the parent sends once, after)."""
+    args: list[str] = []
+    for flag, value in (("--since", since), ("--until", until), ("--max-articles", max_articles)):
+        if value is not None:
+            args += [flag, str(value)]
+    for item in settings:
+        args += ["-s", item]
+    return args
+
+
+def _send_alerts_after_crawl(db_path: str, alert_config: Any) -> None:
+    if alert_config is None:
+        return
+    from newsmon.alerts.engine import send_due
+    # Alerts go out even when a crawl failed (a failing source is an alert too); a message
+    # that fails is retried by the next send and shown by `alerts list`.
+    click.echo(send_due(db_path, alert_config).line(), err=True)
 
 
 @cli.command(name="sources")

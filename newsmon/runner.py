@@ -159,3 +159,51 @@ def stderr_progress(outcomes: dict[str, SourceOutcome]) -> None:
     parts = [f"{o.source} {o.new}+{o.updated}u/{o.requests}req" for o in outcomes.values()]
     sys.stderr.write("crawling: " + "  ".join(parts) + "\n")
     sys.stderr.flush()
+
+
+def crawl_in_workers(source_ids: list[str], workers: int, db_path: str,
+                     sources_path: str | None, args: list[str],
+                     echo: Callable[[str], None] | None = None) -> list[str]:
+    """Crawl the sources in up to `workers` processes at a time, one source per process (a
+    process per source keeps Twisted's one reactor per process and the source's own lock):
+    the next source starts as soon as a process ends, so a large outlet does not hold back
+    the others. Each process prints its source's summary line, relayed here in the order
+    they end. Returns the sources whose process exited non-zero (a failed or timed-out
+    crawl)."""
+    import os
+    import subprocess
+    import time
+    say = echo or (lambda line: print(line, flush=True))
+    pending = list(source_ids)
+    running: dict[str, subprocess.Popen[str]] = {}
+    failed: list[str] = []
+    base = [sys.executable, "-m", "newsmon.cli", "crawl", "--workers", "1", "--db", db_path]
+    if sources_path:
+        base += ["--sources", sources_path]
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_ALERTS"}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                source = pending.pop(0)
+                running[source] = subprocess.Popen([*base, *args, source], env=env,
+                                                   stdout=subprocess.PIPE, text=True)
+            for source, proc in list(running.items()):
+                if proc.poll() is None:
+                    continue
+                out = proc.stdout.read() if proc.stdout else ""
+                for line in out.splitlines():
+                    say(line)
+                if proc.returncode != 0:
+                    failed.append(source)
+                del running[source]
+            time.sleep(0.05)
+    finally:
+        for proc in running.values():       # Ctrl-C: the workers stop their crawls cleanly
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in running.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return failed

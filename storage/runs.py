@@ -86,3 +86,10 @@ def close_dead_runs(db: sqlite_utils.Database, paths: Paths, finished_at: str) -
             finally:
                 lock.release()
     return closed
+
+
+def latest_status(db: sqlite_utils.Database, source: str) -> str | None:
+    """The status of the source's most recent run (None if it never ran)."""
+    found = list(db.query("SELECT status FROM crawl_runs WHERE source = ? ORDER BY id DESC "
+                          "LIMIT 1", [source]))
+    return str(found[0]["status"]) if found else None

@@ -60,6 +60,17 @@ def test_demo_serve_only_then_crawl(tmp_path: Path) -> None:
         result = newsmon("crawl", "demo-ovd", "--sources", sources.group(1),
                          db=str(tmp_path / "x.db"))
         assert "demo-ovd: 6 new" in result.stdout
+        # All four outlets in two worker processes, one database: the same result as one
+        # process (the wire story on two outlets is still one story).
+        parallel = newsmon("crawl", "--workers", "2", "--sources", sources.group(1),
+                           db=str(tmp_path / "w.db"))
+        lines = sorted(line.split(":")[0] for line in parallel.stdout.splitlines())
+        assert lines == ["demo-meduza", "demo-novaya", "demo-ovd", "demo-tmt"]
+        assert "(2 worker processes)" in parallel.stderr and "locked" not in parallel.stderr
+        w = str(tmp_path / "w.db")
+        assert [dict(r) for r in rows(w, "SELECT count(*) AS n, count(DISTINCT story_id) "
+                                         "AS s FROM articles")] == [{"n": 35, "s": 34}]
+        assert {r["status"] for r in rows(w, "SELECT status FROM crawl_runs")} == {"finished"}
         # `scrapy crawl <demo outlet>` by hand, with no sources file named: the demo's
         # demo-sources.yaml in the working directory names it.
         scrapy_env = {k: v for k, v in env.items() if k != "NEWSMON_SOURCES"}
