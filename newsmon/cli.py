@@ -356,11 +356,16 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     Example: newsmon demo && newsmon serve
     """
     from newsmon.demo.server import SnapshotServer, days_to_recent
+    chosen = click.get_current_context().get_parameter_source("port")
     try:
         server = SnapshotServer(port=port, shift_days=days_to_recent())
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc}; "
-                                   f"try --port 0") from None
+        if chosen != click.core.ParameterSource.DEFAULT or port == 0:
+            raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc}; "
+                                       f"try --port 0") from None
+        # The default port is taken (another demo?): any free port does as well.
+        click.echo(f"port {port} is in use; serving the demo on a free port", err=True)
+        server = SnapshotServer(port=0, shift_days=days_to_recent())
     sources_file = Path(sources_out).resolve()
     sources_file.write_text(server.render_sources(), encoding="utf-8")
     click.echo(f"demo site: {server.base_url}/")

@@ -304,3 +304,28 @@ def test_commands_that_create_a_database_say_so(tmp_path: Path) -> None:
                                   "text": "A court in Kazan fined an activist. " * 8}) + "\n")
     result = newsmon("import", str(source), "--db", str(db), db=str(db))
     assert f"creating a new database at {db}" in result.stderr and db.exists()
+
+
+def test_demo_moves_off_a_busy_default_port_but_not_off_a_chosen_one(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            busy.bind(("127.0.0.1", 8765))
+            busy.listen()
+        except OSError:
+            pass                                   # already taken by something else: as good
+        proc = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "demo", "--serve-only"],
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={k: v for k, v in os.environ.items()
+                                                if not k.startswith("NEWSMON_")})
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            site = proc.stdout.readline()
+            assert "port 8765 is in use" in proc.stderr.readline()
+            assert site.startswith("demo site: http://127.0.0.1:") and ":8765/" not in site
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+        chosen = newsmon("demo", "--serve-only", "--port", "8765", db=str(tmp_path / "x.db"),
+                         cwd=tmp_path, check=False)
+        assert chosen.returncode == 1 and "try --port 0" in chosen.stderr
