@@ -209,13 +209,24 @@ def test_date_window_and_max_articles(tmp_path: Path) -> None:
 
 
 def test_scrapy_list_shows_every_source(tmp_path: Path) -> None:
+    from crawler.sources import load_sources
+    bundled = sorted(s.id for s in load_sources())
     env = {**os.environ}
     env.pop("NEWSMON_SOURCES", None)
+    # In the checkout (scrapy.cfg): the bundled sources, plus the demo's outlets when the
+    # quick start's `newsmon demo` left a demo-sources.yaml there.
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
-    from crawler.sources import load_sources
-    assert listed.stdout.split() == sorted(s.id for s in load_sources())
+    demo = REPO / "demo-sources.yaml"
+    extra = sorted(s.id for s in load_sources(demo)) if demo.exists() else []
+    assert listed.stdout.split() == sorted(bundled + extra)
+    # Anywhere else with the settings module named: exactly the bundled sources.
+    env.update(SCRAPY_SETTINGS_MODULE="crawler.settings", PYTHONPATH=str(REPO))
+    elsewhere = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=tmp_path, env=env,
+                               capture_output=True, text=True, timeout=120)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert elsewhere.stdout.split() == bundled
 
 
 def test_malformed_sources_stop_everything(tmp_path: Path) -> None:
