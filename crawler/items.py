@@ -8,7 +8,7 @@ No stage reads the spider: what a rule needs travels on the item.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -153,10 +153,11 @@ class Article:
         return re.compile(self.article_pattern) if self.article_pattern else None
 
     def as_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        for key in self._NOT_COLUMNS:
-            row.pop(key)
-        return row
+        """The article's columns. Not dataclasses.asdict: that deep-copies the tags, the
+        fingerprint and the story profile only to drop them (1.8 ms an article)."""
+        return {f.name: list(value) if isinstance(value, list) else value
+                for f in fields(self) if f.name not in self._NOT_COLUMNS
+                for value in (getattr(self, f.name),)}
 
 
 @dataclass

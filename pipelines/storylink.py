@@ -178,23 +178,46 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * common / (len(a) + len(b)) if common >= 3 else 0.0
 
 
+def _best_matches(these: list[frozenset[str]],
+                  those: list[frozenset[str]]) -> list[tuple[float, int]]:
+    """For each of these sentences of 3+ content words: the best Dice with one of those and
+    its index (0.0, -1 when none shares 3 words). Only sentences sharing 3+ words can score
+    (see _dice), so they are found through an index of words instead of comparing every
+    pair: the same result in a fraction of the time."""
+    where_words: dict[str, list[int]] = {}
+    for index, other in enumerate(those):
+        for word in other:
+            where_words.setdefault(word, []).append(index)
+    out: list[tuple[float, int]] = []
+    for sentence in these:
+        if len(sentence) < 3:
+            continue
+        common: dict[int, int] = {}
+        for word in sentence:
+            for index in where_words.get(word, ()):
+                common[index] = common.get(index, 0) + 1
+        best, where = 0.0, -1
+        for index in sorted(i for i, n in common.items() if n >= 3):
+            score = 2 * common[index] / (len(sentence) + len(those[index]))
+            if score > best:
+                best, where = score, index
+        out.append((best, where))
+    return out
+
+
+def _covered(best: list[tuple[float, int]], share: float) -> tuple[float, list[int]]:
+    """Share of the sentences with a counterpart at `share` Dice, and each one's index."""
+    if not best:
+        return 0.0, []
+    matched = [where for score, where in best if score >= share]
+    return len(matched) / len(best), matched
+
+
 def _coverage(these: list[frozenset[str]], those: list[frozenset[str]],
               share: float) -> tuple[float, list[int]]:
     """Share of these sentences (of 3+ content words) with a counterpart at `share` Dice,
     and the index of each one's counterpart (for the order check)."""
-    usable = [s for s in these if len(s) >= 3]
-    if not usable:
-        return 0.0, []
-    matched: list[int] = []
-    for sentence in usable:
-        best, where = 0.0, -1
-        for index, other in enumerate(those):
-            score = _dice(sentence, other)
-            if score > best:
-                best, where = score, index
-        if best >= share:
-            matched.append(where)
-    return len(matched) / len(usable), matched
+    return _covered(_best_matches(these, those), share)
 
 
 def _in_order(positions: list[int]) -> float:
@@ -240,10 +263,12 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
     short, long_ = (a, b) if a.words <= b.words else (b, a)
     ratio = short.words / long_.words if long_.words else 1.0
     if a.lang == b.lang:
-        cover, where = _coverage(short.sentences, long_.sentences, th.sentence)
-        close_short, _ = _coverage(short.sentences, long_.sentences, th.close)
-        close_long, _ = _coverage(long_.sentences, short.sentences, th.close)
-        cover_long, _ = _coverage(long_.sentences, short.sentences, th.sentence)
+        forward = _best_matches(short.sentences, long_.sentences)
+        backward = _best_matches(long_.sentences, short.sentences)
+        cover, where = _covered(forward, th.sentence)
+        close_short, _ = _covered(forward, th.close)
+        close_long, _ = _covered(backward, th.close)
+        cover_long, _ = _covered(backward, th.sentence)
         order = _in_order(where)
         detail = {"short": round(cover, 3), "long": round(cover_long, 3),
                   "close_short": round(close_short, 3), "close_long": round(close_long, 3),

@@ -203,3 +203,20 @@ def test_concurrent_first_opens_of_a_new_database_never_fail(tmp_path: Path) -> 
         assert handle.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert handle.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         handle.close()
+
+
+def test_an_articles_row_is_its_columns_as_asdict_would_give_them() -> None:
+    from dataclasses import asdict
+
+    from crawler.items import Article
+    article = Article(url="https://x.org/a", canonical_url="https://x.org/a", source="x",
+                      title="T", text="body", authors=["A"], keywords=["k"],
+                      tags={"topics": ["crackdown"]}, story_keys=["n:abc"],
+                      search_stems=("t", "bodi"), aliases=["https://x.org/a?amp"])
+    expected = asdict(article)
+    for key in Article._NOT_COLUMNS:
+        expected.pop(key)
+    row = article.as_row()
+    assert row == expected and list(row) == list(expected)
+    row["authors"].append("B")
+    assert article.authors == ["A"]                 # lists are copies, as asdict's were

@@ -155,3 +155,38 @@ def test_real_pairs_through_newsmon_import(split: str, corpus: Path, tmp_path: P
     assert sum(p["relation"] == "same_event" for p in pairs) >= 40
     scores = story_link_scores(pairs, stories_after_import(docs, tmp_path))
     _check(f"stories.real_{split}", scores, ("same",))
+
+
+def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair() -> None:
+    """_coverage only scores sentences that share 3+ words (found through a word index);
+    it must give exactly what comparing every pair with _dice gives."""
+    import random
+
+    from pipelines.storylink import _coverage, _dice
+
+    def brute(these: list[frozenset[str]], those: list[frozenset[str]],
+              share: float) -> tuple[float, list[int]]:
+        usable = [s for s in these if len(s) >= 3]
+        if not usable:
+            return 0.0, []
+        matched = []
+        for sentence in usable:
+            best, where = 0.0, -1
+            for index, other in enumerate(those):
+                score = _dice(sentence, other)
+                if score > best:
+                    best, where = score, index
+            if best >= share:
+                matched.append(where)
+        return len(matched) / len(usable), matched
+
+    rng = random.Random(5)
+    vocabulary = [f"w{i}" for i in range(60)]
+    for _ in range(300):
+        these = [frozenset(rng.sample(vocabulary, rng.randint(1, 12)))
+                 for _ in range(rng.randint(0, 8))]
+        those = [frozenset(rng.sample(vocabulary, rng.randint(1, 12)))
+                 for _ in range(rng.randint(0, 8))]
+        those += rng.sample(these, min(len(these), 2))          # some exact counterparts
+        for share in (0.3, 0.6, 0.9):
+            assert _coverage(these, those, share) == brute(these, those, share)
