@@ -230,7 +230,6 @@ def test_a_removed_reviewer_cannot_write_any_more(served: Served) -> None:
 
 def test_a_second_reviewer_confirming_is_logged(served: Served) -> None:
     [a] = _untouched(served, 1)
-    # A crawler's write of the title of an article nobody will search for in other tests.
     [quiet] = [r["id"] for r in _rows(served.db, "SELECT id FROM articles WHERE relevant = 0 "
                                                  "AND id NOT IN (SELECT article_id FROM "
                                                  "review_log) AND id != ? ORDER BY id LIMIT 1",
@@ -240,8 +239,11 @@ def test_a_second_reviewer_confirming_is_logged(served: Served) -> None:
                  "reviewed_at = '2026-01-01T00:00:00+00:00' WHERE id = ?", (a,))
     conn.execute("UPDATE articles SET reviewer = 'carl', "
                  "reviewed_at = '2026-01-02T00:00:00+00:00' WHERE id = ?", (a,))
-    conn.execute("UPDATE articles SET title = title || ' ' WHERE id = ?", (a,))  # not a review
-    conn.execute("UPDATE articles SET title = title || ' ' WHERE id = ?", (quiet,))
+    # A crawler's write (recheck's checked_at) is not a review.
+    conn.execute("UPDATE articles SET checked_at = '2026-01-03T00:00:00+00:00' WHERE id = ?",
+                 (a,))
+    conn.execute("UPDATE articles SET checked_at = '2026-01-03T00:00:00+00:00' WHERE id = ?",
+                 (quiet,))
     conn.commit()
     conn.close()
     log = _rows(served.db, "SELECT reviewer, old_status, new_status FROM review_log "
