@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -186,44 +187,48 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _item_slack(item: Item) -> str:
-    s = _slack_escape
-    title = f"<{item.desk_link}|{s(item.title)}>" if item.desk_link else s(item.title)
-    lines = [f"*{s(EVENT_HEADINGS.get(item.event, item.event))}*: {title}"]
-    if _meta(item):
-        lines.append(s(_meta(item)))
-    if _tags(item):
-        lines.append(f"Topics: {s(_tags(item))}")
-    if item.why:
-        lines.append(f"Why: _{s(item.why)}_")
-    if item.note:
-        lines.append(s(item.note))
-    if item.original:
-        lines.append(f"<{item.original}|original>")
-    if item.copies:
-        lines.append("Also: " + ", ".join(f"<{c['url']}|{s(c['source'])}>" for c in item.copies))
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class _Markup:
+    """How a chat format writes text, bold, italics and links."""
+
+    escape: Callable[[str], str]
+    bold: Callable[[str], str]
+    italic: Callable[[str], str]
+    link: Callable[[str, str], str]          # (url, already escaped text)
 
 
-def _item_telegram(item: Item) -> str:
-    e = html.escape
-    title = (f'<a href="{e(item.desk_link)}">{e(item.title)}</a>' if item.desk_link
-             else e(item.title))
-    lines = [f"<b>{e(EVENT_HEADINGS.get(item.event, item.event))}</b>: {title}"]
+_SLACK = _Markup(_slack_escape, lambda t: f"*{t}*", lambda t: f"_{t}_",
+                 lambda url, text: f"<{url}|{text}>")
+_TELEGRAM = _Markup(html.escape, lambda t: f"<b>{t}</b>", lambda t: f"<i>{t}</i>",
+                    lambda url, text: f'<a href="{html.escape(url)}">{text}</a>')
+
+
+def _item_chat(item: Item, m: _Markup, why_limit: int | None = None) -> str:
+    """One item in a chat format (Slack/Mattermost markup or Telegram's HTML)."""
+    e = m.escape
+    title = m.link(item.desk_link, e(item.title)) if item.desk_link else e(item.title)
+    lines = [f"{m.bold(e(EVENT_HEADINGS.get(item.event, item.event)))}: {title}"]
     if _meta(item):
         lines.append(e(_meta(item)))
     if _tags(item):
         lines.append(f"Topics: {e(_tags(item))}")
     if item.why:
-        lines.append(f"Why: <i>{e(item.why[:300])}</i>")
+        lines.append(f"Why: {m.italic(e(item.why[:why_limit]))}")
     if item.note:
         lines.append(e(item.note))
     if item.original:
-        lines.append(f'<a href="{e(item.original)}">original</a>')
+        lines.append(m.link(item.original, "original"))
     if item.copies:
-        lines.append("Also: " + ", ".join(f'<a href="{e(c["url"])}">{e(c["source"])}</a>'
-                                          for c in item.copies))
+        lines.append("Also: " + ", ".join(m.link(c["url"], e(c["source"])) for c in item.copies))
     return "\n".join(lines)
+
+
+def _item_slack(item: Item) -> str:
+    return _item_chat(item, _SLACK)
+
+
+def _item_telegram(item: Item) -> str:
+    return _item_chat(item, _TELEGRAM, why_limit=300)
 
 
 def strongest_evidence(evidence_json: str | None) -> str | None:
