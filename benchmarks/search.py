@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsmon.web.search import fts_query  # noqa: E402
 from pipelines.morphology import Normaliser  # noqa: E402
-from storage.articles import index_stems  # noqa: E402
+from storage.search_index import index_stems  # noqa: E402
 from storage.db import open_db, write_transaction  # noqa: E402
 
 RU_STEMS = ["суд", "арест", "иноагент", "журналист", "активист", "навальн", "приговор",

@@ -316,7 +316,7 @@ DEMO_REMOVED = "ovd/news/2025/11/21/v-ekaterinburge-zaderzhali-uchastnikov-piket
 def _demo_second_pass(server: Any, db_path: str, sources_file: Path) -> None:
     import subprocess
     from crawler.dates import utc_now_iso
-    from storage.articles import record_review
+    from storage.reviews import record_review
     db = open_db_or_fail(db_path)
     try:
         reviewed = [record_review(db, server.base_url + "/" + server.shift.path(path),

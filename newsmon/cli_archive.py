@@ -181,7 +181,7 @@ def fill_search_index(db: Any) -> int:
     """Stem the articles the search index does not hold yet (stored before it existed, or
     by another tool); return how many were added."""
     from pipelines.morphology import Normaliser
-    from storage.articles import articles_missing_stems, index_stems
+    from storage.search_index import articles_missing_stems, index_stems
     from storage.db import write_transaction
     stemmer = Normaliser("stem")
     done = 0

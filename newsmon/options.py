@@ -70,7 +70,7 @@ def record_sources_if_named(db: Any, sources_path: str | None) -> None:
 
 def record_sources(db: Any, sources: list[Source]) -> None:
     from crawler.dates import utc_now_iso
-    from storage.articles import upsert_sources
+    from storage.sources import upsert_sources
     upsert_sources(db, [{"id": s.id, "name": s.name, "homepage": s.homepage,
                          "languages": list(s.languages), "discovery": s.discovery_methods(),
                          "enabled": int(s.enabled), "updated_at": utc_now_iso()}

@@ -28,7 +28,7 @@ from twisted.internet.defer import Deferred
 
 from crawler.dates import utc_now_iso
 from crawler.items import Article, Dropped, PageItem, Unstored
-from storage.articles import upsert_sources
+from storage.sources import upsert_sources
 from storage.db import open_db
 from storage.locks import FileLock
 from storage.paths import Paths

@@ -16,6 +16,8 @@ import sqlite_utils
 
 from storage.db import write_transaction
 from storage.neardup import add_fingerprint, candidates, merge_recent
+from storage.reviews import send_back_for_review
+from storage.search_index import index_stems
 from storage.tags import write_tags
 from storage.unstored import resolve_unstored
 
@@ -440,21 +442,6 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
                "story_size IS NOT ?", [len(rows), story_id, len(rows)])
 
 
-def index_stems(db: sqlite_utils.Database, article_id: int, title: str, body: str) -> None:
-    """Put one article's stemmed title and text in the search index (replacing any)."""
-    db.execute("DELETE FROM articles_stems WHERE rowid = ?", [article_id])
-    db.execute("INSERT INTO articles_stems (rowid, title, body) VALUES (?, ?, ?)",
-               [article_id, title, body])
-
-
-def articles_missing_stems(db: sqlite_utils.Database, limit: int = 1000
-                           ) -> list[tuple[int, str, str]]:
-    """(id, title, text) of articles not yet in the search index, oldest first."""
-    return [(int(r[0]), r[1] or "", r[2] or "") for r in db.execute(
-        "SELECT id, title, text FROM articles WHERE id NOT IN (SELECT rowid FROM "
-        "articles_stems) ORDER BY id LIMIT ?", [limit])]
-
-
 def stories_by_url(db: sqlite_utils.Database) -> dict[str, int]:
     """Every known URL (canonical, alias...) with the story of its article."""
     return {str(url): int(story) for url, story in db.execute(
@@ -481,33 +468,6 @@ def mark_removed(db: sqlite_utils.Database, urls: list[str], removed_at: str,
     return int(row[0])
 
 
-REREVIEW_BY = "newsmon"          # the review log's reviewer for automatic re-reviews
-
-
-def record_review(db: sqlite_utils.Database, url: str, status: str, reviewer: str,
-                  note: str, at: str) -> int | None:
-    """Set the review of the article behind a URL (the review log's trigger records it);
-    return its id. The desk writes reviews itself; this is for tools and the demo."""
-    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
-    if row is None:
-        return None
-    with write_transaction(db):
-        db.execute("UPDATE articles SET review_status = ?, reviewer = ?, reviewed_at = ?, "
-                   "note = ? WHERE id = ?", [status, reviewer, at, note, row[0]])
-    return int(row[0])
-
-
-def send_back_for_review(db: sqlite_utils.Database, article_id: int, reason: str,
-                         at: str) -> bool:
-    """A reviewed article that changed (edited, taken down) goes back to the queue, the
-    reason in its note; the review log records it like any review (its trigger)."""
-    cursor = db.execute(
-        "UPDATE articles SET review_status = 'new', reviewer = ?, reviewed_at = ?, "
-        "note = ? WHERE id = ? AND review_status != 'new'",
-        [REREVIEW_BY, at, f"re-review: {reason}"[:2000], article_id])
-    return bool(cursor.rowcount)
-
-
 def touch_urls(db: sqlite_utils.Database, urls: list[str], seen_at: str) -> int:
     """Mark the articles behind these URLs as seen again; return how many rows changed."""
     changed = 0
@@ -518,16 +478,3 @@ def touch_urls(db: sqlite_utils.Database, urls: list[str], seen_at: str) -> int:
                 "(SELECT article_id FROM article_urls WHERE url = ?)", [seen_at, url])
             changed += cursor.rowcount or 0
     return changed
-
-
-def upsert_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> None:
-    """Record the configured sources (id, name, homepage, languages, discovery, enabled)."""
-    rows = []
-    for source in sources:
-        row = dict(source)
-        for key in ("languages", "discovery"):
-            if isinstance(row.get(key), (list, tuple)):
-                row[key] = json.dumps(list(row[key]))
-        rows.append(row)
-    with write_transaction(db):
-        db.table("sources").upsert_all(rows, pk="id")

@@ -12,7 +12,9 @@ import pytest
 from newsmon.demo.server import DateShift, days_to_recent
 from newsmon.web.search import NOTHING, fts_query, snippet
 from pipelines.morphology import Normaliser
-from storage.articles import ArticleStore, index_stems, mark_removed, record_review
+from storage.articles import ArticleStore, mark_removed
+from storage.reviews import record_review
+from storage.search_index import index_stems
 from storage.db import open_db
 
 
