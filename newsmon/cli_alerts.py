@@ -18,21 +18,12 @@ CONFIG_OPTION = click.option("--config", "config_path", envvar="NEWSMON_ALERTS",
 def load_alerts_or_fail(config_path: str) -> Any:
     """The alerts file, checked whole (topics against the taxonomy, queries against the
     search syntax); a bad one is a clear error and exit status 2, and nothing is sent."""
-    from newsmon.alerts.config import AlertConfigError, load_config
-    from newsmon.web.search import NOTHING, fts_query
-    from pipelines.taxonomy import load_taxonomy
-    taxonomy = load_taxonomy()
+    from newsmon.alerts.config import AlertConfigError, load_checked
     try:
-        config = load_config(config_path, set(taxonomy.topics) | set(taxonomy.subtags))
+        return load_checked(config_path)
     except AlertConfigError as exc:
         click.echo(f"Error: {exc}\nFix the alerts file; nothing was sent.", err=True)
         sys.exit(2)
-    for index, sub in enumerate(config.subscriptions):
-        if sub.filter.query and fts_query(sub.filter.query) == NOTHING:
-            click.echo(f"Error: {config_path}: subscriptions[{index}] ({sub.name}).filter.query:"
-                       f" {sub.filter.query!r} has no words to search for", err=True)
-            sys.exit(2)
-    return config
 
 
 @click.group()

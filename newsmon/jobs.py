@@ -91,14 +91,12 @@ def digest_markdown(stories: list[dict[str, Any]], since: str) -> str:
 def alerts_job(alerts_path: str) -> Any:
     """The scheduler's alerts function for this alerts file: it is read again on every call,
     so a changed filter applies at once (batch times on the scheduler's restart)."""
-    from newsmon.alerts.config import load_config
+    from newsmon.alerts.config import load_checked
     from newsmon.alerts.engine import send_due
-    from pipelines.taxonomy import load_taxonomy
 
     def send(db_path: str, only: str | None = None,
              immediate_only: bool = False) -> tuple[int, int]:
-        taxonomy = load_taxonomy()
-        config = load_config(alerts_path, set(taxonomy.topics) | set(taxonomy.subtags))
+        config = load_checked(alerts_path)
         summary = send_due(db_path, config, only=only, immediate_only=immediate_only)
         logger.info("%s", summary.line())
         return summary.sent, summary.failed

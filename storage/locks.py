@@ -8,6 +8,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class FileLock:
     """An advisory flock(2) lock: released by the kernel when its holder dies, so never stale.
 

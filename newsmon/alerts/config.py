@@ -364,3 +364,17 @@ def load_config(path: str | Path, tags: set[str] | None = None) -> AlertConfig:
         raise AlertConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte "
                                f"{exc.start})") from None
     return parse_config(text, str(path), tags)
+
+
+def load_checked(path: str | Path) -> AlertConfig:
+    """The alerts file checked whole, as every command and the scheduler read it: topics and
+    subtags against the taxonomy, each query against the search syntax."""
+    from newsmon.web.search import NOTHING, fts_query
+    from pipelines.taxonomy import load_taxonomy
+    taxonomy = load_taxonomy()
+    config = load_config(path, set(taxonomy.topics) | set(taxonomy.subtags))
+    for index, sub in enumerate(config.subscriptions):
+        if sub.filter.query and fts_query(sub.filter.query) == NOTHING:
+            raise AlertConfigError(f"{path}: subscriptions[{index}] ({sub.name}).filter.query:"
+                                   f" {sub.filter.query!r} has no words to search for")
+    return config

@@ -11,7 +11,6 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsmon.alerts.channels import DeliveryError, deliver, describe
@@ -57,9 +56,11 @@ def _parse(value: str) -> datetime:
 
 
 def database_name(db_path: str) -> str:
-    """The database's name in Datasette's URLs (the file name without extension, encoded)."""
+    """The database's name in Datasette's URLs, as `newsmon serve` names it, encoded."""
     from datasette.utils import tilde_encode
-    return tilde_encode(Path(db_path).stem)
+
+    from newsmon.web.serve import datasette_name
+    return tilde_encode(datasette_name(db_path))
 
 
 def _claimer() -> str:
@@ -71,16 +72,11 @@ def _alive(claimer: str | None) -> bool:
     presumed alive)."""
     if not claimer or ":" not in claimer:
         return False
+    from storage.locks import pid_alive
     host, _, pid = claimer.rpartition(":")
     if host != socket.gethostname():
         return True
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid.isdigit() and pid_alive(int(pid))
 
 
 # -- finding events --------------------------------------------------------------------------

@@ -25,17 +25,12 @@ def datasette_name(db_path: str) -> str:
 
 
 def _alive(pid_file: Path) -> bool:
+    from storage.locks import pid_alive
     try:
         pid = int(pid_file.read_text(encoding="ascii").strip())
     except (OSError, ValueError):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def _work_dir(db_path: str) -> Path:
