@@ -213,13 +213,6 @@ def _covered(best: list[tuple[float, int]], share: float) -> tuple[float, list[i
     return len(matched) / len(best), matched
 
 
-def _coverage(these: list[frozenset[str]], those: list[frozenset[str]],
-              share: float) -> tuple[float, list[int]]:
-    """Share of these sentences (of 3+ content words) with a counterpart at `share` Dice,
-    and the index of each one's counterpart (for the order check)."""
-    return _covered(_best_matches(these, those), share)
-
-
 def _in_order(positions: list[int]) -> float:
     """Share of aligned sentences whose counterparts come in the same order (LIS)."""
     if len(positions) < 2:

@@ -158,11 +158,11 @@ def test_real_pairs_through_newsmon_import(split: str, corpus: Path, tmp_path: P
 
 
 def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair() -> None:
-    """_coverage only scores sentences that share 3+ words (found through a word index);
-    it must give exactly what comparing every pair with _dice gives."""
+    """Sentence alignment only scores sentences that share 3+ words (found through a word
+    index); it must give exactly what comparing every pair with _dice gives."""
     import random
 
-    from pipelines.storylink import _coverage, _dice
+    from pipelines.storylink import _best_matches, _covered, _dice
 
     def brute(these: list[frozenset[str]], those: list[frozenset[str]],
               share: float) -> tuple[float, list[int]]:
@@ -189,4 +189,4 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
                  for _ in range(rng.randint(0, 8))]
         those += rng.sample(these, min(len(these), 2))          # some exact counterparts
         for share in (0.3, 0.6, 0.9):
-            assert _coverage(these, those, share) == brute(these, those, share)
+            assert _covered(_best_matches(these, those), share) == brute(these, those, share)
