@@ -190,6 +190,45 @@ class Unstored:
     http_status: int | None = None
 
 
+@dataclass
+class Capture:
+    """A raw response kept as evidence, as a worker of a shared crawl sent it to the ingest
+    (a local crawl keeps its PageItem's instead)."""
+
+    url: str
+    requested_url: str | None
+    source: str
+    fetched_at: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"Capture(url={self.url!r}, body={len(self.body)} bytes)"
+
+
+@dataclass
+class WorkerOutcome:
+    """How one worker's part of a shared crawl ended; the ingest records it in crawl_runs."""
+
+    source: str
+    worker: str
+    started_at: str
+    finished_at: str
+    status: str
+    reason: str | None = None
+    error: str | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Seen:
+    """Stored articles a worker of a shared crawl found in a feed again (last_seen_at)."""
+
+    urls: list[str]
+
+
 class Dropped(DropItem):
     """A stage decided not to pass an item on; `record` says whether it is a page not stored
     (recorded in unstored_pages) or merely a repeat of one that was (a URL passed twice)."""

@@ -33,6 +33,13 @@ NEWSMON_MORPHOLOGY = "stem"
 # URLs are one story. Measured on tests/data/dedupe_groups.jsonl: light rewrites score 0.26+
 # and own reports of one event at most 0.08.
 NEWSMON_NEAR_DUP_THRESHOLD = 0.22
+# A worker of a shared crawl (NEWSMON_REDIS_URL) ends when the shared queue has been empty,
+# and no live worker held a request, for this many seconds.
+NEWSMON_REDIS_IDLE_S = float(os.environ.get("NEWSMON_REDIS_IDLE_S", "10"))
+# A shared crawl on scrapy-redis (crawler/shared.py): this Redis URL makes the crawl one
+# worker of it, which stores nothing itself (`newsmon ingest` does); empty (the default):
+# the crawl runs alone and stores into NEWSMON_DB.
+NEWSMON_REDIS_URL = os.environ.get("NEWSMON_REDIS_URL", "")
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0
@@ -120,6 +127,8 @@ ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.tag.TagPipeline": 400,
     "pipelines.store.StorePipeline": 900,
+    # The ingest of shared crawls: workers' outcomes and the articles their feeds listed.
+    "pipelines.distributed.SharedCrawlRecordsPipeline": 950,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

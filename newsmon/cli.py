@@ -14,6 +14,7 @@ import click
 
 from newsmon import __version__
 from newsmon.cli_alerts import alerts
+from newsmon.cli_distributed import ingest
 from newsmon.cli_archive import (export_warc, fill_search_index, import_cmd, recheck, reindex,
                                  reprocess)
 from newsmon.cli_review import export, user
@@ -49,10 +50,15 @@ def cli() -> None:
               help="After the crawl, send the alerts now due (env NEWSMON_ALERTS).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes crawling sources in parallel (default: the number of "
-                   "cores; never more than one per source).")
+                   "cores; never more than one per source, except with --redis).")
+@click.option("--redis", "redis_url", envvar="NEWSMON_REDIS_URL", default=None, metavar="URL",
+              help="Be a worker of the shared crawl of each source on this Redis server "
+                   "(scrapy-redis; `newsmon ingest` stores what workers find). Env "
+                   "NEWSMON_REDIS_URL.")
 def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
           since: str | None, until: str | None, max_articles: int | None,
-          settings: tuple[str, ...], alerts_path: str | None, workers: int | None) -> None:
+          settings: tuple[str, ...], alerts_path: str | None, workers: int | None,
+          redis_url: str | None) -> None:
     """Crawl sources (all enabled ones by default) into the database.
 
     Shows progress while it runs and a per-source summary at the end.
@@ -86,6 +92,11 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     if alerts_path:
         from newsmon.cli_alerts import load_alerts_or_fail
         alert_config = load_alerts_or_fail(alerts_path)      # a bad file stops before crawling
+    if redis_url:
+        from newsmon.cli_distributed import crawl_shared
+        crawl_shared(chosen, sources_path, redis_url, spider_args, overrides, workers or 1,
+                     _worker_args(since, until, max_articles, settings))
+        return
     processes = min(workers or os.cpu_count() or 1, len(chosen))
     click.echo(f"crawling {len(chosen)} source(s) into {db_path}: {', '.join(chosen)}"
                + (f" ({processes} worker processes)" if processes > 1 else ""), err=True)
@@ -395,7 +406,7 @@ def demo(db_path: str, port: int, serve_only: bool, sources_out: str) -> None:
     click.echo(f"Browse them: newsmon serve --db {db_path}")
 
 
-for command in (retag, classify, import_cmd, reprocess, reindex, export_warc, recheck, schedule,
+for command in (ingest, retag, classify, import_cmd, reprocess, reindex, export_warc, recheck, schedule,
                 health, digest, export, user, alerts):
     cli.add_command(command)
 

@@ -8,7 +8,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import PageItem
+from crawler.items import Capture, PageItem
+from crawler.signals import flush_requested
 from pipelines.run import CrawlRun, written
 from storage.captures import add_captures
 
@@ -35,10 +36,14 @@ class CapturePipeline:
         run = crawler.get_extension(CrawlRun)
         if run is None:
             raise NotConfigured("no crawl run (NEWSMON_STORE_ENABLED is off)")
-        return cls(run, settings.getint("NEWSMON_STORE_BATCH_SIZE", 50), crawler.stats)
+        pipeline = cls(run, settings.getint("NEWSMON_STORE_BATCH_SIZE", 50), crawler.stats)
+        crawler.signals.connect(pipeline._flush, signal=flush_requested)
+        return pipeline
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, PageItem) and item.purpose != "reprocess":
+        if isinstance(item, Capture) or (isinstance(item, PageItem)
+                                         and item.purpose != "reprocess"):
+            # A Capture is one a worker of a shared crawl kept (the ingest passes it on).
             self._pending.append({"url": item.url, "requested_url": item.requested_url,
                                   "source": item.source, "fetched_at": item.fetched_at,
                                   "status": item.status, "headers": item.headers,

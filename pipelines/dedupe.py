@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article, Dropped
+from crawler.signals import flush_requested
 from pipelines.fingerprint import fingerprint, text_hash
 from pipelines.morphology import Normaliser
 from pipelines.storylink import PROFILE_CHARS, profile, story_keys
@@ -37,7 +38,15 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler.stats)
+        pipeline = cls(crawler.stats)
+        crawler.signals.connect(pipeline.forget_urls, signal=flush_requested)
+        return pipeline
+
+    def forget_urls(self) -> None:
+        """What was passed on is stored now (the ingest of shared crawls, which runs for
+        many crawls, asked): a URL that comes again is the store's to judge (unchanged or
+        edited), not a repeat within one crawl."""
+        self._urls.clear()
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):

@@ -28,6 +28,7 @@ from twisted.internet.defer import Deferred
 
 from crawler.dates import utc_now_iso
 from crawler.items import Article, Dropped, PageItem, Unstored
+from crawler.signals import flush_requested
 from storage.sources import upsert_sources
 from storage.db import open_db
 from storage.locks import FileLock
@@ -170,14 +171,19 @@ class CrawlRun:
                   log_path=settings.get("LOG_FILE") or None, lock=lock, crawler=crawler,
                   timeout_s=settings.getfloat("NEWSMON_RUN_TIMEOUT", 0.0),
                   stop_grace_s=settings.getfloat("NEWSMON_STOP_GRACE", 30.0))
-        crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(run.engine_stopped, signal=signals.engine_stopped)
-        crawler.signals.connect(run.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(run.item_error, signal=signals.item_error)
-        crawler.signals.connect(run.spider_error, signal=signals.spider_error)
-        crawler.signals.connect(run.request_dropped, signal=signals.request_dropped)
+        run.connect(crawler)
         return run
+
+    def connect(self, crawler: Crawler) -> None:
+        """Listen to the crawl's signals (from_crawler does it)."""
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(self.flush_now, signal=flush_requested)
 
     # -- what the run did not store ----------------------------------------------------
 
@@ -192,6 +198,11 @@ class CrawlRun:
     def flush_unstored(self) -> Future[Any] | None:
         rows, self._unstored = self._unstored, []
         return self.write(record_unstored, rows) if rows else None
+
+    async def flush_now(self) -> None:
+        pending = self.flush_unstored()
+        if pending is not None:
+            await written(pending)
 
     def _count(self, key: str) -> None:
         if self.stats is not None:

@@ -11,6 +11,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.dates import utc_now_iso
 from crawler.items import Article, Removal, Unstored
+from crawler.signals import flush_requested
 from pipelines.run import CrawlRun, written
 from pipelines.storylink import Linker
 from storage.articles import PendingArticle, UpsertResult, mark_removed, write_articles
@@ -41,10 +42,14 @@ class StorePipeline:
         run = crawler.get_extension(CrawlRun)
         if run is None:
             raise NotConfigured("no crawl run (NEWSMON_STORE_ENABLED is off): nothing is stored")
-        return cls(run, settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
-                   settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.22), crawler.stats)
+        pipeline = cls(run, settings.getint("NEWSMON_STORE_BATCH_SIZE", 100),
+                       settings.getfloat("NEWSMON_NEAR_DUP_THRESHOLD", 0.22), crawler.stats)
+        crawler.signals.connect(pipeline.flush, signal=flush_requested)
+        return pipeline
 
-    async def process_item(self, item: Article | Removal | Unstored) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, (Article, Removal, Unstored)):
+            return item                      # what a later stage records (worker outcomes)
         if isinstance(item, Unstored):
             self.run.record(item)
             return item

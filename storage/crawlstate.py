@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlite_utils
 
 from storage.db import write_transaction
@@ -32,3 +34,10 @@ def save_validators(db: sqlite_utils.Database,
             [{"url": url, "etag": etag, "last_modified": modified, "last_status": status,
               "checked_at": checked_at}
              for url, (etag, modified, status) in validators.items()], pk="url")
+
+
+def stored_url_chunks(db: sqlite_utils.Database, size: int = 10_000) -> Iterator[list[str]]:
+    """Every URL that leads to a stored article, `size` at a time."""
+    cursor = db.execute("SELECT url FROM article_urls")
+    while rows := cursor.fetchmany(size):
+        yield [row[0] for row in rows]

@@ -10,12 +10,14 @@ import pytest
 
 from newsmon.quality import SHARED_CORPUS
 from tests.mockserver import MockServer
+from tests.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 # A test that uses one of these runs real crawls, servers or child processes: it is marked
 # `slow`, so `pytest -m "not slow"` is the quick loop (modules of end-to-end tests also set
 # `pytestmark = pytest.mark.slow` themselves).
-SLOW_FIXTURES = frozenset({"mock_site", "demo_db", "crawled_db", "corpus", "benchmark_corpus"})
+SLOW_FIXTURES = frozenset({"mock_site", "demo_db", "crawled_db", "corpus", "benchmark_corpus",
+                           "redis_url"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,6 +65,26 @@ def benchmark_corpus() -> Path:
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "test.db")
+
+
+@pytest.fixture(scope="session")
+def _redis_server() -> Iterator[RedisServer]:
+    if not RedisServer.available():
+        message = ("redis-server not found: install the Debian package redis-server "
+                   "(`apt-get install redis-server`; .ci/run does) for the shared-crawl tests")
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set)")
+        pytest.skip(message)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(_redis_server: RedisServer) -> str:
+    """A real Redis server on 127.0.0.1 (one per session), emptied for each test."""
+    import redis
+    redis.Redis.from_url(_redis_server.url).flushall()
+    return _redis_server.url
 
 
 @pytest.fixture

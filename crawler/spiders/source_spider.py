@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -86,6 +87,14 @@ class SourceSpider(scrapy.Spider):
         self._sitemaps_seen: set[str] = set()
         self._listing_pages_seen: set[str] = set()
         self._article_re = self.source.article_re
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if settings.get("NEWSMON_REDIS_URL"):
+            # One worker of the shared crawl of this source (crawler/shared.py).
+            from crawler.shared import apply_redis_settings
+            apply_redis_settings(settings)
 
     # -- start -------------------------------------------------------------------------
 

@@ -1,0 +1,196 @@
+"""Shared crawls on scrapy-redis: many worker processes, on any machines, share one crawl.
+
+Off by default; the setting NEWSMON_REDIS_URL (``newsmon crawl SOURCE --redis URL`` or
+``scrapy crawl SOURCE -s NEWSMON_REDIS_URL=URL``) turns a crawl into a worker of the shared
+crawl of its source:
+
+- scrapy-redis' scheduler and seen-request filter hold the one request queue and the one
+  filter of the source in Redis; conditional-GET validators and the URLs already stored are
+  shared there too (``SharedCrawlState``).
+- A worker has no database. It fetches, extracts and normalises, then pushes each finished
+  article, each raw capture and each page it could not store onto one Redis list
+  (``ITEMS``; pipelines/distributed.py); ``newsmon ingest`` is the single SQLite writer that
+  takes them from there (crawler/spiders/ingest.py).
+- A request is leased, not just popped: taking it from the queue also puts it in the
+  worker's lease set in the same Redis script, and it leaves the lease set only when Scrapy
+  is done with it (downloaded, parsed, its items pushed). A worker killed with ``kill -9``
+  stops refreshing its heartbeat key; the next worker that looks puts its leases back on the
+  queue. The seen-request filter keeps them from being requested twice meanwhile.
+- A worker ends when the shared queue has been empty, and no live worker held a lease, for
+  NEWSMON_REDIS_IDLE_S seconds. The last worker of a crawl leaves the filter for the next
+  crawl to clear: a worker that joins when no other worker is alive and nothing is queued
+  starts a new crawl of the source (the feeds are read again).
+
+Keys (``newsmon:`` prefix): ``<source>:requests`` (sorted set, scrapy-redis' priority queue),
+``<source>:dupefilter``, ``<source>:workers``, ``<source>:alive:<worker>``,
+``<source>:leases:<worker>``, ``<source>:validators`` (hash), ``known`` (set of stored URLs),
+``items``, ``items:processing``, ``items:bad`` (lists).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import fields
+from typing import Any
+
+import zstandard
+from scrapy.settings import BaseSettings
+
+from crawler.items import Article, Capture, PageItem, Removal, Seen, Unstored, WorkerOutcome
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "newsmon"
+ITEMS = f"{PREFIX}:items"                    # finished items, oldest at the right
+PROCESSING = f"{PREFIX}:items:processing"    # taken by the ingest, not yet stored
+BAD = f"{PREFIX}:items:bad"                  # messages the ingest could not read
+KNOWN = f"{PREFIX}:known"                    # URLs of stored articles (the ingest adds them)
+DEFAULT_IDLE_S = 10.0
+HEARTBEAT_S = 1.0
+ALIVE_TTL_MS = 6000                          # a worker silent this long is dead
+DISCOVERY_KINDS = ("feed", "sitemap", "listing")
+
+MESSAGE_VERSION = 1
+
+
+class RedisSettingError(ValueError):
+    """NEWSMON_REDIS_URL (or --redis) is not a Redis URL."""
+
+
+def check_redis_url(url: str) -> str:
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise RedisSettingError(f"NEWSMON_REDIS_URL {url!r} is not a Redis URL "
+                                f"(redis://host:port/db, rediss://… or unix://…)")
+    return url
+
+
+def connect(url: str) -> Any:
+    """A Redis client for the URL (bytes replies)."""
+    import redis
+    return redis.Redis.from_url(check_redis_url(url), socket_timeout=30,
+                                socket_connect_timeout=10, health_check_interval=30)
+
+
+class Keys:
+    """The Redis keys of one source's shared crawl."""
+
+    def __init__(self, source: str) -> None:
+        base = f"{PREFIX}:{source}"
+        self.requests = f"{base}:requests"
+        self.dupefilter = f"{base}:dupefilter"
+        self.workers = f"{base}:workers"
+        self.validators = f"{base}:validators"
+        self.alive_prefix = f"{base}:alive:"
+        self.leases_prefix = f"{base}:leases:"
+
+    def alive(self, worker: str) -> str:
+        return self.alive_prefix + worker
+
+    def leases(self, worker: str) -> str:
+        return self.leases_prefix + worker
+
+
+def apply_redis_settings(settings: BaseSettings) -> None:
+    """Turn a crawl into a worker of the shared crawl (called by the spider's update_settings
+    when NEWSMON_REDIS_URL is set): scrapy-redis' scheduler and filter, the worker's run
+    owner, the pipelines that push to Redis instead of writing SQLite."""
+    url = check_redis_url(str(settings.get("NEWSMON_REDIS_URL")))
+    prio = "spider"
+    settings.set("REDIS_URL", url, priority=prio)
+    settings.set("SCHEDULER", "crawler.shared_scheduler.SharedScheduler", priority=prio)
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=prio)
+    settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=prio)
+    settings.set("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests", priority=prio)
+    settings.set("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:dupefilter", priority=prio)
+    settings.set("SCHEDULER_PERSIST", True, priority=prio)    # the queue outlives a worker
+    settings.set("NEWSMON_STATE_BACKEND", "pipelines.distributed.SharedCrawlState",
+                 priority=prio)
+    extensions = dict(settings.getdict("EXTENSIONS"))
+    extensions["pipelines.run.CrawlRun"] = None
+    extensions["pipelines.distributed.WorkerRun"] = 100
+    settings.set("EXTENSIONS", extensions, priority=prio)
+    pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+    for stage in ("pipelines.capture.CapturePipeline", "pipelines.dedupe.DedupePipeline",
+                  "pipelines.tag.TagPipeline", "pipelines.store.StorePipeline",
+                  "pipelines.distributed.SharedCrawlRecordsPipeline"):
+        pipelines[stage] = None          # the ingest does these, once, for every worker
+    pipelines["pipelines.distributed.PushCapturePipeline"] = 50
+    pipelines["pipelines.distributed.PushPipeline"] = 900
+    settings.set("ITEM_PIPELINES", pipelines, priority=prio)
+    middlewares = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+    # Pages that earlier crawls failed to store are retried by local crawls (they read the
+    # database); a worker has none.
+    middlewares["pipelines.retries.RetryUnstoredMiddleware"] = None
+    settings.set("SPIDER_MIDDLEWARES", middlewares, priority=prio)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# -- messages on the items list --------------------------------------------------------------
+
+_ARTICLE_FIELDS = {f.name for f in fields(Article)}
+
+
+def encode_message(message: dict[str, Any], worker: str) -> bytes:
+    return json.dumps({"v": MESSAGE_VERSION, "worker": worker, **message},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def article_message(article: Article) -> dict[str, Any]:
+    return {"type": "article", "article": {**article.as_row(), "aliases": list(article.aliases),
+                                           "article_pattern": article.article_pattern,
+                                           "purpose": article.purpose}}
+
+
+def capture_message(item: PageItem) -> dict[str, Any]:
+    body = zstandard.ZstdCompressor(level=3).compress(item.body)
+    return {"type": "capture", "capture": {
+        "url": item.url, "requested_url": item.requested_url, "source": item.source,
+        "fetched_at": item.fetched_at, "status": item.status, "headers": item.headers,
+        "body_zstd": base64.b64encode(body).decode("ascii")}}
+
+
+def outcome_message(outcome: WorkerOutcome) -> dict[str, Any]:
+    return {"type": "run", "run": dict(outcome.__dict__)}
+
+
+class MessageError(ValueError):
+    """A message on the items list that this version cannot read."""
+
+
+def decode_message(raw: bytes) -> Article | Capture | Unstored | Removal | WorkerOutcome | Seen:
+    """The item a worker's message carries."""
+    try:
+        message = json.loads(raw)
+        kind = message["type"]
+        if kind == "article":
+            data = message["article"]
+            unknown = set(data) - _ARTICLE_FIELDS
+            if unknown:
+                raise MessageError(f"unknown article field(s) {', '.join(sorted(unknown))}")
+            return Article(**data)
+        if kind == "capture":
+            data = dict(message["capture"])
+            data["body"] = zstandard.ZstdDecompressor().decompress(
+                base64.b64decode(data.pop("body_zstd")))
+            return Capture(**data)
+        if kind == "unstored":
+            return Unstored(**message["unstored"])
+        if kind == "removal":
+            return Removal(**message["removal"])
+        if kind == "run":
+            return WorkerOutcome(**message["run"])
+        if kind == "touch":
+            return Seen([str(u) for u in message["urls"]])
+        raise MessageError(f"unknown message type {kind!r}")
+    except MessageError:
+        raise
+    except (ValueError, KeyError, TypeError, zstandard.ZstdError) as exc:
+        raise MessageError(f"{type(exc).__name__}: {exc}") from None

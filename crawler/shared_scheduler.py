@@ -1,0 +1,237 @@
+"""The scheduler of a shared crawl: scrapy-redis' scheduler whose requests are leased, not
+just popped, with dead-worker rescue and an idle clock all workers share (crawler/shared.py
+says how a shared crawl works)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
+
+from crawler.shared import (ALIVE_TTL_MS, DEFAULT_IDLE_S, DISCOVERY_KINDS, HEARTBEAT_S, Keys,
+                            worker_id)
+
+logger = logging.getLogger(__name__)
+
+
+# Take the first request of the queue and lease it to the worker, in one step.
+_POP = """
+local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #r == 0 then return false end
+redis.call('ZREM', KEYS[1], r[1])
+redis.call('ZADD', KEYS[2], r[2], r[1])
+return r[1]
+"""
+
+# Put the leases of every registered worker whose heartbeat key is gone back on the queue,
+# and forget the worker. ARGV: the alive and leases key prefixes. Returns requests put back.
+_RESCUE = """
+local back = 0
+for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if redis.call('EXISTS', ARGV[1] .. w) == 0 then
+    local leased = redis.call('ZRANGE', ARGV[2] .. w, 0, -1, 'WITHSCORES')
+    for i = 1, #leased, 2 do
+      redis.call('ZADD', KEYS[1], leased[i + 1], leased[i])
+      back = back + 1
+    end
+    redis.call('DEL', ARGV[2] .. w)
+    redis.call('SREM', KEYS[2], w)
+  end
+end
+return back
+"""
+
+# Join the shared crawl: after rescuing the dead, a worker that finds no other worker alive
+# and nothing queued starts a new crawl (the seen-request filter is cleared).
+# KEYS: requests, workers, dupefilter; ARGV: alive prefix, leases prefix, worker, ttl ms.
+_JOIN = """
+local others = 0
+for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if w ~= ARGV[3] and redis.call('EXISTS', ARGV[1] .. w) == 1 then others = others + 1 end
+end
+local fresh = 0
+if others == 0 and redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[3])
+  fresh = 1
+end
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('SET', ARGV[1] .. ARGV[3], '1', 'PX', ARGV[4])
+return fresh
+"""
+
+# Whether the shared crawl has work: queued requests plus the leases of live workers.
+_BUSY = """
+local n = redis.call('ZCARD', KEYS[1])
+for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  n = n + redis.call('ZCARD', ARGV[1] .. w)
+end
+return n
+"""
+
+
+class SharedScheduler(RedisScheduler):
+    """scrapy-redis' scheduler with leased requests, dead-worker rescue and a shared idle
+    clock (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.crawler: Crawler | None = None
+        self.worker = worker_id()
+        self.idle_s = DEFAULT_IDLE_S
+        self.keys: Keys | None = None
+        self.fresh = False                   # this worker started the shared crawl
+        self._leased: dict[Request, bytes] = {}
+        self._idle_since: float | None = None
+        self._ticker: Any = None
+        self._scripts: dict[str, Any] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
+        instance: SharedScheduler = super().from_crawler(crawler)  # type: ignore[assignment]
+        instance.crawler = crawler
+        instance.idle_s = crawler.settings.getfloat("NEWSMON_REDIS_IDLE_S", DEFAULT_IDLE_S)
+        return instance
+
+    def _script(self, name: str, text: str) -> Any:
+        if name not in self._scripts:
+            self._scripts[name] = self.server.register_script(text)
+        return self._scripts[name]
+
+    def open(self, spider: Spider) -> None:
+        super().open(spider)
+        self.keys = Keys(spider.name)
+        self.rescue()
+        self.fresh = bool(self._script("join", _JOIN)(
+            keys=[self.keys.requests, self.keys.workers, self.keys.dupefilter],
+            args=[self.keys.alive_prefix, self.keys.leases_prefix, self.worker,
+                  ALIVE_TTL_MS]))
+        logger.info("%s: worker %s %s the shared crawl (%d requests queued)", spider.name,
+                    self.worker, "started" if self.fresh else "joined", len(self.queue))
+        if self.stats is not None:
+            self.stats.set_value("newsmon/redis/worker", self.worker)
+            self.stats.set_value("newsmon/redis/started_crawl", int(self.fresh))
+        from twisted.internet.task import LoopingCall
+        self._ticker = LoopingCall(self.tick)
+        self._ticker.start(HEARTBEAT_S / 2, now=False)
+
+    def close(self, reason: str) -> None:
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        if self.keys is not None:
+            self.release(everything=reason != "shutdown")
+            pipe = self.server.pipeline()
+            pipe.srem(self.keys.workers, self.worker)
+            pipe.delete(self.keys.alive(self.worker))
+            if reason == "shutdown":
+                # Stopped before its leases were done: give them back now, not after the TTL.
+                pipe.zunionstore(self.keys.requests,
+                                 [self.keys.requests, self.keys.leases(self.worker)],
+                                 aggregate="MIN")
+            pipe.delete(self.keys.leases(self.worker))
+            pipe.execute()
+        super().close(reason)
+
+    def enqueue_request(self, request: Request) -> bool:
+        # Start requests of feeds, sitemaps and listings are not filtered by a local crawl
+        # (dont_filter); in the shared crawl they are, so that only the worker that starts
+        # the crawl reads them. Retries and redirects of them keep their dont_filter.
+        if request.dont_filter and request.meta.get("newsmon_kind") in DISCOVERY_KINDS \
+                and "retry_times" not in request.meta and "redirect_urls" not in request.meta:
+            if self.df.request_seen(request):
+                if self.stats is not None:
+                    self.stats.inc_value("newsmon/redis/discovery_already_queued")
+                return False
+            if self.stats is not None:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
+        return bool(super().enqueue_request(request))
+
+    def next_request(self) -> Request | None:
+        assert self.keys is not None
+        data = self._script("pop", _POP)(keys=[self.keys.requests,
+                                               self.keys.leases(self.worker)])
+        if not data:
+            return None
+        request = self.queue._decode_request(data)
+        self._leased[request] = data
+        if self.stats is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return len(self) > 0
+
+    # -- on the reactor, every half heartbeat ----------------------------------------------
+
+    def tick(self) -> None:
+        assert self.keys is not None
+        try:
+            self.server.set(self.keys.alive(self.worker), b"1", px=ALIVE_TTL_MS)
+            self.release()
+            self.rescue()
+            busy = int(self._script("busy", _BUSY)(
+                keys=[self.keys.requests, self.keys.workers], args=[self.keys.leases_prefix]))
+        except Exception as exc:             # Redis away for a moment: the next tick retries
+            logger.warning("%s: Redis: %s", self.keys.requests, exc)
+            self._idle_since = None
+            return
+        now = time.monotonic()
+        if busy:
+            self._idle_since = None
+        elif self._idle_since is None:
+            self._idle_since = now
+        self._wake()
+
+    def release(self, everything: bool = False) -> None:
+        """Drop the leases of requests Scrapy is done with (downloaded, parsed, their items
+        pushed): they have left the engine's in-progress set."""
+        assert self.keys is not None
+        in_progress = self._in_progress()
+        if in_progress is None and not everything:
+            return
+        done = [r for r in self._leased if everything or r not in (in_progress or ())]
+        if not done:
+            return
+        self.server.zrem(self.keys.leases(self.worker), *[self._leased[r] for r in done])
+        for request in done:
+            del self._leased[request]
+
+    def rescue(self) -> int:
+        assert self.keys is not None
+        back = int(self._script("rescue", _RESCUE)(
+            keys=[self.keys.requests, self.keys.workers],
+            args=[self.keys.alive_prefix, self.keys.leases_prefix]))
+        if back:
+            logger.warning("%s: put %d request(s) of a dead worker back on the queue",
+                           self.keys.requests, back)
+            if self.stats is not None:
+                self.stats.inc_value("newsmon/redis/rescued_requests", back)
+        return back
+
+    def idle_for(self) -> float:
+        """Seconds the shared crawl has had nothing queued and nothing leased."""
+        return 0.0 if self._idle_since is None else time.monotonic() - self._idle_since
+
+    def _slot(self) -> Any:
+        engine = self.crawler.engine if self.crawler is not None else None
+        return getattr(engine, "_slot", None)
+
+    def _in_progress(self) -> set[Request] | None:
+        # Scrapy keeps a request in its engine slot from download until its callback's
+        # output (and the items' pipelines) are done; there is no public API for that set.
+        slot = self._slot()
+        return getattr(slot, "inprogress", None)
+
+    def _wake(self) -> None:
+        """Let an idle engine look at the shared queue now, not at its next 5 s heartbeat."""
+        slot = self._slot()
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
+
+

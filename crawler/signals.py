@@ -1,0 +1,6 @@
+"""newsmon's own Scrapy signal (Scrapy's are in scrapy.signals)."""
+
+# Sent (send_catch_log_async) by a spider that must know that what it passed on is stored
+# before it goes on (the ingest of shared crawls acknowledges Redis messages then): every
+# stage that buffers writes them now; the handlers return when the transactions committed.
+flush_requested = object()

@@ -1,0 +1,241 @@
+"""A worker of a shared crawl (crawler/shared.py): its run owner, its crawl state and the
+stages that push what it finds to Redis for `newsmon ingest`, which stores it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+
+from crawler.dates import utc_now_iso
+from crawler.items import Article, PageItem, Removal, Seen, Unstored, WorkerOutcome
+from crawler.shared import (ITEMS, KNOWN, Keys, article_message,
+                            capture_message, connect, encode_message, outcome_message)
+from pipelines.run import HARD_STOP_EXIT_CODE, CrawlRun, run_outcome, written
+from storage.articles import touch_urls
+from storage.paths import Paths
+from storage.runs import finish_run, start_run
+
+if TYPE_CHECKING:
+    from crawler.shared_scheduler import SharedScheduler
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerRun(CrawlRun):
+    """The run owner of a worker: no lock (many workers crawl one source) and no database;
+    pages it did not store, and its outcome, are pushed for the ingest to record."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerRun:
+        settings = crawler.settings
+        if not settings.get("NEWSMON_REDIS_URL"):
+            raise NotConfigured("NEWSMON_REDIS_URL is not set")
+        spider = crawler.spider
+        name = spider.name if spider is not None else crawler.spidercls.name
+        run = cls(Paths.for_db(settings.get("NEWSMON_DB") or "newsmon.db"), name,
+                  stats=crawler.stats, trigger="redis", crawler=crawler,
+                  timeout_s=settings.getfloat("NEWSMON_RUN_TIMEOUT", 0.0),
+                  stop_grace_s=settings.getfloat("NEWSMON_STOP_GRACE", 30.0))
+        run.server = connect(settings["NEWSMON_REDIS_URL"])
+        run.started_at = utc_now_iso()
+        run.connect(crawler)
+        crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
+        return run
+
+    server: Any
+    started_at: str
+
+    @property
+    def worker(self) -> str:
+        scheduler = self._scheduler()
+        return scheduler.worker if scheduler is not None else "?"
+
+    def _scheduler(self) -> SharedScheduler | None:
+        from crawler.shared_scheduler import SharedScheduler
+        slot = getattr(self.crawler.engine, "_slot", None) if self.crawler else None
+        scheduler = getattr(slot, "scheduler", None)
+        return scheduler if isinstance(scheduler, SharedScheduler) else None
+
+    def push(self, message: dict[str, Any]) -> None:
+        self.server.lpush(ITEMS, encode_message(message, self.worker))
+
+    def record(self, unstored: Unstored) -> None:
+        self.push({"type": "unstored", "unstored": dict(unstored.__dict__)})
+
+    def flush_unstored(self) -> None:
+        return None
+
+    async def flush_now(self) -> None:
+        return None
+
+    async def spider_opened(self, spider: Spider) -> None:
+        self.held = True
+        self._watch_stops()
+
+    def spider_idle(self) -> None:
+        scheduler = self._scheduler()
+        if scheduler is None:
+            return
+        if scheduler.idle_for() < scheduler.idle_s:
+            raise DontCloseSpider
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._hard_stop is not None:
+            self._hard_stop.cancel()
+        self._push_outcome(reason, reason)
+        self._finished.set()
+
+    def _push_outcome(self, reason: str, status_reason: str, error: str | None = None) -> None:
+        stats = self._stats_copy()
+        status, why, counters = run_outcome(status_reason, stats, None)
+        self.push(outcome_message(WorkerOutcome(
+            self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
+            error or why, counters, json.loads(json.dumps(stats, default=str)))))
+
+    def _end_now(self, status: str, why: str) -> None:
+        if self._finished.is_set():
+            return
+        try:
+            self._push_outcome(f"hard_stop_{status}", status,
+                               f"{why}; it did not close within {self.stop_grace_s:g} s")
+            self._finished.set()
+        except BaseException:
+            logger.exception("%s: could not push the hard stop", self.name)
+        finally:
+            os._exit(HARD_STOP_EXIT_CODE)
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class SharedCrawlState:
+    """The incremental middleware's backend in a shared crawl: validators in a Redis hash
+    (every worker revalidates with the same ETag / Last-Modified), stored URLs in the set the
+    ingest keeps; URLs seen again go to the ingest with the worker's outcome."""
+
+    def __init__(self, server: Any, source: str) -> None:
+        self.server = server
+        self.keys = Keys(source)
+        self._touched: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedCrawlState:
+        url = crawler.settings.get("NEWSMON_REDIS_URL")
+        if not url:
+            raise NotConfigured("NEWSMON_REDIS_URL is not set")
+        spider = crawler.spider
+        name = spider.name if spider is not None else crawler.spidercls.name
+        return cls(connect(url), name)
+
+    def is_known(self, urls: list[str]) -> bool:
+        urls = [u for u in dict.fromkeys(urls) if u]
+        if not urls:
+            return False
+        return any(self.server.smismember(KNOWN, urls))
+
+    def touch(self, url: str) -> None:
+        self._touched.append(url)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        raw = self.server.hget(self.keys.validators, url)
+        if not raw:
+            return None, None
+        etag, modified = json.loads(raw)[:2]
+        return etag, modified
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None,
+                        status: int) -> None:
+        self.server.hset(self.keys.validators, url, json.dumps([etag, last_modified, status]))
+
+    def close(self) -> None:
+        touched, self._touched = self._touched, []
+        if touched:
+            self.server.lpush(ITEMS, encode_message({"type": "touch", "urls": touched}, ""))
+
+
+class PushCapturePipeline:
+    """A worker's stage 0: each fetched article's raw response goes to the ingest."""
+
+    def __init__(self, run: WorkerRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PushCapturePipeline:
+        if not crawler.settings.getbool("NEWSMON_CAPTURE_ENABLED", True):
+            raise NotConfigured("NEWSMON_CAPTURE_ENABLED is off")
+        run = crawler.get_extension(WorkerRun)
+        if run is None:
+            raise NotConfigured("not a worker of a shared crawl")
+        return cls(run)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PageItem) and item.purpose != "reprocess":
+            self.run.push(capture_message(item))
+        return item
+
+
+class PushPipeline:
+    """A worker's last stage: a finished article (or a page not stored, or a removal) goes to
+    the ingest, which dedupes, tags and stores it."""
+
+    def __init__(self, run: WorkerRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PushPipeline:
+        run = crawler.get_extension(WorkerRun)
+        if run is None:
+            raise NotConfigured("not a worker of a shared crawl")
+        return cls(run)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            self.run.push(article_message(item))
+            self.run._count("newsmon/redis/articles_pushed")
+        elif isinstance(item, Unstored):
+            self.run.record(item)
+        elif isinstance(item, Removal):
+            self.run.push({"type": "removal", "removal": dict(item.__dict__)})
+        return item
+
+
+# -- the ingest's side -------------------------------------------------------------------------
+
+WORKER_TRIGGER = "redis"     # crawl_runs.triggered_by of a worker's part of a shared crawl
+
+
+def record_worker_outcome(db: Any, outcome: WorkerOutcome) -> int:
+    """One crawl_runs row for a worker's part of a shared crawl (run_key: the worker)."""
+    run_id = start_run(db, outcome.source, outcome.started_at, WORKER_TRIGGER,
+                       run_key=outcome.worker)
+    finish_run(db, run_id, outcome.finished_at, outcome.status, outcome.reason,
+               outcome.counters, outcome.stats, outcome.error)
+    return run_id
+
+
+class SharedCrawlRecordsPipeline:
+    """The ingest's stage for what workers report besides articles: their outcomes (a
+    crawl_runs row each) and the stored articles their feeds listed again."""
+
+    def __init__(self, run: CrawlRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedCrawlRecordsPipeline:
+        run = crawler.get_extension(CrawlRun)
+        if run is None or isinstance(run, WorkerRun):
+            raise NotConfigured("no database to record in")
+        return cls(run)
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, WorkerOutcome):
+            await written(self.run.write(record_worker_outcome, item))
+        elif isinstance(item, Seen):
+            await written(self.run.write(touch_urls, item.urls, utc_now_iso()))
+        return item
