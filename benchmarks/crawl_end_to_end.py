@@ -1,5 +1,7 @@
 """End-to-end crawl, one run, side by side: generated local outlets (tests/mockserver's
-synthetic outlets on 127.0.0.1, pages served from memory) crawled into a fresh database by
+synthetic outlets on 127.0.0.1, pages served from memory; with --real, every article page is
+one of the 181 real news pages of ../shared/corpus/extraction-benchmark, in turn, so the
+extraction costs what it costs on real pages) crawled into a fresh database by
 - `newsmon crawl --workers 1` and `--workers 2` (local worker processes),
 - a shared crawl on scrapy-redis: `newsmon crawl --redis URL --workers 2` plus one
   `newsmon ingest` (a real redis-server on a free port),
@@ -12,7 +14,7 @@ the last article (its idle wait is not counted). Rounds alternate the order of t
 Prints pages/s per round, the medians and the ratios the targets are about:
 2 workers / 1 worker (target >= 1.8 on 2 cores), shared / local at 2 workers (>= 0.85), and
 end-to-end pages/s / (bare extraction pages per CPU-s x cores used) (>= 0.7).
-Run: python benchmarks/crawl_end_to_end.py [--outlets 2] [--articles 1000] [--rounds 3]
+Run: python benchmarks/crawl_end_to_end.py [--outlets 2] [--articles 1000] [--rounds 3] [--real]
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import functools
 import os
 import re
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,33 @@ from tests.mockserver.synthetic import SyntheticOutlet  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 IDLE_S = 1.0
+
+
+class RealPagesOutlet(SyntheticOutlet):
+    """A synthetic outlet (feed, URLs, dates) whose article pages are real pages, in turn."""
+
+    def __init__(self, pages: list[bytes], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.pages = pages
+
+    def respond(self, base: str, rel: str) -> tuple[bytes, str] | None:
+        made = super().respond(base, rel)
+        if made is not None and "/news/" in rel:
+            return self.pages[int(rel.rsplit("-", 1)[1]) % len(self.pages)], "text/html"
+        return made
+
+    def page_bytes(self, base: str, index: int) -> bytes:
+        return self.pages[index % len(self.pages)]
+
+
+def real_pages() -> list[bytes]:
+    import gzip
+
+    from newsmon.quality import SHARED_CORPUS
+    folder = SHARED_CORPUS / "extraction-benchmark" / "html"
+    if not folder.is_dir():
+        raise SystemExit(f"--real needs {folder} (../shared beside the repository)")
+    return [gzip.decompress(p.read_bytes()) for p in sorted(folder.glob("*.html.gz"))]
 
 
 def _env() -> dict[str, str]:
@@ -73,17 +101,13 @@ def shared(db: Path, sources: Path, workers: int, ids: list[str], redis_url: str
                                       "--workers", str(workers), *ids),
                              cwd=REPO, env=_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
+    client = redis.Redis.from_url(redis_url)
     done = None
-    while done is None:                      # the last article stored: the crawl's end
+    while done is None:          # the workers are done and the ingest has stored everything
         time.sleep(0.05)
-        if db.exists():
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-                    count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            except sqlite3.Error:
-                continue
-            if count >= pages:
-                done = time.perf_counter()
+        if crawl.poll() == 0 and client.llen("newsmon:items") == 0 \
+                and client.llen("newsmon:items:processing") == 0:
+            done = time.perf_counter()
         if crawl.poll() not in (None, 0) or ingest.poll() not in (None, 0):
             raise SystemExit(f"shared crawl failed:\n{crawl.communicate()[1][-2000:]}\n"
                              f"{ingest.communicate()[1][-2000:]}")
@@ -107,8 +131,9 @@ def scrapy_bench(seconds: int = 15) -> float:
 def bare_extraction(server: MockServer, outlets: list[SyntheticOutlet]) -> float:
     """Pages per CPU-second of trafilatura.extract over the same pages, one process."""
     import trafilatura
-    pages = [outlet.page(server.base_url, a).encode() for outlet in outlets
-             for a in outlet.articles()]
+    pages = [outlet.page_bytes(server.base_url, a.index) if isinstance(outlet, RealPagesOutlet)
+             else outlet.page(server.base_url, a).encode()
+             for outlet in outlets for a in outlet.articles()]
     for page in pages[:20]:
         trafilatura.extract(page)                         # warm-up
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -124,12 +149,17 @@ def main() -> None:
     parser.add_argument("--outlets", type=int, default=2)
     parser.add_argument("--articles", type=int, default=1000, help="per outlet")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--real", action="store_true",
+                        help="article pages are the 181 real benchmark pages, in turn")
     args = parser.parse_args()
     server = MockServer()
-    outlets = []
+    outlets: list[SyntheticOutlet] = []
+    pages_real = real_pages() if args.real else []
     for n in range(args.outlets):
-        outlet = server.add_outlet(SyntheticOutlet(prefix=f"bench{n}", count=args.articles,
-                                                   seed=100 + n))
+        outlet = server.add_outlet(
+            RealPagesOutlet(pages_real[n:] + pages_real[:n], prefix=f"bench{n}",
+                            count=args.articles, seed=100 + n) if args.real else
+            SyntheticOutlet(prefix=f"bench{n}", count=args.articles, seed=100 + n))
         outlet.respond = functools.lru_cache(maxsize=None)(outlet.respond)  # type: ignore
         outlets.append(outlet)
     ids = [o.prefix for o in outlets]

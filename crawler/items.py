@@ -201,10 +201,12 @@ class Capture:
     fetched_at: str
     status: int
     headers: dict[str, str]
-    body: bytes
+    compressed: bytes                     # the body, zstd-compressed by the worker
+    sha256: str                           # of the body
+    size: int                             # of the body
 
     def __repr__(self) -> str:
-        return f"Capture(url={self.url!r}, body={len(self.body)} bytes)"
+        return f"Capture(url={self.url!r}, body={self.size} bytes)"
 
 
 @dataclass

@@ -7,10 +7,12 @@ crawl of its source:
 - scrapy-redis' scheduler and seen-request filter hold the one request queue and the one
   filter of the source in Redis; conditional-GET validators and the URLs already stored are
   shared there too (``SharedCrawlState``).
-- A worker has no database. It fetches, extracts and normalises, then pushes each finished
-  article, each raw capture and each page it could not store onto one Redis list
-  (``ITEMS``; pipelines/distributed.py); ``newsmon ingest`` is the single SQLite writer that
-  takes them from there (crawler/spiders/ingest.py).
+- A worker has no database. It fetches, extracts, normalises, fingerprints and tags (all the
+  per-article work), then pushes each finished article, each raw capture and each page it
+  could not store onto one Redis list (``ITEMS``; pipelines/distributed.py); ``newsmon
+  ingest`` is the single SQLite writer that takes them from there and stores them, linking
+  copies into stories (crawler/spiders/ingest.py); it tags again only an article tagged with
+  another taxonomy version than its own.
 - A request is leased, not just popped: taking it from the queue also puts it in the
   worker's lease set in the same Redis script, and it leaves the lease set only when Scrapy
   is done with it (downloaded, parsed, its items pushed). A worker killed with ``kill -9``
@@ -30,6 +32,7 @@ Keys (``newsmon:`` prefix): ``<source>:requests`` (sorted set, scrapy-redis' pri
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -115,10 +118,9 @@ def apply_redis_settings(settings: BaseSettings) -> None:
     extensions["pipelines.distributed.WorkerRun"] = 100
     settings.set("EXTENSIONS", extensions, priority=prio)
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-    for stage in ("pipelines.capture.CapturePipeline", "pipelines.dedupe.DedupePipeline",
-                  "pipelines.tag.TagPipeline", "pipelines.store.StorePipeline",
+    for stage in ("pipelines.capture.CapturePipeline", "pipelines.store.StorePipeline",
                   "pipelines.distributed.SharedCrawlRecordsPipeline"):
-        pipelines[stage] = None          # the ingest does these, once, for every worker
+        pipelines[stage] = None          # the ingest writes, for every worker
     pipelines["pipelines.distributed.PushCapturePipeline"] = 50
     pipelines["pipelines.distributed.PushPipeline"] = 900
     settings.set("ITEM_PIPELINES", pipelines, priority=prio)
@@ -144,9 +146,17 @@ def encode_message(message: dict[str, Any], worker: str) -> bytes:
 
 
 def article_message(article: Article) -> dict[str, Any]:
-    return {"type": "article", "article": {**article.as_row(), "aliases": list(article.aliases),
-                                           "article_pattern": article.article_pattern,
-                                           "purpose": article.purpose}}
+    """An article as the worker finished it: its columns, and what the worker's dedupe and tag
+    stages computed (fingerprints, story profile, search stems, tags), so that the ingest,
+    the one writer, only stores."""
+    fp, prof = article.fingerprint, article.story_profile
+    return {"type": "article", "article": {
+        **article.as_row(), "aliases": list(article.aliases),
+        "article_pattern": article.article_pattern, "purpose": article.purpose,
+        "tags": article.tags, "story_keys": list(article.story_keys),
+        "search_stems": list(article.search_stems) if article.search_stems else None,
+        "fingerprint": fp.to_wire() if fp is not None else None,
+        "story_profile": prof.to_wire() if prof is not None else None}}
 
 
 def capture_message(item: PageItem) -> dict[str, Any]:
@@ -154,7 +164,8 @@ def capture_message(item: PageItem) -> dict[str, Any]:
     return {"type": "capture", "capture": {
         "url": item.url, "requested_url": item.requested_url, "source": item.source,
         "fetched_at": item.fetched_at, "status": item.status, "headers": item.headers,
-        "body_zstd": base64.b64encode(body).decode("ascii")}}
+        "sha256": hashlib.sha256(item.body).hexdigest(), "size": len(item.body),
+        "compressed": base64.b64encode(body).decode("ascii")}}
 
 
 def outcome_message(outcome: WorkerOutcome) -> dict[str, Any]:
@@ -178,8 +189,7 @@ def decode_message(raw: bytes) -> Article | Capture | Unstored | Removal | Worke
             return Article(**data)
         if kind == "capture":
             data = dict(message["capture"])
-            data["body"] = zstandard.ZstdDecompressor().decompress(
-                base64.b64decode(data.pop("body_zstd")))
+            data["compressed"] = base64.b64decode(data["compressed"], validate=True)
             return Capture(**data)
         if kind == "unstored":
             return Unstored(**message["unstored"])

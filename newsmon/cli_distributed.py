@@ -89,9 +89,9 @@ def ingest(redis_url: str, db_path: str, sources_path: str | None, taxonomy_path
            until_idle: float | None) -> None:
     """Store what the workers of shared crawls push to Redis: the one SQLite writer.
 
-    Takes the workers' articles, raw captures, pages not stored and run outcomes from Redis
-    and puts them through dedupe, tagging and the store, acknowledging them only once they
-    are committed (an ingest killed mid-way loses nothing). One ingest per database (it
+    Takes the workers' finished articles, raw captures, pages not stored and run outcomes
+    from Redis and stores them (linking stories), acknowledging them only once they are
+    committed (an ingest killed mid-way loses nothing). One ingest per database (it
     holds <db>-locks/ingest.lock). Exit status 1 when a worker's crawl failed or a message
     could not be read.
 

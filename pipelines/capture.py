@@ -41,15 +41,18 @@ class CapturePipeline:
         return pipeline
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, Capture) or (isinstance(item, PageItem)
-                                         and item.purpose != "reprocess"):
-            # A Capture is one a worker of a shared crawl kept (the ingest passes it on).
+        if isinstance(item, Capture):
+            # One a worker of a shared crawl kept and compressed (the ingest passes it on).
+            self._pending.append({**item.__dict__})
+        elif isinstance(item, PageItem) and item.purpose != "reprocess":
             self._pending.append({"url": item.url, "requested_url": item.requested_url,
                                   "source": item.source, "fetched_at": item.fetched_at,
                                   "status": item.status, "headers": item.headers,
                                   "body": item.body})
-            if len(self._pending) >= self.batch_size:
-                await self._flush()
+        else:
+            return item
+        if len(self._pending) >= self.batch_size:
+            await self._flush()
         return item
 
     async def _flush(self) -> None:

@@ -17,9 +17,9 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article, Dropped
 from crawler.signals import flush_requested
-from pipelines.fingerprint import fingerprint, text_hash
+from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
 from pipelines.morphology import Normaliser
-from pipelines.storylink import PROFILE_CHARS, profile, story_keys
+from pipelines.storylink import PROFILE_CHARS, Profile, profile, story_keys
 
 SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
 
@@ -51,12 +51,19 @@ class DedupePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        item.text_hash = text_hash(item.text)
-        item.fingerprint = fingerprint(item.text)
-        item.story_profile = profile(item.title, item.text[:PROFILE_CHARS], item.lang)
-        item.story_keys = story_keys(item.story_profile)
-        item.search_stems = (self.stemmer.stem_text(item.title or ""),
-                             self.stemmer.stem_text(item.text[:SEARCH_CHARS]))
+        if isinstance(item.story_profile, dict):
+            # Computed by a worker of a shared crawl, sent in wire form (crawler/shared.py).
+            item.story_profile = Profile.from_wire(item.story_profile)
+            if isinstance(item.fingerprint, dict):
+                item.fingerprint = Fingerprint.from_wire(item.fingerprint)
+            item.search_stems = tuple(item.search_stems or ("", ""))  # type: ignore[assignment]
+        else:
+            item.text_hash = text_hash(item.text)
+            item.fingerprint = fingerprint(item.text)
+            item.story_profile = profile(item.title, item.text[:PROFILE_CHARS], item.lang)
+            item.story_keys = story_keys(item.story_profile)
+            item.search_stems = (self.stemmer.stem_text(item.title or ""),
+                                 self.stemmer.stem_text(item.text[:SEARCH_CHARS]))
         if item.purpose == "crawl" and item.url in self._urls:
             if self.stats is not None:
                 self.stats.inc_value("newsmon/dedupe/same_url")

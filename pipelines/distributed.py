@@ -182,7 +182,7 @@ class PushCapturePipeline:
 
 class PushPipeline:
     """A worker's last stage: a finished article (or a page not stored, or a removal) goes to
-    the ingest, which dedupes, tags and stores it."""
+    the ingest, which stores it."""
 
     def __init__(self, run: WorkerRun) -> None:
         self.run = run

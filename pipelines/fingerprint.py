@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +28,16 @@ class Fingerprint:
     signature: bytes             # NUM_PERM little-endian uint32 minimum hashes
     bands: list[int]             # one signed 64-bit bucket id per band
     shingles: int
+
+    def to_wire(self) -> dict[str, Any]:
+        """JSON-able form (a worker of a shared crawl sends it to the ingest)."""
+        return {"signature": base64.b64encode(self.signature).decode("ascii"),
+                "bands": self.bands, "shingles": self.shingles}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Fingerprint:
+        return cls(base64.b64decode(data["signature"]), [int(b) for b in data["bands"]],
+                   int(data["shingles"]))
 
 
 def text_hash(text: str) -> str:

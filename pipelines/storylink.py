@@ -112,6 +112,18 @@ class Profile:
     def anchor_set(self) -> frozenset[str]:
         return frozenset(self.anchors)
 
+    def to_wire(self) -> dict[str, Any]:
+        """JSON-able form (a worker of a shared crawl sends it to the ingest)."""
+        return {"lang": self.lang, "words": self.words,
+                "sentences": [sorted(s) for s in self.sentences], "anchors": self.anchors,
+                "title_words": self.title_words}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Profile:
+        return cls(str(data["lang"]), int(data["words"]),
+                   [frozenset(s) for s in data["sentences"]], list(data["anchors"]),
+                   list(data["title_words"]))
+
 
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]

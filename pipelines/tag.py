@@ -56,6 +56,9 @@ class TagPipeline:
     def process_item(self, item: Article | Removal) -> Article | Removal:
         if not isinstance(item, Article):
             return item
+        if item.tags is not None and \
+                item.tags.get("taxonomy_version") == self.tagger.taxonomy.version:
+            return item          # tagged by a worker of a shared crawl with this taxonomy
         result = self.tagger.tag(item.title, item.text, source_context=OUTLET_CONTEXT)
         item.tags = tags_for_storage(result, self.tagger.taxonomy.version)
         if self.stats is not None:

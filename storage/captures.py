@@ -58,8 +58,14 @@ def add_captures(db: sqlite_utils.Database, captures: list[dict[str, Any]]) -> i
     added = 0
     with write_transaction(db):
         for capture in captures:
-            body: bytes = capture["body"]
-            digest = hashlib.sha256(body).hexdigest()
+            # A worker of a shared crawl sends its capture compressed (any zstd level), with
+            # the body's SHA-256 and size: it is stored as it came.
+            compressed: bytes | None = capture.get("compressed")
+            if compressed is None:
+                body: bytes = capture["body"]
+                digest, size = hashlib.sha256(body).hexdigest(), len(body)
+            else:
+                digest, size = str(capture["sha256"]), int(capture["size"])
             latest = db.execute("SELECT sha256 FROM captures WHERE url = ? ORDER BY id DESC "
                                 "LIMIT 1", [capture["url"]]).fetchone()
             if latest is not None and latest[0] == digest:
@@ -71,7 +77,8 @@ def add_captures(db: sqlite_utils.Database, captures: list[dict[str, Any]]) -> i
                 " headers, sha256, size, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [capture["url"], capture.get("requested_url"), capture.get("source"),
                  capture["fetched_at"], int(capture["status"]), json.dumps(headers),
-                 digest, len(body), _compressor().compress(body)])
+                 digest, size, compressed if compressed is not None
+                 else _compressor().compress(body)])
             added += cursor.rowcount or 0
     return added
 

@@ -80,6 +80,19 @@ def stored(db: Path) -> tuple[list[str], int]:
     return urls, captures
 
 
+def computed(db: Path) -> dict[str, tuple[object, ...]]:
+    """Per URL: what the dedupe and tag stages computed, as stored."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT a.url, a.text_hash, a.word_count, a.lang, a.relevant, a.relevance_score,"
+            " a.topics, a.subtags, a.tag_evidence, a.taxonomy_version, f.signature,"
+            " f.shingles, s.c0, s.c1, (SELECT count(*) FROM story_keys k"
+            " WHERE k.article_id = a.id) FROM articles a"
+            " LEFT JOIN article_fingerprints f ON f.article_id = a.id"
+            " LEFT JOIN articles_stems_content s ON s.id = a.id").fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
 def test_two_workers_and_one_ingest_store_every_article_once(
         redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path
 ) -> None:
@@ -97,6 +110,17 @@ def test_two_workers_and_one_ingest_store_every_article_once(
     assert len(urls) == len(set(urls))
     assert set(urls) == expected_urls(server, outlet)
     assert captures == len(urls)
+    from storage.captures import iter_captures
+    from storage.db import open_captures
+    cdb = open_captures(str(db), readonly=True)
+    try:
+        kept = {c.url: c for c in iter_captures(cdb)}
+    finally:
+        cdb.close()
+    for url, capture in kept.items():      # the raw bytes as served, and their hash
+        served = outlet.respond(server.base_url, url.split(server.base_url + "/", 1)[1])
+        assert served is not None and capture.body == served[0]
+        assert capture.size == len(served[0])
     # Every article was fetched once, by one worker or the other.
     fetched = server.article_requests()
     assert len(fetched) == len(set(fetched)) == len(urls)
@@ -113,6 +137,16 @@ def test_two_workers_and_one_ingest_store_every_article_once(
     client = redis.Redis.from_url(redis_url)
     assert client.llen(ITEMS) == client.llen(PROCESSING) == 0
     assert client.scard(KNOWN) >= len(urls)
+
+    # What the workers computed (fingerprints, search stems, tags) is what a local crawl of
+    # the same outlet stores.
+    local = tmp_path / "local.db"
+    result = subprocess.run([sys.executable, "-m", "newsmon.cli", "crawl", "syn", "--sources",
+                             str(sources), "--db", str(local)], cwd=REPO, env=_env(),
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert computed(db) == computed(local)
+    assert len(computed(db)) == len(urls)
 
     # Crawled again: the new shared crawl reads the feed again and skips what is stored.
     before = len(server.article_requests())

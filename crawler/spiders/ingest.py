@@ -3,7 +3,8 @@
 Workers push finished articles, raw captures, pages they could not store and their own
 outcomes onto one Redis list. The ingest takes them with the reliable-queue pattern: each
 message moves atomically from the list to a processing list (LMOVE) and goes through the
-crawl's own stages (normalise, dedupe, tag, store) as an item of this offline spider; the
+crawl's own stages as an item of this offline spider (the workers did the per-article work:
+dedupe and tag take what they computed; the store links stories and writes); the
 processing list is emptied only once every stage has committed what it holds. An ingest
 killed with `kill -9` leaves its messages in the processing list, and the next ingest puts
 them back first. A message stored twice that way finds its article stored already
