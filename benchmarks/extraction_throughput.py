@@ -80,8 +80,8 @@ def run_whole(pages: list[tuple[str, str, bytes, str]], db_dir: Path, round_no: 
             article = normalise_article(extractor.extract(html, url, source="bench"))
         except NotAnArticle:
             continue
-        dedupe.process_item(article)
-        tag.process_item(article)
+        dedupe.process(article)
+        tag.process(article)
         fp = article.fingerprint
         store.add(article.as_row(), article.aliases, utc_now_iso(), article.tags,
                   fp.signature if fp else None, fp.bands if fp else None,

@@ -132,4 +132,6 @@ ITEM_PIPELINES = {
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
+# The CPU-bound stages update stats from their own thread (pipelines/offload.py).
+STATS_CLASS = "pipelines.offload.LockedStatsCollector"
 LOG_LEVEL = "INFO"

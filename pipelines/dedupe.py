@@ -19,6 +19,7 @@ from crawler.items import Article, Dropped
 from crawler.signals import flush_requested
 from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
 from pipelines.morphology import Normaliser
+from pipelines.offload import off_reactor
 from pipelines.storylink import PROFILE_CHARS, Profile, profile, story_keys
 
 SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
@@ -48,7 +49,12 @@ class DedupePipeline:
         edited), not a repeat within one crawl."""
         self._urls.clear()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        return await off_reactor(self.process, item)
+
+    def process(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         if isinstance(item.story_profile, dict):

@@ -12,6 +12,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import REDIRECT_STATUSES, Dropped, PageItem, Removal
 from crawler.urls import canonicalize
 from pipelines.extraction import ArticleExtractor, NotAnArticle
+from pipelines.offload import off_reactor
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,12 @@ class ExtractPipeline:
         return Removal(url=item.url, requested_url=item.requested_url, source=item.source,
                        status=item.status, reason=reason, checked_at=item.fetched_at)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        return await off_reactor(self.process, item)
+
+    def process(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
         if item.gone:

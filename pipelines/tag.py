@@ -10,8 +10,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import Article, Removal
+from crawler.items import Article
 from pipelines.morphology import Normaliser
+from pipelines.offload import off_reactor
 from pipelines.tagging import Tagger, TagResult
 from pipelines.taxonomy import load_taxonomy
 
@@ -53,7 +54,12 @@ class TagPipeline:
                                  normaliser=Normaliser(settings.get("NEWSMON_MORPHOLOGY", "stem")))
         return cls(Tagger(taxonomy), crawler.stats)
 
-    def process_item(self, item: Article | Removal) -> Article | Removal:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        return await off_reactor(self.process, item)
+
+    def process(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         if item.tags is not None and \

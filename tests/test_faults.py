@@ -12,6 +12,10 @@ from __future__ import annotations
 import email.utils
 import gzip
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,7 @@ import pytest
 
 from tests.mockserver import MockServer
 from tests.mockserver.synthetic import SyntheticOutlet
+from tests.conftest import REPO
 from tests.test_crawl_e2e import newsmon, rows
 
 pytestmark = pytest.mark.slow
@@ -317,3 +322,30 @@ def test_hostile_xml_loops_and_a_dead_outlet(tmp_path: Path) -> None:
     assert stats["newsmon/discovery/sitemap_entries"] == 0      # entities never expanded
     assert stats["newsmon/discovery/listing_loops"] == 1
     assert stats["newsmon/discovery/feed_entries"] == 1         # the feed item, not the file
+
+
+def test_extraction_does_not_stall_the_reactor(tmp_path: Path) -> None:
+    """A page that takes about a second to extract: the crawl's timers and downloads keep
+    running meanwhile (the CPU stages run on their own thread, pipelines/offload.py)."""
+    with MockServer() as server:
+        outlet = server.add_outlet(SyntheticOutlet("slow", 6, seed=3))
+        path = f"slow/{outlet.article(2).path}"
+        page = server.respond(path, {}).body
+        paragraphs = b"".join(b"<p>" + b" ".join(b"word%d" % (i * 7 + j) for j in range(40))
+                              + b".</p>" for i in range(4500))
+        server.replace(path, page.replace(b"</article>", paragraphs + b"</article>"))
+        sources = server.write_sources(tmp_path, demo=False)
+        db = str(tmp_path / "slow.db")
+        result = subprocess.run(
+            [sys.executable, "-m", "newsmon.cli", "crawl", "slow", "--sources", str(sources),
+             "--db", db, "-s", 'EXTENSIONS={"pipelines.run.CrawlRun": 100, "tests.reactor_probe.StallProbe": 0}'],
+            cwd=REPO, capture_output=True, text=True, timeout=300,
+            env={k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")})
+        assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(db) as conn:
+        stats = json.loads(conn.execute("SELECT stats FROM crawl_runs WHERE source = 'slow'"
+                                        ).fetchone()[0])
+        heavy = conn.execute("SELECT word_count FROM articles WHERE url LIKE ?",
+                             [f"%{outlet.article(2).path}"]).fetchone()
+    assert heavy is not None and heavy[0] > 100_000       # it was extracted, and is big
+    assert stats["newsmon/probe/max_stall_ms"] < 250, stats["newsmon/probe/max_stall_ms"]
