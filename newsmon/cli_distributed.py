@@ -21,7 +21,8 @@ def check_redis_or_fail(url: str) -> None:
 
     from crawler.shared import RedisSettingError, connect
     try:
-        connect(url).ping()
+        with connect(url) as client:
+            client.ping()
     except RedisSettingError as exc:
         raise click.BadParameter(str(exc), param_hint="--redis") from None
     except (redis.RedisError, OSError) as exc:

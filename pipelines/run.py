@@ -30,7 +30,7 @@ from crawler.dates import utc_now_iso
 from crawler.items import Article, Dropped, PageItem, Unstored
 from crawler.signals import flush_requested
 from storage.sources import upsert_sources
-from storage.db import open_db
+from storage.db import LOOKUP_CACHE_KIB, open_db
 from storage.locks import FileLock
 from storage.paths import Paths
 from storage.runs import close_abandoned_runs, finish_run, start_run
@@ -251,7 +251,7 @@ class CrawlRun:
     def reader(self) -> Any:
         """The crawl's connection for lookups on the reactor thread."""
         if self._reader is None:
-            self._reader = open_db(self.paths)
+            self._reader = open_db(self.paths, cache_kib=LOOKUP_CACHE_KIB)
         return self._reader
 
     @property

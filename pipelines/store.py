@@ -8,6 +8,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from crawler.dates import utc_now_iso
 from crawler.items import Article, Removal, Unstored
@@ -25,6 +27,13 @@ class StorePipeline:
     A batch stays queued until its transaction commits: a write that fails (the database
     locked past its busy timeout and the retries) puts it back, to be written with the next
     batch or at close.
+
+    Backpressure: when the writer has two batches it has not committed yet, a new article
+    waits for one of them before it is queued. Its response stays in Scrapy's scraper slot
+    meanwhile, so downloads pause, and the articles a crawl holds in memory stay bounded
+    when the store is slower than the fetching (without it, a long crawl of a fast outlet
+    queued batch after batch on the writer: 1,600 articles waiting in a 4,000-article
+    crawl of the mock server).
     """
 
     def __init__(self, run: CrawlRun, batch_size: int = 100, near_dup_threshold: float = 0.22,
@@ -35,6 +44,8 @@ class StorePipeline:
         self.stats = stats
         self.linker = Linker()              # used on the writer thread only
         self._pending: list[tuple[Article, PendingArticle]] = []
+        self._writing = 0                   # articles in batches the writer has not committed
+        self._waiters: list[Deferred[None]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -60,6 +71,10 @@ class StorePipeline:
             if self.stats is not None and marked is not None:
                 self.stats.inc_value("newsmon/store/removed")
             return item
+        while self._writing >= 2 * self.batch_size:
+            waiter: Deferred[None] = Deferred()
+            self._waiters.append(waiter)
+            await maybe_deferred_to_future(waiter)
         fp = item.fingerprint
         self._pending.append((item, PendingArticle(
             item.as_row(), item.aliases, utc_now_iso(), item.tags,
@@ -74,6 +89,7 @@ class StorePipeline:
         if not self._pending:
             return []
         batch, self._pending = self._pending, []
+        self._writing += len(batch)
         try:
             results: list[UpsertResult] = await written(self.run.write(
                 write_articles, [pending for _, pending in batch], self.near_dup_threshold,
@@ -81,6 +97,11 @@ class StorePipeline:
         except Exception:
             self._pending[:0] = batch
             raise
+        finally:
+            self._writing -= len(batch)
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
         for (article, _), result in zip(batch, results):
             article.stored, article.store_error = result.outcome, result.error
             self._count(result)

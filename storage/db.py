@@ -75,8 +75,21 @@ def _retry_while_locked(action: str, attempt_once: object, deadline_s: float) ->
             delay = min(delay * 2, 0.25)
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with newsmon's settings: busy timeout, WAL, a large page cache."""
+# SQLite page cache per connection (KiB, allocated as used). The main file's: index pages of
+# a large database stay in memory, so writes and lookups stay flat as it grows (SQLite's
+# default is 2 MB); 64 MB holds them for the 200,000-article benchmark and bounds what a
+# crawl process holds (256 MB before: its memory grew with the database up to that).
+MAIN_CACHE_KIB = 65536
+# A crawl's reader only looks up URLs and validators.
+LOOKUP_CACHE_KIB = 16384
+# The captures file holds raw pages written once and read back rarely (reprocess, WARC):
+# caching or mapping them would only grow a crawl's memory with the size of the archive.
+CAPTURES_CACHE_KIB = 8192
+
+
+def connect(path: Path | str, *, readonly: bool = False, cache_kib: int = MAIN_CACHE_KIB,
+            mmap: bool = True) -> sqlite3.Connection:
+    """A connection with newsmon's settings: busy timeout, WAL, a bounded page cache."""
     target = str(path)
     if readonly:
         conn = sqlite3.connect(f"file:{Path(target).resolve()}?mode=ro", uri=True,
@@ -85,11 +98,10 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
                                check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # A 256 MB page cache (allocated as used) keeps index pages of a large database in
-    # memory, so writes and lookups stay flat as it grows (SQLite's default is 2 MB).
-    conn.execute("PRAGMA cache_size = -262144")
-    # Memory-mapped reads let index lookups use the OS page cache without copying.
-    conn.execute("PRAGMA mmap_size = 2147483648")
+    conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+    # Memory-mapped reads let index lookups use the OS page cache without copying (file
+    # pages the OS can drop, not the process's own memory).
+    conn.execute(f"PRAGMA mmap_size = {2147483648 if mmap else 0}")
     if not readonly and target != MEMORY:
         def wal() -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -124,14 +136,16 @@ def _paths(where: Paths | str | os.PathLike[str]) -> Paths:
 
 
 def _open(path: Path, label: str, migrations: Migrations, *, readonly: bool,
-          migrate: bool, must_exist: bool) -> sqlite_utils.Database:
+          migrate: bool, must_exist: bool, cache_kib: int = MAIN_CACHE_KIB,
+          mmap: bool = True) -> sqlite_utils.Database:
     if str(path) != MEMORY:
         if not path.parent.is_dir():
             raise StorageError(f"{label} {path}: directory {path.parent} does not exist")
         if (readonly or must_exist) and not path.exists():
             raise StorageError(f"{label} {path} does not exist")
     try:
-        db = sqlite_utils.Database(connect(path, readonly=readonly))
+        db = sqlite_utils.Database(connect(path, readonly=readonly, cache_kib=cache_kib,
+                                           mmap=mmap))
         if migrate and not readonly:
             _migrate(db, migrations, views=migrations is MIGRATIONS)
     except sqlite3.DatabaseError as exc:
@@ -140,11 +154,12 @@ def _open(path: Path, label: str, migrations: Migrations, *, readonly: bool,
 
 
 def open_db(where: Paths | str | os.PathLike[str], *, readonly: bool = False,
-            migrate: bool = True, must_exist: bool = False) -> sqlite_utils.Database:
+            migrate: bool = True, must_exist: bool = False,
+            cache_kib: int = MAIN_CACHE_KIB) -> sqlite_utils.Database:
     """Open (creating it unless readonly or must_exist) the main newsmon database."""
     paths = _paths(where)
     db = _open(paths.db, "database", MIGRATIONS, readonly=readonly, migrate=migrate,
-               must_exist=must_exist)
+               must_exist=must_exist, cache_kib=cache_kib)
     if (readonly or must_exist) and "articles" not in db.table_names():
         db.close()
         raise StorageError(f"database {paths.db} is not a newsmon database (no articles table)")
@@ -156,4 +171,4 @@ def open_captures(where: Paths | str | os.PathLike[str], *,
     """Open (creating it unless readonly) the raw-captures database beside the main one."""
     paths = _paths(where)
     return _open(paths.captures, "captures database", CAPTURE_MIGRATIONS, readonly=readonly,
-                 migrate=True, must_exist=False)
+                 migrate=True, must_exist=False, cache_kib=CAPTURES_CACHE_KIB, mmap=False)

@@ -83,7 +83,8 @@ def _redis_server() -> Iterator[RedisServer]:
 def redis_url(_redis_server: RedisServer) -> str:
     """A real Redis server on 127.0.0.1 (one per session), emptied for each test."""
     import redis
-    redis.Redis.from_url(_redis_server.url).flushall()
+    with redis.Redis.from_url(_redis_server.url) as client:
+        client.flushall()
     return _redis_server.url
 
 

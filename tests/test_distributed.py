@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,13 @@ def finish(proc: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str,
 
 
 @pytest.fixture
-def outlet_site() -> tuple[MockServer, SyntheticOutlet]:
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    with redis.Redis.from_url(redis_url) as connection:
+        yield connection
+
+
+@pytest.fixture
+def outlet_site() -> Iterator[tuple[MockServer, SyntheticOutlet]]:
     server = MockServer()
     outlet = server.add_outlet(SyntheticOutlet(prefix="syn", count=240, seed=11))
     server.start()
@@ -94,8 +101,8 @@ def computed(db: Path) -> dict[str, tuple[object, ...]]:
 
 
 def test_two_workers_and_one_ingest_store_every_article_once(
-        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path
-) -> None:
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path,
+        client: redis.Redis) -> None:
     server, outlet = outlet_site
     sources = server.write_sources(tmp_path, demo=False)
     db = tmp_path / "shared.db"
@@ -134,7 +141,6 @@ def test_two_workers_and_one_ingest_store_every_article_once(
     assert all(r[4] > 0 for r in worker_runs)
     assert sum(r[4] for r in worker_runs) >= len(urls)
     assert "articles pushed" in out_a and "worker run(s) recorded" in out_i
-    client = redis.Redis.from_url(redis_url)
     assert client.llen(ITEMS) == client.llen(PROCESSING) == 0
     assert client.scard(KNOWN) >= len(urls)
 
@@ -162,12 +168,11 @@ def test_two_workers_and_one_ingest_store_every_article_once(
 
 
 def test_a_worker_killed_mid_run_loses_nothing(
-        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path
-) -> None:
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path,
+        client: redis.Redis) -> None:
     server, outlet = outlet_site
     sources = server.write_sources(tmp_path, demo=False)
     db = tmp_path / "shared.db"
-    client = redis.Redis.from_url(redis_url)
     slow = ("-s", "DOWNLOAD_DELAY=0.04")
     victim = worker(redis_url, sources, *slow)
     deadline = time.monotonic() + 60
@@ -195,14 +200,13 @@ def test_a_worker_killed_mid_run_loses_nothing(
 
 
 def test_an_ingest_killed_mid_run_loses_nothing(
-        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path
-) -> None:
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path,
+        client: redis.Redis) -> None:
     server, outlet = outlet_site
     sources = server.write_sources(tmp_path, demo=False)
     db = tmp_path / "shared.db"
     code, out, err = finish(worker(redis_url, sources))     # everything waits in Redis
     assert code == 0, err[-2000:]
-    client = redis.Redis.from_url(redis_url)
     waiting = client.llen(ITEMS)
     assert waiting > 240
     first = ingest(redis_url, db)
@@ -223,8 +227,8 @@ def test_an_ingest_killed_mid_run_loses_nothing(
     assert client.llen(ITEMS) == client.llen(PROCESSING) == 0
 
 
-def test_unreadable_messages_are_kept_and_reported(redis_url: str, tmp_path: Path) -> None:
-    client = redis.Redis.from_url(redis_url)
+def test_unreadable_messages_are_kept_and_reported(redis_url: str, tmp_path: Path,
+                                                  client: redis.Redis) -> None:
     client.lpush(ITEMS, b"{not json", json.dumps({"v": 1, "type": "novel"}).encode())
     code, out, err = finish(ingest(redis_url, tmp_path / "x.db", until_idle=0.5), 60)
     assert code == 1
