@@ -159,20 +159,28 @@ class SharedCrawlState:
             self.server.lpush(ITEMS, encode_message({"type": "touch", "urls": touched}, ""))
 
 
-class PushCapturePipeline:
-    """A worker's stage 0: each fetched article's raw response goes to the ingest."""
+class _WorkerStage:
+    """A stage of a worker of a shared crawl: it pushes through the worker's run."""
 
     def __init__(self, run: WorkerRun) -> None:
         self.run = run
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PushCapturePipeline:
-        if not crawler.settings.getbool("NEWSMON_CAPTURE_ENABLED", True):
-            raise NotConfigured("NEWSMON_CAPTURE_ENABLED is off")
+    def from_crawler(cls, crawler: Crawler) -> Any:
         run = crawler.get_extension(WorkerRun)
         if run is None:
             raise NotConfigured("not a worker of a shared crawl")
         return cls(run)
+
+
+class PushCapturePipeline(_WorkerStage):
+    """A worker's stage 0: each fetched article's raw response goes to the ingest."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        if not crawler.settings.getbool("NEWSMON_CAPTURE_ENABLED", True):
+            raise NotConfigured("NEWSMON_CAPTURE_ENABLED is off")
+        return super().from_crawler(crawler)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageItem) and item.purpose != "reprocess":
@@ -180,19 +188,9 @@ class PushCapturePipeline:
         return item
 
 
-class PushPipeline:
+class PushPipeline(_WorkerStage):
     """A worker's last stage: a finished article (or a page not stored, or a removal) goes to
     the ingest, which stores it."""
-
-    def __init__(self, run: WorkerRun) -> None:
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PushPipeline:
-        run = crawler.get_extension(WorkerRun)
-        if run is None:
-            raise NotConfigured("not a worker of a shared crawl")
-        return cls(run)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):

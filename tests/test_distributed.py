@@ -65,11 +65,12 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def outlet_site() -> Iterator[tuple[MockServer, SyntheticOutlet]]:
+def outlet_site(tmp_path: Path) -> Iterator[tuple[MockServer, SyntheticOutlet, Path, Path]]:
+    """The mock server with a generated outlet, its sources file and a database path."""
     server = MockServer()
     outlet = server.add_outlet(SyntheticOutlet(prefix="syn", count=240, seed=11))
     server.start()
-    yield server, outlet
+    yield server, outlet, server.write_sources(tmp_path, demo=False), tmp_path / "shared.db"
     server.stop()
 
 
@@ -101,11 +102,9 @@ def computed(db: Path) -> dict[str, tuple[object, ...]]:
 
 
 def test_two_workers_and_one_ingest_store_every_article_once(
-        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path,
-        client: redis.Redis) -> None:
-    server, outlet = outlet_site
-    sources = server.write_sources(tmp_path, demo=False)
-    db = tmp_path / "shared.db"
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet, Path, Path],
+        tmp_path: Path, client: redis.Redis) -> None:
+    server, outlet, sources, db = outlet_site
     a = worker(redis_url, sources)
     b = worker(redis_url, sources, scrapy=True)       # Scrapy's own command joins too
     sink = ingest(redis_url, db)
@@ -168,11 +167,9 @@ def test_two_workers_and_one_ingest_store_every_article_once(
 
 
 def test_a_worker_killed_mid_run_loses_nothing(
-        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path,
-        client: redis.Redis) -> None:
-    server, outlet = outlet_site
-    sources = server.write_sources(tmp_path, demo=False)
-    db = tmp_path / "shared.db"
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet, Path, Path],
+        tmp_path: Path, client: redis.Redis) -> None:
+    server, outlet, sources, db = outlet_site
     slow = ("-s", "DOWNLOAD_DELAY=0.04")
     victim = worker(redis_url, sources, *slow)
     deadline = time.monotonic() + 60
@@ -200,11 +197,9 @@ def test_a_worker_killed_mid_run_loses_nothing(
 
 
 def test_an_ingest_killed_mid_run_loses_nothing(
-        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet], tmp_path: Path,
-        client: redis.Redis) -> None:
-    server, outlet = outlet_site
-    sources = server.write_sources(tmp_path, demo=False)
-    db = tmp_path / "shared.db"
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet, Path, Path],
+        tmp_path: Path, client: redis.Redis) -> None:
+    server, outlet, sources, db = outlet_site
     code, out, err = finish(worker(redis_url, sources))     # everything waits in Redis
     assert code == 0, err[-2000:]
     waiting = client.llen(ITEMS)
