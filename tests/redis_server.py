@@ -34,17 +34,17 @@ class RedisServer:
              "--appendonly", "no", "--dir", self._dir.name],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import redis
-        client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 15
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self._proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"redis-server did not start on port {self.port}")
-                time.sleep(0.05)
+        with redis.Redis.from_url(self.url) as client:
+            while True:
+                try:
+                    client.ping()
+                    return self
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline or self._proc.poll() is not None:
+                        self.stop()
+                        raise RuntimeError(f"redis-server did not start on port {self.port}")
+                    time.sleep(0.05)
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

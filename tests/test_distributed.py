@@ -238,7 +238,8 @@ def test_bad_or_unreachable_redis_is_one_clear_error(tmp_path: Path) -> None:
                  (1, "cannot reach Redis"),
              ("ingest", "--db", str(tmp_path / "x.db"), "--redis",
               f"redis://127.0.0.1:{free_port()}/0"): (1, "cannot reach Redis")}
-    sources = MockServer().write_sources(tmp_path)
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
     for args, (status, message) in cases.items():
         if args[0] == "crawl":
             args = (*args, "--sources", str(sources))
