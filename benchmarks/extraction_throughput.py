@@ -64,6 +64,7 @@ def run_whole(pages: list[tuple[str, str, bytes, str]], db_dir: Path, round_no: 
     (hash, MinHash, story profile and keys, search stems: DedupePipeline), tag (TagPipeline)
     and store (batched writes with the near-duplicate lookup and the second linking stage)."""
     from pipelines.dedupe import DedupePipeline
+    from pipelines.store import pending_article
     from pipelines.storylink import Linker
     from pipelines.tag import TagPipeline
     from storage.captures import _compressor
@@ -82,11 +83,7 @@ def run_whole(pages: list[tuple[str, str, bytes, str]], db_dir: Path, round_no: 
             continue
         dedupe.process(article)
         tag.process(article)
-        fp = article.fingerprint
-        store.add(article.as_row(), article.aliases, utc_now_iso(), article.tags,
-                  fp.signature if fp else None, fp.bands if fp else None,
-                  fp.shingles if fp else 0, article.story_keys, article.story_profile,
-                  article.search_stems)
+        store.queue(pending_article(article, utc_now_iso()))
         if store.pending >= store.batch_size:
             store.flush()
     store.flush()

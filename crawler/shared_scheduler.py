@@ -12,6 +12,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
+from crawler.signals import shared_crawl_joined
 from crawler.shared import (ALIVE_TTL_MS, DEFAULT_IDLE_S, DISCOVERY_KINDS, HEARTBEAT_S, Keys,
                             worker_id)
 
@@ -114,6 +115,8 @@ class SharedScheduler(RedisScheduler):
         if self.stats is not None:
             self.stats.set_value("newsmon/redis/worker", self.worker)
             self.stats.set_value("newsmon/redis/started_crawl", int(self.fresh))
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(shared_crawl_joined, scheduler=self)
         from twisted.internet.task import LoopingCall
         self._ticker = LoopingCall(self.tick)
         self._ticker.start(HEARTBEAT_S / 2, now=False)
@@ -162,9 +165,6 @@ class SharedScheduler(RedisScheduler):
         if self.stats is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
-
-    def has_pending_requests(self) -> bool:
-        return len(self) > 0
 
     # -- on the reactor, every half heartbeat ----------------------------------------------
 

@@ -19,18 +19,19 @@ from crawler.items import Article, Dropped
 from crawler.signals import flush_requested
 from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
 from pipelines.morphology import Normaliser
-from pipelines.offload import off_reactor
+from pipelines.offload import OffReactorStage
 from pipelines.storylink import PROFILE_CHARS, Profile, profile, story_keys
 
 SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
 
 
-class DedupePipeline:
+class DedupePipeline(OffReactorStage):
     """Fingerprints every article; a crawl passes each URL on once.
 
     Imports and reprocessing may meet one URL twice on purpose (two versions of a page in an
     archive): those reach the store, which keeps the older text as a version.
     """
+    handles = Article
 
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
@@ -49,14 +50,7 @@ class DedupePipeline:
         edited), not a repeat within one crawl."""
         self._urls.clear()
 
-    async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
-        return await off_reactor(self.process, item)
-
     def process(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
         if isinstance(item.story_profile, dict):
             # Computed by a worker of a shared crawl, sent in wire form (crawler/shared.py).
             item.story_profile = Profile.from_wire(item.story_profile)

@@ -14,6 +14,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 
 from crawler.dates import utc_now_iso
 from crawler.items import Article, PageItem, Removal, Seen, Unstored, WorkerOutcome
+from crawler.signals import shared_crawl_joined
 from crawler.shared import (ITEMS, KNOWN, Keys, article_message,
                             capture_message, connect, encode_message, outcome_message)
 from pipelines.run import HARD_STOP_EXIT_CODE, CrawlRun, run_outcome, written
@@ -44,23 +45,22 @@ class WorkerRun(CrawlRun):
                   stop_grace_s=settings.getfloat("NEWSMON_STOP_GRACE", 30.0))
         run.server = connect(settings["NEWSMON_REDIS_URL"])
         run.started_at = utc_now_iso()
+        run.scheduler = None
         run.connect(crawler)
         crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(run.joined, signal=shared_crawl_joined)
         return run
 
     server: Any
     started_at: str
+    scheduler: SharedScheduler | None
+
+    def joined(self, scheduler: SharedScheduler) -> None:
+        self.scheduler = scheduler
 
     @property
     def worker(self) -> str:
-        scheduler = self._scheduler()
-        return scheduler.worker if scheduler is not None else "?"
-
-    def _scheduler(self) -> SharedScheduler | None:
-        from crawler.shared_scheduler import SharedScheduler
-        slot = getattr(self.crawler.engine, "_slot", None) if self.crawler else None
-        scheduler = getattr(slot, "scheduler", None)
-        return scheduler if isinstance(scheduler, SharedScheduler) else None
+        return self.scheduler.worker if self.scheduler is not None else "?"
 
     def push(self, message: dict[str, Any]) -> None:
         self.server.lpush(ITEMS, encode_message(message, self.worker))
@@ -79,10 +79,8 @@ class WorkerRun(CrawlRun):
         self._watch_stops()
 
     def spider_idle(self) -> None:
-        scheduler = self._scheduler()
-        if scheduler is None:
-            return
-        if scheduler.idle_for() < scheduler.idle_s:
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.idle_for() < scheduler.idle_s:
             raise DontCloseSpider
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -12,12 +12,14 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import REDIRECT_STATUSES, Dropped, PageItem, Removal
 from crawler.urls import canonicalize
 from pipelines.extraction import ArticleExtractor, NotAnArticle
-from pipelines.offload import off_reactor
+from pipelines.offload import OffReactorStage
 
 logger = logging.getLogger(__name__)
 
 
-class ExtractPipeline:
+class ExtractPipeline(OffReactorStage):
+    handles = PageItem
+
     def __init__(self, extractor: ArticleExtractor, stats: StatsCollector | None = None) -> None:
         self.extractor = extractor
         self.stats = stats
@@ -44,14 +46,7 @@ class ExtractPipeline:
         return Removal(url=item.url, requested_url=item.requested_url, source=item.source,
                        status=item.status, reason=reason, checked_at=item.fetched_at)
 
-    async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageItem):
-            return item
-        return await off_reactor(self.process, item)
-
     def process(self, item: Any) -> Any:
-        if not isinstance(item, PageItem):
-            return item
         if item.gone:
             return self._removal(item, f"HTTP {item.status}")
         if item.recheck and item.status in REDIRECT_STATUSES:

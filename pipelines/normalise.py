@@ -14,7 +14,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import Article
 from crawler.urls import canonicalize, same_site
 from pipelines.language import detect_language, normalise_lang
-from pipelines.offload import off_reactor
+from pipelines.offload import OffReactorStage
 
 # Longest value kept per field (characters; lists: items and characters per item). A longer
 # value is cut, and the cut counted as newsmon/limits/<field>: a 2 MB "title" is markup gone
@@ -121,7 +121,9 @@ def normalise_article(article: Article, article_re: re.Pattern[str] | None = Non
     return article
 
 
-class NormalisePipeline:
+class NormalisePipeline(OffReactorStage):
+    handles = Article
+
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
 
@@ -129,14 +131,7 @@ class NormalisePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
         return cls(crawler.stats)
 
-    async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
-        return await off_reactor(self.process, item)
-
     def process(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
         article = normalise_article(item, item.article_re)
         cut = cap_fields(article)
         for name in cut:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from scrapy.statscollectors import MemoryStatsCollector
 
@@ -37,6 +37,21 @@ def cpu_thread() -> ThreadPoolExecutor:
 async def off_reactor(fn: Callable[..., T], *args: Any) -> T:
     """Run fn(*args) on the CPU thread; its exception (a dropped item) is raised here."""
     return await written(cpu_thread().submit(fn, *args))
+
+
+class OffReactorStage:
+    """An item pipeline stage whose work, `process(item)`, runs on the CPU thread for items
+    of the types in `handles`; other items pass by untouched."""
+
+    handles: ClassVar[type | tuple[type, ...]]
+
+    def process(self, item: Any) -> Any:
+        raise NotImplementedError
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, self.handles):
+            return item
+        return await off_reactor(self.process, item)
 
 
 class LockedStatsCollector(MemoryStatsCollector):

@@ -21,6 +21,15 @@ from storage.articles import PendingArticle, UpsertResult, mark_removed, write_a
 logger = logging.getLogger(__name__)
 
 
+def pending_article(article: Article, seen_at: str) -> PendingArticle:
+    """What the store writes for an article: its row, and what the stages computed."""
+    fp = article.fingerprint
+    return PendingArticle(article.as_row(), article.aliases, seen_at, article.tags,
+                          fp.signature if fp else None, fp.bands if fp else None,
+                          fp.shingles if fp else 0, article.story_keys, article.story_profile,
+                          article.search_stems)
+
+
 class StorePipeline:
     """Buffers article rows and writes each batch in one transaction off the reactor thread.
 
@@ -75,11 +84,7 @@ class StorePipeline:
             waiter: Deferred[None] = Deferred()
             self._waiters.append(waiter)
             await maybe_deferred_to_future(waiter)
-        fp = item.fingerprint
-        self._pending.append((item, PendingArticle(
-            item.as_row(), item.aliases, utc_now_iso(), item.tags,
-            fp.signature if fp else None, fp.bands if fp else None, fp.shingles if fp else 0,
-            item.story_keys, item.story_profile, item.search_stems)))
+        self._pending.append((item, pending_article(item, utc_now_iso())))
         if len(self._pending) >= self.batch_size:
             await self.flush()
         return item

@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article
 from pipelines.morphology import Normaliser
-from pipelines.offload import off_reactor
+from pipelines.offload import OffReactorStage
 from pipelines.tagging import Tagger, TagResult
 from pipelines.taxonomy import load_taxonomy
 
@@ -40,7 +40,9 @@ def tags_for_storage(result: TagResult, version: str) -> dict[str, Any]:
     }
 
 
-class TagPipeline:
+class TagPipeline(OffReactorStage):
+    handles = Article
+
     def __init__(self, tagger: Tagger, stats: StatsCollector | None = None) -> None:
         self.tagger = tagger
         self.stats = stats
@@ -54,14 +56,7 @@ class TagPipeline:
                                  normaliser=Normaliser(settings.get("NEWSMON_MORPHOLOGY", "stem")))
         return cls(Tagger(taxonomy), crawler.stats)
 
-    async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
-        return await off_reactor(self.process, item)
-
     def process(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
         if item.tags is not None and \
                 item.tags.get("taxonomy_version") == self.tagger.taxonomy.version:
             return item          # tagged by a worker of a shared crawl with this taxonomy

@@ -185,8 +185,11 @@ class ArticleStore:
             story_keys: list[str] | None = None, profile: Any = None,
             stems: tuple[str, str] | None = None) -> None:
         """Queue an article; `aliases` are other URLs that lead to it (requested, AMP...)."""
-        self._pending.append(PendingArticle(article, aliases, seen_at, tags, signature,
-                                            buckets, shingles, story_keys or [], profile, stems))
+        self.queue(PendingArticle(article, aliases, seen_at, tags, signature, buckets,
+                                  shingles, story_keys or [], profile, stems))
+
+    def queue(self, pending: PendingArticle) -> None:
+        self._pending.append(pending)
 
     @property
     def pending(self) -> int:
