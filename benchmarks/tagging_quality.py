@@ -35,7 +35,9 @@ from pipelines.taxonomy import load_taxonomy  # noqa: E402
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CORPUS = BENCHMARK_DIR.parent
 SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_holdout.jsonl",
-        "written": "tagging_labelled.jsonl", "written_holdout": "tagging_holdout.jsonl"}
+        "written": "tagging_labelled.jsonl", "written_holdout": "tagging_holdout.jsonl",
+        "excerpts_dev": "tagging_excerpts_dev.jsonl",
+        "excerpts_holdout": "tagging_excerpts_holdout.jsonl"}
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -82,15 +84,15 @@ def compare(tagger: Tagger) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
-    holdout = load("real_holdout")
-    rules = predict(tagger, holdout)
-    training = {"written": load("written") + load("written_holdout"), "real_dev": load("real_dev")}
+    tested = {name: load(name) for name in ("real_holdout", "excerpts_holdout")}
+    rules = {name: predict(tagger, gold) for name, gold in tested.items()}
+    written = load("written") + load("written_holdout") + load("excerpts_dev")
+    training = {"written": written, "real_dev": load("real_dev")}
     training["written+real_dev"] = training["written"] + training["real_dev"]
 
     def doc(record: dict[str, Any]) -> str:
         return f"{record.get('title') or ''}\n{(record.get('text') or '')[:3000]}"
 
-    print("== method comparison on the real holdout (P/R/F1)")
     for train_name, train in training.items():
         for topic in ("emigration", "crackdown"):
             model = make_pipeline(
@@ -99,22 +101,82 @@ def compare(tagger: Tagger) -> None:
                                            sublinear_tf=True)),
                 LogisticRegression(C=4, class_weight="balanced", max_iter=3000))
             model.fit([doc(r) for r in train], [topic in r["topics"] for r in train])
-            proba = model.predict_proba([doc(r) for r in holdout])[:, 1]
+            for name, gold in tested.items():
+                proba = model.predict_proba([doc(r) for r in gold])[:, 1]
+                ruled = rules[name]
+                for lang in ("en", "ru"):
+                    index = [i for i, r in enumerate(gold) if r["lang"] == lang]
+
+                    def score(chosen: Any) -> str:
+                        tp = sum(1 for i in index if chosen(i) and topic in gold[i]["topics"])
+                        fp = sum(1 for i in index if chosen(i)
+                                 and topic not in gold[i]["topics"])
+                        fn = sum(1 for i in index if not chosen(i)
+                                 and topic in gold[i]["topics"])
+                        s = prf(tp, fp, fn)
+                        return f"{s['precision']:.2f}/{s['recall']:.2f}/{s['f1']:.2f}"
+
+                    print(f"  {name:16} train={train_name:16} {topic:10} {lang}: "
+                          f"rules {score(lambda i: topic in ruled[i]['topics'])}  "
+                          f"model {score(lambda i: proba[i] >= 0.5)}  "
+                          f"rules|model>=.8 "
+                          f"{score(lambda i: topic in ruled[i]['topics'] or proba[i] >= 0.8)}")
+
+
+def cross_validate(tagger: Tagger, folds: int = 5) -> None:
+    """Choose the topic model's thresholds: k-fold cross-validation over its training sets
+    (never a holdout), rules alone against rules-or-model at each threshold, per set."""
+    import random
+
+    import numpy as np
+
+    from newsmon.topic_training import training_records
+    from pipelines.topicmodel import TRAINING_SETS, train
+
+    records = training_records(DATA, CORPUS)
+    origin = [name for name in TRAINING_SETS for _ in range(_count(name))]
+    norm = tagger.taxonomy.normaliser
+    documents = [(norm.keys(r.get("title") or ""), norm.keys(r.get("text") or ""))
+                 for r in records]
+    shipped, tagger.model = tagger.model, None       # the rules alone, then each fold's model
+    rules = predict(tagger, records)
+    tagger.model = shipped
+    fold = [k % folds for k in range(len(records))]
+    random.Random(7).shuffle(fold)
+    topics = ("emigration", "crackdown")
+    proba = {t: np.zeros(len(records)) for t in topics}
+    for f in range(folds):
+        train_idx = [k for k in range(len(records)) if fold[k] != f]
+        model = train([documents[k] for k in train_idx],
+                      {t: [t in records[k]["topics"] for k in train_idx] for t in topics}, {})
+        for k in range(len(records)):
+            if fold[k] == f:
+                for t, (p, _) in model.predict(*documents[k]).items():
+                    proba[t][k] = p
+    print(f"== {folds}-fold cross-validation of the topic model over {len(records)} items "
+          f"(P/R/F1; rules alone, then rules or model p >= threshold)")
+    for name in TRAINING_SETS:
+        for topic in topics:
             for lang in ("en", "ru"):
-                index = [i for i, r in enumerate(holdout) if r["lang"] == lang]
+                index = [k for k in range(len(records))
+                         if origin[k] == name and records[k]["lang"] == lang]
 
                 def score(chosen: Any) -> str:
-                    tp = sum(1 for i in index if chosen(i) and topic in holdout[i]["topics"])
-                    fp = sum(1 for i in index if chosen(i) and topic not in holdout[i]["topics"])
-                    fn = sum(1 for i in index if not chosen(i) and topic in holdout[i]["topics"])
+                    tp = sum(1 for k in index if chosen(k) and topic in records[k]["topics"])
+                    fp = sum(1 for k in index if chosen(k) and topic not in records[k]["topics"])
+                    fn = sum(1 for k in index if not chosen(k) and topic in records[k]["topics"])
                     s = prf(tp, fp, fn)
                     return f"{s['precision']:.2f}/{s['recall']:.2f}/{s['f1']:.2f}"
 
-                print(f"  train={train_name:17} {topic:10} {lang}: "
-                      f"rules {score(lambda i: topic in rules[i]['topics'])}  "
-                      f"model {score(lambda i: proba[i] >= 0.5)}  "
-                      f"rules-or-model(p>=0.8) "
-                      f"{score(lambda i: topic in rules[i]['topics'] or proba[i] >= 0.8)}")
+                line = " ".join(f"{th}:{score(lambda k: topic in rules[k]['topics'] or proba[topic][k] >= th)}"  # noqa: E501
+                                for th in (0.6, 0.65, 0.7, 0.75, 0.8))
+                print(f"  {name[8:-6]:15} {topic:10} {lang} rules "
+                      f"{score(lambda k: topic in rules[k]['topics'])}  {line}")
+
+
+def _count(name: str) -> int:
+    return sum(1 for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+               if line.strip())
 
 
 def main() -> None:
@@ -123,6 +185,8 @@ def main() -> None:
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
     parser.add_argument("--errors", choices=list(SETS), help="list misclassified items")
     parser.add_argument("--compare", action="store_true", help="rules vs model (scikit-learn)")
+    parser.add_argument("--cv", action="store_true",
+                        help="cross-validate the topic model's thresholds (needs scipy)")
     args = parser.parse_args()
     start = time.perf_counter()
     tagger = Tagger(load_taxonomy(normaliser=Normaliser(args.morphology)))
@@ -136,6 +200,8 @@ def main() -> None:
         report(name, gold, predict(tagger, gold), args.errors == name)
     if args.compare:
         compare(tagger)
+    if args.cv:
+        cross_validate(tagger)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,13 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pipelines.morphology import POSSESSIVE
 from pipelines.taxonomy import Phrase, Taxonomy, TermSet
+from pipelines.topicmodel import TopicModel
 
 _SNIPPET = 70
 # The labels Russian law makes outlets print after a name: "Mediazona (listed as a 'foreign
@@ -22,6 +25,12 @@ _DESIGNATION_LABEL = re.compile(
 
 MAX_TEXT_CHARS = 200_000                  # ~30,000 words: far beyond any news article
 MAX_TITLE_CHARS = 1_000
+MODEL_REASONS = 4                         # words shown as the model's evidence
+
+
+@lru_cache(maxsize=4)
+def _model(path: Path) -> TopicModel:
+    return TopicModel.load(path)
 
 
 @dataclass
@@ -63,6 +72,7 @@ class Tagger:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self.norm = taxonomy.normaliser
+        self.model = _model(taxonomy.model_path) if taxonomy.model_path else None
         self._index: dict[str, list[tuple[Phrase, str, str, str, bool]]] = defaultdict(list)
 
         def add(terms: TermSet, kind: str, strength: str) -> None:
@@ -85,8 +95,7 @@ class Tagger:
         for entries in self._index.values():
             entries.sort(key=lambda e: -len(e[0]))      # longest phrase first
 
-    def _scan(self, text: str, zone_of: Any) -> list[_Match]:
-        keys = self.norm.keys(text)
+    def _scan(self, text: str, keys: list[str], zone_of: Any) -> list[_Match]:
         count = len(keys)
         matches: list[_Match] = []
         covered_until: dict[str, int] = {}
@@ -132,8 +141,9 @@ class Tagger:
         text = text[:MAX_TEXT_CHARS]          # bounds the cost of pathological inputs
         title = _DESIGNATION_LABEL.sub(lambda m: " " * len(m.group()), title)
         text = _DESIGNATION_LABEL.sub(lambda m: " " * len(m.group()), text)
-        title_matches = self._scan(title, lambda i: ("title", w["title"]))
-        text_matches = self._scan(text, text_zone)
+        title_keys, text_keys = self.norm.keys(title), self.norm.keys(text)
+        title_matches = self._scan(title, title_keys, lambda i: ("title", w["title"]))
+        text_matches = self._scan(text, text_keys, text_zone)
 
         window = int(w["cue_window"])
         cue_index: dict[str, tuple[list[_Match], list[tuple[int, int, int]], list[int]]] = {}
@@ -257,6 +267,7 @@ class Tagger:
                       s == best_topic
                       or (s >= th["secondary_ratio"] * best_topic and t in strong_topics)
                       or s >= th["secondary_weak_ratio"] * best_topic)]
+        model_evidence = self._model_topics(title_keys, text_keys, topics, topic_scores)
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()
                      if self.taxonomy.subtags[n].topic in topics}
@@ -269,11 +280,14 @@ class Tagger:
                           if s >= th["subtag"] and s >= th["subtag_ratio"]
                           * best_in_topic[self.taxonomy.subtags[n].topic]),
                          key=lambda n: -subtag_scores[n])
-        if relevant and not subtags:
-            # The topic is clear but no single subtag reached the bar: keep its strongest.
-            best = max((n for n in subtag_scores if self.taxonomy.subtags[n].topic in topics),
-                       key=lambda n: subtag_scores[n])
-            subtags = [best]
+        for topic in topics:
+            if not any(self.taxonomy.subtags[n].topic == topic for n in subtags):
+                # The topic is clear but no subtag of it reached the bar: keep its strongest
+                # (a topic the model added may have none).
+                best = max((n for n in subtag_scores if self.taxonomy.subtags[n].topic == topic),
+                           key=lambda n: subtag_scores[n], default=None)
+                if best is not None:
+                    subtags.append(best)
         # Evidence: what counted toward the tags given, strongest first; then matches that
         # did not lead to a tag (counted: false), then matches a negative vetoed.
         for _, item in counted:
@@ -281,6 +295,7 @@ class Tagger:
         counted.sort(key=lambda e: (not e[1]["counted"], -e[0]))
         evidence = [e for _, e in counted[:12]] + vetoed[:4]
         self._locate(evidence, title, text)
+        evidence = self._locate_model(model_evidence, title, text) + evidence
         return TagResult(
             relevant=relevant,
             score=round(max(topic_scores.values(), default=0.0), 2),
@@ -295,6 +310,53 @@ class Tagger:
             people=found["person"],
         )
 
+    def _model_topics(self, title_keys: list[str], text_keys: list[str], topics: list[str],
+                      topic_scores: dict[str, float]) -> list[dict[str, Any]]:
+        """Add the topics the rules missed that the model is confident of (in place); return
+        their evidence: the words that pushed the model most."""
+        if self.model is None:
+            return []
+        wanted = [t for t in self.model.topics if t in topic_scores and t not in topics]
+        if not wanted:
+            return []
+        evidence: list[dict[str, Any]] = []
+        for topic, (probability, reasons) in self.model.predict(
+                title_keys, text_keys, explain=MODEL_REASONS,
+                explain_from=self.model.thresholds).items():
+            if topic not in wanted or probability < self.model.thresholds[topic]:
+                continue
+            topics.append(topic)
+            # A topic the model adds counts as reaching the relevance bar (alerts filter on it).
+            topic_scores[topic] = max(topic_scores[topic],
+                                      self.taxonomy.thresholds["relevant"])
+            for reason in reasons:
+                evidence.append({"tag": topic, "term": "model", "strength": "model",
+                                 "where": "title" if reason.in_title else "text",
+                                 "weight": round(reason.weight, 3), "counted": True,
+                                 "probability": round(probability, 3), "_reason": reason})
+        return evidence
+
+    def _locate_model(self, evidence: list[dict[str, Any]], title: str, text: str
+                      ) -> list[dict[str, Any]]:
+        if not evidence:
+            return evidence
+        spans = {True: self.norm.spans(title, {i for e in evidence if e["_reason"].in_title
+                                               for i in (e["_reason"].start,
+                                                         e["_reason"].end - 1)}),
+                 False: self.norm.spans(text, {i for e in evidence if not e["_reason"].in_title
+                                               for i in (e["_reason"].start,
+                                                         e["_reason"].end - 1)})}
+        for entry in evidence:
+            reason = entry.pop("_reason")
+            source = title if reason.in_title else text
+            where = spans[reason.in_title]
+            start, end = where[reason.start][0], where[reason.end - 1][1]
+            entry["matched"] = entry["term"] = source[start:end]
+            entry["snippet"] = _snippet(source, start, end)
+            if not reason.in_title:
+                entry["where"] = "lead" if reason.start < self.taxonomy.weights["lead_words"] \
+                    else "body"
+        return evidence
 
     def _locate(self, evidence: list[dict[str, Any]], title: str, text: str) -> None:
         """Fill in the text each kept match covers, and a snippet around it."""

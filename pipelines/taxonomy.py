@@ -77,6 +77,9 @@ class Taxonomy:
     normaliser: Normaliser
     # Topics whose stories happen abroad: foreign markers do not count against them.
     foreign_allowed: set[str] = field(default_factory=set)
+    # The topic model (pipelines/topicmodel.py) that adds topics the rules missed; None: rules
+    # alone. Set by the taxonomy's `model` key, a path relative to the taxonomy file.
+    model_path: Path | None = None
 
 
 def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Normaliser,
@@ -158,6 +161,19 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
     for key in ("topics", "context"):
         if not isinstance(data.get(key), dict):
             raise TaxonomyError(path, key, "is required and must be a mapping")
+    unknown_top = set(data) - {"version", "thresholds", "weights", "context", "topics", "model"}
+    if unknown_top:
+        raise TaxonomyError(path, sorted(unknown_top)[0], "unknown key")
+    model_path = None
+    if data.get("model") is not None:
+        if not isinstance(data["model"], str) or not data["model"].strip():
+            raise TaxonomyError(path, "model", "must be the path of a topic model file")
+        # Beside the taxonomy file, else the shipped one (a copied taxonomy keeps the model).
+        candidates = [Path(path).parent / data["model"], DEFAULT_TAXONOMY_PATH.parent / data["model"]]
+        model_path = next((c for c in candidates if c.is_file()), None)
+        if model_path is None:
+            raise TaxonomyError(path, "model", f"file {data['model']!r} not found (looked in "
+                                f"{candidates[0].parent} and {candidates[1].parent})")
     thresholds = {"relevant": 2.0, "subtag": 1.5, "subtag_ratio": 0.2, "context": 1.0,
                   "foreign_factor": 1.5,
                   "secondary_ratio": 0.4, "secondary_weak_ratio": 0.5}
@@ -234,4 +250,5 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
         entities=entities,
         normaliser=normaliser,
         foreign_allowed=foreign_allowed,
+        model_path=model_path,
     )

@@ -20,6 +20,13 @@ def tagger() -> Tagger:
     return Tagger(load_taxonomy())
 
 
+def _rules_only() -> Tagger:
+    """The taxonomy's rules without the topic model."""
+    tagger = Tagger(load_taxonomy())
+    tagger.model = None
+    return tagger
+
+
 @pytest.mark.parametrize("backend", ["stem", "lemma"])
 def test_inflections_meet(backend: str) -> None:
     norm = Normaliser(backend)
@@ -142,8 +149,12 @@ def test_the_outlet_context_counts_when_the_text_names_no_russian_place(tagger: 
     text = ("Police detained an anti-war activist at a solo picket on Saturday. She faces a "
             "charge of discrediting the army, her lawyer said.")
     assert tagger.tag(title, text, source_context=1.0).topics == ["crackdown"]
-    # Without an outlet that covers Russia, the same words could be anywhere.
-    assert not tagger.tag(title, text, source_context=0.0).relevant
+    # Without an outlet that covers Russia the rules cannot place the story...
+    assert not _rules_only().tag(title, text, source_context=0.0).relevant
+    # ... while the topic model knows "discrediting the army" and a solo picket, and says so.
+    result = tagger.tag(title, text, source_context=0.0)
+    assert result.topics == ["crackdown"]
+    assert "model" in {e["strength"] for e in result.evidence if e["counted"]}
 
 
 def test_the_month_march_is_not_a_protest(tagger: Tagger) -> None:
@@ -219,3 +230,62 @@ def test_seed_story_gets_extremism(corpus: Path, tagger: Tagger) -> None:
     assert "emigration" in result.topics and "extremism" in result.subtags, result.subtags
     counted = {e["tag"] for e in result.evidence if e["counted"]}
     assert counted <= set(result.subtags)
+
+
+# --- the topic model: recall where outlets write without the taxonomy's words ----------------
+
+_NO_KEYWORD = (
+    "The school on Vake hill",
+    "When the school opened in 2019, almost all of its pupils were local. Today 58 of the 90 "
+    "children come from families from Moscow, St Petersburg and Kazan who arrived in Tbilisi "
+    "in the autumn of 2022, and the school runs a second timetable so that they can keep the "
+    "Russian curriculum. \"Many of them came with two bags and thought it would be for a few "
+    "months,\" the headteacher said. \"Now they ask me about secondary school.\"")
+
+
+def test_the_model_finds_what_the_rules_miss_and_shows_its_words(tagger: Tagger) -> None:
+    title, text = _NO_KEYWORD
+    assert not _rules_only().tag(title, text).relevant
+    result = tagger.tag(title, text)
+    assert result.topics == ["emigration"] and result.relevant
+    assert result.topic_scores["emigration"] >= tagger.taxonomy.thresholds["relevant"]
+    model = [e for e in result.evidence if e["strength"] == "model"]
+    assert model and all(e["counted"] and e["tag"] == "emigration" for e in model)
+    assert model[0]["probability"] >= tagger.model.thresholds["emigration"]
+    for entry in model:           # each reason is words of the text, with their snippet
+        source = title if entry["where"] == "title" else text
+        assert entry["matched"] in source and entry["matched"] in entry["snippet"]
+        assert entry["weight"] > 0
+    assert [e["weight"] for e in model] == sorted((e["weight"] for e in model), reverse=True)
+
+
+def test_the_model_does_not_tag_what_is_elsewhere(tagger: Tagger) -> None:
+    for title, text in [
+        ("Belgrade rents climb", "Rents in central Belgrade rose by 12% this year as the "
+         "construction boom before Expo 2027 pushed up costs, a property portal said."),
+        ("Mbappe moves to Madrid", "The French striker moved to Real Madrid on a five-year "
+         "contract after leaving Paris Saint-Germain in the summer."),
+    ]:
+        assert not tagger.tag(title, text).relevant, title
+
+
+def test_a_taxonomy_without_a_model_tags_by_rules_alone(tmp_path: Path) -> None:
+    text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8")
+    assert "\nmodel: topic_model.npz\n" in text
+    plain = tmp_path / "rules.yaml"
+    plain.write_text(text.replace("\nmodel: topic_model.npz\n", "\n"), encoding="utf-8")
+    rules = Tagger(load_taxonomy(plain))
+    assert rules.model is None and not rules.tag(*_NO_KEYWORD).relevant
+    # A copied taxonomy keeps the shipped model; a missing one is named.
+    copied = tmp_path / "copy.yaml"
+    copied.write_text(text, encoding="utf-8")
+    assert Tagger(load_taxonomy(copied)).tag(*_NO_KEYWORD).relevant
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(text.replace("model: topic_model.npz", "model: nowhere.npz"),
+                       encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="'model'.*nowhere.npz"):
+        load_taxonomy(missing)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(text + "\nmodels: x\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="'models': unknown key"):
+        load_taxonomy(unknown)
