@@ -35,6 +35,9 @@ SWEEP = {
     "rewrite": (0.3, 0.4, 0.5, 0.6, 0.7),
     "anchors_short": (0.3, 0.4, 0.5, 0.6, 0.7),
     "anchor_order": (0.5, 0.6, 0.7, 0.8, 0.9),
+    "anchors_long": (0.15, 0.25, 0.35, 0.45),
+    "spun": (0.4, 0.43, 0.47, 0.5, 0.55, 0.6),
+    "spun_words": (0, 30, 60, 100),
 }
 
 
@@ -78,7 +81,7 @@ def pr(scores: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = ["written_dev", "written_holdout", "real_dev", "real_holdout"]
+    names = ["written_dev", "written_dev2", "written_holdout", "real_dev", "real_holdout"]
     parser.add_argument("--sets", nargs="*", default=names, choices=names)
     args = parser.parse_args()
     defaults = Thresholds()
