@@ -267,7 +267,17 @@ class Tagger:
                       s == best_topic
                       or (s >= th["secondary_ratio"] * best_topic and t in strong_topics)
                       or s >= th["secondary_weak_ratio"] * best_topic)]
-        model_evidence = self._model_topics(title_keys, text_keys, topics, topic_scores)
+        # The model may not add a topic whose negatives stand in the title or the lead (its
+        # words are used for something else there), nor a crackdown that foreign markers
+        # outweigh the Russian context of.
+        blocked = {self.taxonomy.subtags[kind].topic
+                   for kind, found in list(negatives_in_title.items())
+                   + [(k, [m for m in ms if m.position < lead_words])
+                      for k, ms in negatives_in_text.items()] if found}
+        if context["foreign"] and russia <= th["foreign_factor"] * context["foreign"]:
+            blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
+        model_evidence = self._model_topics(title_keys, text_keys, topics, topic_scores,
+                                            blocked)
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()
                      if self.taxonomy.subtags[n].topic in topics}
@@ -311,12 +321,14 @@ class Tagger:
         )
 
     def _model_topics(self, title_keys: list[str], text_keys: list[str], topics: list[str],
-                      topic_scores: dict[str, float]) -> list[dict[str, Any]]:
+                      topic_scores: dict[str, float], blocked: set[str]
+                      ) -> list[dict[str, Any]]:
         """Add the topics the rules missed that the model is confident of (in place); return
         their evidence: the words that pushed the model most."""
         if self.model is None:
             return []
-        wanted = [t for t in self.model.topics if t in topic_scores and t not in topics]
+        wanted = [t for t in self.model.topics
+                  if t in topic_scores and t not in topics and t not in blocked]
         if not wanted:
             return []
         evidence: list[dict[str, Any]] = []

@@ -258,4 +258,5 @@ def _expit(z: np.ndarray) -> np.ndarray:
 # benchmarks/tagging_quality.py --cv): a topic the rules missed is added at this probability.
 THRESHOLDS = {"emigration": 0.65, "crackdown": 0.8}
 TRAINING_SETS = ("tagging_labelled.jsonl", "tagging_holdout.jsonl",
-                 "tagging_excerpts_dev.jsonl", "tagging_real_dev.jsonl")
+                 "tagging_excerpts_dev.jsonl", "tagging_excerpts_dev3.jsonl",
+                 "tagging_real_dev.jsonl")

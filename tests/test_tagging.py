@@ -289,3 +289,21 @@ def test_a_taxonomy_without_a_model_tags_by_rules_alone(tmp_path: Path) -> None:
     unknown.write_text(text + "\nmodels: x\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="'models': unknown key"):
         load_taxonomy(unknown)
+
+
+def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> None:
+    norm = tagger.taxonomy.normaliser
+    for title, text in [
+        ("Exiled journalist's new life in Vilnius",
+         "Alena Varenik, a Belarusian journalist, has lived in Vilnius since fleeing the country "
+         "in 2020. She now edits a news site from a rented office and says most of her readers "
+         "are still at home."),
+        ("Football: Russian striker moves to Serbian club",
+         "The striker, who left Russia in 2022, signed a contract with the club in Belgrade, "
+         "where many Russians now live."),
+    ]:
+        probability, _ = tagger.model.predict(norm.keys(title), norm.keys(text))["emigration"]
+        assert probability >= tagger.model.thresholds["emigration"]   # the words look like it
+        result = tagger.tag(title, text)         # ... but "Belarusian", "club" say otherwise
+        assert not result.relevant, (title, result.evidence)
+        assert not any(e["strength"] == "model" for e in result.evidence)
