@@ -81,7 +81,8 @@ def pr(scores: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = ["written_dev", "written_dev2", "written_holdout", "real_dev", "real_holdout"]
+    names = ["written_dev", "written_dev2", "written_holdout", "written_holdout2", "real_dev",
+             "real_holdout"]
     parser.add_argument("--sets", nargs="*", default=names, choices=names)
     args = parser.parse_args()
     defaults = Thresholds()
