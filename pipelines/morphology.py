@@ -56,7 +56,7 @@ class Normaliser:
             if len(keys) > 500_000:              # bounded like any cache
                 keys.clear()
                 keys.update({"'s": POSSESSIVE, "’s": POSSESSIVE})
-            self._fill({w for w in words if w not in keys})
+            self._fill(set(words).difference(keys))
             return list(map(keys.__getitem__, words))
 
     def stem_text(self, text: str) -> str:
@@ -82,13 +82,18 @@ class Normaliser:
             for word in words:
                 self._keys[word] = self.word(word)
             return
-        lowered = {w: w.lower().replace("ё", "е") for w in words}
-        cyrillic = [w for w in words if _CYRILLIC.search(lowered[w])]
-        latin = [w for w in words if not _CYRILLIC.search(lowered[w])]
+        cyrillic: list[tuple[str, str]] = []
+        latin: list[tuple[str, str]] = []
+        search = _CYRILLIC.search
+        for word in words:
+            lowered = word.lower().replace("ё", "е")
+            (cyrillic if search(lowered) else latin).append((word, lowered))
+        keys = self._keys
         for group, stemmer in ((cyrillic, self._ru), (latin, self._en)):
             if group:
-                for word, key in zip(group, stemmer.stemWords([lowered[w] for w in group])):
-                    self._keys[word] = str(key)
+                stems = stemmer.stemWords([lowered for _, lowered in group])
+                for (word, _), key in zip(group, stems):
+                    keys[word] = key
 
     def phrase(self, text: str) -> tuple[str, ...]:
         return tuple(POSSESSIVE if w in ("'s", "’s") else self.word(w)

@@ -94,22 +94,49 @@ class Tagger:
             add(entity.terms, f"ent:{entity.kind}:{entity.name}", "entity")
         for entries in self._index.values():
             entries.sort(key=lambda e: -len(e[0]))      # longest phrase first
+        # Phrases of two words or more also by their first two keys: a common first word
+        # ("в", "the") then costs one lookup, not a comparison with every phrase it starts.
+        self._single: dict[str, list[tuple[Phrase, str, str, str, bool]]] = {}
+        self._pairs: dict[tuple[str, str], list[tuple[Phrase, str, str, str, bool]]] = {}
+        for first, entries in self._index.items():
+            single = [e for e in entries if len(e[0]) == 1]
+            if single:
+                self._single[first] = single
+            for entry in entries:
+                if len(entry[0]) > 1:
+                    self._pairs.setdefault((first, entry[0][1]), []).append(entry)
+        # first key -> (its one-word phrases, whether longer phrases start with it): one
+        # lookup for most tokens.
+        starts_pairs = {first for first, _ in self._pairs}
+        self._first: dict[str, tuple[list[tuple[Phrase, str, str, str, bool]], bool]] = {
+            first: (self._single.get(first, []), first in starts_pairs)
+            for first in set(self._single) | starts_pairs}
 
     def _scan(self, text: str, keys: list[str], zone_of: Any) -> list[_Match]:
         count = len(keys)
         matches: list[_Match] = []
         covered_until: dict[str, int] = {}
         spans: dict[int, tuple[int, int]] | None = None
-        index = self._index
+        first, pairs = self._first, self._pairs
+        last = count - 1
         for i, key in enumerate(keys):
-            entries = index.get(key)
+            found = first.get(key)
+            if found is None:
+                continue
+            entries, starts_pairs = found
+            if starts_pairs and i < last:
+                longer = pairs.get((key, keys[i + 1]))
+                if longer:
+                    entries = longer + entries
             if not entries:
                 continue
             for phrase, kind, strength, surface, lowercase in entries:
                 n = len(phrase)
-                if n > 1 and (keys[i + 1:i + n] != list(phrase[1:])
+                if n > 2 and (tuple(keys[i + 2:i + n]) != phrase[2:]
                               or (i + n < count and keys[i + n] == POSSESSIVE)):
                     continue                    # "fled Russia" is not "fled Russia's war"
+                if n == 2 and i + 2 < count and keys[i + 2] == POSSESSIVE:
+                    continue
                 if lowercase:
                     if spans is None:
                         spans = self.norm.spans(text, set(range(count)))
