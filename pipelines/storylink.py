@@ -93,7 +93,9 @@ def skeleton(word: str, lang: str) -> str:
 
 
 def _number(token: str) -> str:
-    return re.sub(r"[ ,.\u00a0\u202f](?=\d{3}\b)", "", token)
+    """Digits without thousands separators, with a decimal point: "1 200" and "1,200" are
+    1200, "2,5" (Russian) and "2.5" are 2.5."""
+    return re.sub(r"[ ,.\u00a0\u202f](?=\d{3}\b)", "", token).replace(",", ".")
 
 
 # --- profiles ---------------------------------------------------------------------------
