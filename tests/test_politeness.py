@@ -25,6 +25,26 @@ def test_polite_defaults() -> None:
     assert agent.startswith("newsmon/") and settings.get("NEWSMON_CONTACT_URL") in agent
 
 
+def test_a_crawl_opens_no_console_and_loads_only_what_it_runs() -> None:
+    """No telnet console, no remote-control server (Scrapy 2.19 runs one by default: an
+    HTTP server on localhost that executes Python code it is sent), and neither they nor
+    the cookies middleware are even imported: a crawl process starts faster without them."""
+    from scrapy.settings import default_settings
+
+    settings = _settings()
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
+    never = {"scrapy.extensions.remote_control.RemoteControl",
+             "scrapy.extensions.telnet.TelnetConsole",
+             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"}
+    extensions = settings.getdict("EXTENSIONS_BASE")
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
+    assert never.isdisjoint(extensions) and never.isdisjoint(middlewares)
+    # Everything else of Scrapy's defaults is still there, upgrades included.
+    assert set(extensions) | set(middlewares) | never == \
+        set(default_settings.EXTENSIONS_BASE) | set(default_settings.DOWNLOADER_MIDDLEWARES_BASE)
+
+
 def test_backoff_grows_and_honours_retry_after() -> None:
     middleware = BackoffRetryMiddleware(_settings(NEWSMON_RETRY_BACKOFF_BASE=2.0,
                                                   NEWSMON_RETRY_BACKOFF_MAX=60.0))
