@@ -75,20 +75,22 @@ class FeatureHasher:
         return ids, starts
 
 
-def _tfidf(ids: np.ndarray, vocabulary: np.ndarray, idf: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Columns (into the vocabulary) and L2-normalised sublinear TF-IDF values of a document's
-    feature ids, and for each column the position of its first id in `ids`."""
+def _columns(ids: np.ndarray, vocabulary: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A document's feature ids as columns of the vocabulary (ids it lacks dropped), each
+    column's count and the position of its first id in `ids`."""
     unique, first, counts = np.unique(ids, return_index=True, return_counts=True)
     columns = np.searchsorted(vocabulary, unique)
     columns[columns >= len(vocabulary)] = 0
     known = vocabulary[columns] == unique
-    columns, counts, first = columns[known], counts[known], first[known]
-    values = (1.0 + np.log(counts)) * idf[columns]
+    return columns[known], counts[known], first[known]
+
+
+def _tfidf(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """L2-normalised sublinear TF-IDF values (scikit-learn's TfidfVectorizer's)."""
+    values = (1.0 + np.log(counts)) * idf
     norm = float(np.sqrt(values @ values))
-    if norm > 0:
-        values = values / norm
-    return columns, values, first
+    return values / norm if norm > 0 else values
 
 
 class TopicModel:
@@ -144,16 +146,9 @@ class TopicModel:
         ids, starts = self.hasher.features(title_keys, text_keys)
         if not len(ids):
             return {t: (_sigmoid(self.intercept[t]), []) for t in self.coef}
-        unique, first, counts = np.unique(ids, return_index=True, return_counts=True)
-        columns = np.searchsorted(self.vocabulary, unique)
-        columns[columns >= len(self.vocabulary)] = 0
-        known = self.vocabulary[columns] == unique
-        rows = self._table[columns[known]]
-        first = first[known]
-        values = (1.0 + np.log(counts[known])) * rows[:, 0]
-        norm = float(np.sqrt(values @ values))
-        if norm > 0:
-            values = values / norm
+        columns, counts, first = _columns(ids, self.vocabulary)
+        rows = self._table[columns]
+        values = _tfidf(counts, rows[:, 0])
         n_unigrams = len(title_keys) + min(len(text_keys), TEXT_KEYS)
         out: dict[str, tuple[float, list[Contribution]]] = {}
         for index, topic in enumerate(self.coef, 1):
@@ -220,7 +215,8 @@ def train(documents: Sequence[tuple[Sequence[str], Sequence[str]]],
     idf = np.log((1 + n) / (1 + df[df >= min_df])) + 1.0
     rows, cols, vals = [], [], []
     for row, ids in enumerate(doc_ids):
-        columns, values, _ = _tfidf(ids, vocabulary, idf)
+        columns, counts, _ = _columns(ids, vocabulary)
+        values = _tfidf(counts, idf[columns])
         rows.extend([row] * len(columns))
         cols.extend(columns.tolist())
         vals.extend(values.tolist())
