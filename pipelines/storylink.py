@@ -336,18 +336,19 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
             # (a condensed lead), whatever the wording.
             kind = "teaser" if ratio <= th.teaser_ratio and cover >= th.teaser else "rewrite"
             return Relation(kind, round(cover, 3), detail)
-        # Reworded sentence by sentence: the words and the facts, not the sentences.
-        cosine = _cosine(short, long_)
-        mine = set(short.anchors)
+        # Reworded sentence by sentence: the words and the facts, not the sentences. The
+        # cheap conditions first; the word counts only for the few pairs that pass them.
+        if len(set(short.anchors)) < th.min_anchors or short.words < th.spun_words:
+            return None
         cover_short, cover_long, order = _anchor_cover(short, long_)
-        detail.update(cosine=round(cosine, 3), anchors_short=round(cover_short, 3),
-                      anchors_long=round(cover_long, 3), anchor_order=round(order, 3))
-        spun = cosine * math.sqrt(cover_short * cover_long)
-        detail["spun"] = round(spun, 3)
-        if len(mine) >= th.min_anchors and spun >= th.spun and order >= th.spun_order and \
-                cover_short >= th.spun_anchors_short and short.words >= th.spun_words:
-            return Relation("rewrite", round(spun, 3), detail)
-        return None
+        if cover_short < th.spun_anchors_short or order < th.spun_order:
+            return None
+        spun = _cosine(short, long_) * math.sqrt(cover_short * cover_long)
+        if spun < th.spun:
+            return None
+        detail.update(anchors_short=round(cover_short, 3), anchors_long=round(cover_long, 3),
+                      anchor_order=round(order, 3), spun=round(spun, 3))
+        return Relation("rewrite", round(spun, 3), detail)
     mine = set(short.anchors)
     if len(mine) < th.min_anchors:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -297,12 +298,14 @@ class Tagger:
         # The model may not add a topic whose negatives stand in the title or the lead (its
         # words are used for something else there), nor a crackdown that foreign markers
         # outweigh the Russian context of.
-        blocked = {self.taxonomy.subtags[kind].topic
-                   for kind, found in list(negatives_in_title.items())
-                   + [(k, [m for m in ms if m.position < lead_words])
-                      for k, ms in negatives_in_text.items()] if found}
-        if context["foreign"] and russia <= th["foreign_factor"] * context["foreign"]:
-            blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
+        blocked: set[str] = set()
+        if self.model is not None:
+            subtags_of = self.taxonomy.subtags
+            blocked = {subtags_of[k].topic for k in negatives_in_title} | {
+                subtags_of[k].topic for k, found in negatives_in_text.items()
+                if any(m.position < lead_words for m in found)}
+            if context["foreign"] and not at_home:
+                blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
         model_evidence = self._model_topics(title_keys, text_keys, topics, topic_scores,
                                             blocked)
         relevant = bool(topics)
@@ -331,8 +334,10 @@ class Tagger:
             item["counted"] = item["tag"] in subtags
         counted.sort(key=lambda e: (not e[1]["counted"], -e[0]))
         evidence = [e for _, e in counted[:12]] + vetoed[:4]
+        evidence = model_evidence + evidence
         self._locate(evidence, title, text)
-        evidence = self._locate_model(model_evidence, title, text) + evidence
+        for entry in model_evidence:
+            entry["term"] = entry["matched"]
         return TagResult(
             relevant=relevant,
             score=round(max(topic_scores.values(), default=0.0), 2),
@@ -361,40 +366,24 @@ class Tagger:
         evidence: list[dict[str, Any]] = []
         for topic, (probability, reasons) in self.model.predict(
                 title_keys, text_keys, explain=MODEL_REASONS,
-                explain_from=self.model.thresholds).items():
+                explain_from={t: self.model.thresholds[t] if t in wanted else math.inf
+                              for t in self.model.topics}).items():
             if topic not in wanted or probability < self.model.thresholds[topic]:
                 continue
             topics.append(topic)
             # A topic the model adds counts as reaching the relevance bar (alerts filter on it).
             topic_scores[topic] = max(topic_scores[topic],
                                       self.taxonomy.thresholds["relevant"])
+            lead_words = self.taxonomy.weights["lead_words"]
             for reason in reasons:
+                zone = "title" if reason.in_title else \
+                    "lead" if reason.start < lead_words else "body"
+                # Located like the rules' matches (_locate); the words are the term.
                 evidence.append({"tag": topic, "term": "model", "strength": "model",
-                                 "where": "title" if reason.in_title else "text",
-                                 "weight": round(reason.weight, 3), "counted": True,
-                                 "probability": round(probability, 3), "_reason": reason})
-        return evidence
-
-    def _locate_model(self, evidence: list[dict[str, Any]], title: str, text: str
-                      ) -> list[dict[str, Any]]:
-        if not evidence:
-            return evidence
-        spans = {True: self.norm.spans(title, {i for e in evidence if e["_reason"].in_title
-                                               for i in (e["_reason"].start,
-                                                         e["_reason"].end - 1)}),
-                 False: self.norm.spans(text, {i for e in evidence if not e["_reason"].in_title
-                                               for i in (e["_reason"].start,
-                                                         e["_reason"].end - 1)})}
-        for entry in evidence:
-            reason = entry.pop("_reason")
-            source = title if reason.in_title else text
-            where = spans[reason.in_title]
-            start, end = where[reason.start][0], where[reason.end - 1][1]
-            entry["matched"] = entry["term"] = source[start:end]
-            entry["snippet"] = _snippet(source, start, end)
-            if not reason.in_title:
-                entry["where"] = "lead" if reason.start < self.taxonomy.weights["lead_words"] \
-                    else "body"
+                                 "where": zone, "weight": round(reason.weight, 3),
+                                 "counted": True, "probability": round(probability, 3),
+                                 "_match": _Match(topic, "model", "model", zone, reason.start,
+                                                  reason.end, reason.weight)})
         return evidence
 
     def _locate(self, evidence: list[dict[str, Any]], title: str, text: str) -> None:

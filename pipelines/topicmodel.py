@@ -150,13 +150,15 @@ class TopicModel:
         rows = self._table[columns]
         values = _tfidf(counts, rows[:, 0])
         n_unigrams = len(title_keys) + min(len(text_keys), TEXT_KEYS)
+        keys: list[str] | None = None
         out: dict[str, tuple[float, list[Contribution]]] = {}
         for index, topic in enumerate(self.coef, 1):
             parts = rows[:, index] * values
             probability = _sigmoid(float(parts.sum()) + self.intercept[topic])
             reasons: list[Contribution] = []
             if explain and (explain_from is None or probability >= explain_from[topic]):
-                keys = list(title_keys) + list(text_keys[:TEXT_KEYS])
+                if keys is None:
+                    keys = list(title_keys) + list(text_keys[:TEXT_KEYS])
                 for k in np.argsort(-parts):
                     if parts[k] <= 0 or len(reasons) == explain:
                         break

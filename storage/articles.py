@@ -372,8 +372,7 @@ def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
     resolve the earlier records of pages not stored that these articles now are."""
     store = ArticleStore(db, len(batch), near_dup_threshold, linker)
     for entry in batch:
-        store.add(entry.row, entry.aliases, entry.seen_at, entry.tags, entry.signature,
-                  entry.buckets, entry.shingles, entry.story_keys, entry.profile, entry.stems)
+        store.queue(entry)
     results = store.flush()
     stored = [str(u) for entry, result in zip(batch, results) if result.outcome != "failed"
               for u in (entry.row.get("url"), entry.row.get("canonical_url"), *entry.aliases)
