@@ -57,7 +57,8 @@ def predict(tagger: Tagger, gold: list[dict[str, Any]]) -> list[dict[str, Any]]:
             context = OUTLET_CONTEXT
         result = tagger.tag(record["title"], record["text"], source_context=context)
         out.append({"relevant": result.relevant, "topics": result.topics,
-                    "subtags": result.subtags, "evidence": result.evidence})
+                    "subtags": result.subtags, "evidence": result.evidence,
+                    "topic_scores": result.topic_scores})
     return out
 
 
@@ -153,8 +154,11 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
             if fold[k] == f:
                 for t, (p, _) in model.predict(*documents[k]).items():
                     proba[t][k] = p
+    th = tagger.taxonomy.thresholds
     print(f"== {folds}-fold cross-validation of the topic model over {len(records)} items "
-          f"(P/R/F1; rules alone, then rules or model p >= threshold)")
+          f"(P/R/F1; rules alone, then rules or model p >= threshold; then, at the model's "
+          f"thresholds, rules topics scoring under {th['model_agree_below']:g} dropped when "
+          f"p < veto)")
     for name in TRAINING_SETS:
         for topic in topics:
             for lang in ("en", "ru"):
@@ -172,6 +176,17 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
                                 for th in (0.6, 0.65, 0.7, 0.75, 0.8))
                 print(f"  {name[8:-6]:15} {topic:10} {lang} rules "
                       f"{score(lambda k: topic in rules[k]['topics'])}  {line}")
+
+                def kept(k: int, veto: float) -> bool:
+                    if proba[topic][k] >= tagger.model.thresholds[topic]:  # type: ignore
+                        return True
+                    return topic in rules[k]["topics"] and (
+                        proba[topic][k] >= veto
+                        or rules[k]["topic_scores"][topic] >= th["model_agree_below"])
+
+                vetoes = " ".join(f"veto {v:g}:{score(lambda k: kept(k, v))}"
+                                  for v in (0.0, 0.1, 0.2, 0.3, 0.4))
+                print(f"  {'':15} {topic:10} {lang} {vetoes}")
 
 
 def _count(name: str) -> int:

@@ -306,8 +306,8 @@ class Tagger:
                 if any(m.position < lead_words for m in found)}
             if context["foreign"] and not at_home:
                 blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
-        model_evidence = self._model_topics(title_keys, text_keys, topics, topic_scores,
-                                            blocked)
+        model_evidence, model_vetoed = self._model_topics(title_keys, text_keys, topics,
+                                                          topic_scores, blocked)
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()
                      if self.taxonomy.subtags[n].topic in topics}
@@ -332,6 +332,11 @@ class Tagger:
         # did not lead to a tag (counted: false), then matches a negative vetoed.
         for _, item in counted:
             item["counted"] = item["tag"] in subtags
+            # A weak rules topic the model disagreed with: its matches say so.
+            vetoed_p = model_vetoed.get(self.taxonomy.subtags[item["tag"]].topic)
+            if vetoed_p is not None:
+                item["vetoed_by"] = "model"
+                item["probability"] = vetoed_p
         counted.sort(key=lambda e: (not e[1]["counted"], -e[0]))
         evidence = [e for _, e in counted[:12]] + vetoed[:4]
         evidence = model_evidence + evidence
@@ -354,20 +359,30 @@ class Tagger:
 
     def _model_topics(self, title_keys: list[str], text_keys: list[str], topics: list[str],
                       topic_scores: dict[str, float], blocked: set[str]
-                      ) -> list[dict[str, Any]]:
-        """Add the topics the rules missed that the model is confident of (in place); return
-        their evidence: the words that pushed the model most."""
+                      ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+        """Add the topics the rules missed that the model is confident of, and drop the
+        topics the rules gave on weak evidence that the model finds unlikely (both in place).
+        Return the added topics' evidence (the words that pushed the model most) and the
+        dropped topics with the model's probability."""
         if self.model is None:
-            return []
+            return [], {}
         wanted = [t for t in self.model.topics
                   if t in topic_scores and t not in topics and t not in blocked]
-        if not wanted:
-            return []
+        th = self.taxonomy.thresholds
+        doubtful = [t for t in topics if t in self.model.coef
+                    and topic_scores[t] < th["model_agree_below"]] if th["model_veto"] else []
+        if not wanted and not doubtful:
+            return [], {}
         evidence: list[dict[str, Any]] = []
+        vetoed: dict[str, float] = {}
         for topic, (probability, reasons) in self.model.predict(
                 title_keys, text_keys, explain=MODEL_REASONS,
                 explain_from={t: self.model.thresholds[t] if t in wanted else math.inf
                               for t in self.model.topics}).items():
+            if topic in doubtful and probability < th["model_veto"]:
+                topics.remove(topic)
+                vetoed[topic] = round(probability, 3)
+                continue
             if topic not in wanted or probability < self.model.thresholds[topic]:
                 continue
             topics.append(topic)
@@ -384,7 +399,7 @@ class Tagger:
                                  "counted": True, "probability": round(probability, 3),
                                  "_match": _Match(topic, "model", "model", zone, reason.start,
                                                   reason.end, reason.weight)})
-        return evidence
+        return evidence, vetoed
 
     def _locate(self, evidence: list[dict[str, Any]], title: str, text: str) -> None:
         """Fill in the text each kept match covers, and a snippet around it."""

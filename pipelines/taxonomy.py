@@ -176,7 +176,8 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                                 f"{candidates[0].parent} and {candidates[1].parent})")
     thresholds = {"relevant": 2.0, "subtag": 1.5, "subtag_ratio": 0.2, "context": 1.0,
                   "foreign_factor": 1.5,
-                  "secondary_ratio": 0.4, "secondary_weak_ratio": 0.5}
+                  "secondary_ratio": 0.4, "secondary_weak_ratio": 0.5,
+                  "model_veto": 0.0, "model_agree_below": 0.0}
     weights = {"title": 3.0, "lead": 2.0, "body": 1.0, "tail": 0.5, "lead_words": 60.0,
                "tail_after_words": 350.0, "weak": 0.5, "cue_window": 12.0,
                "weak_close": 1.0, "close_window": 4.0}

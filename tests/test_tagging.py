@@ -291,6 +291,37 @@ def test_a_taxonomy_without_a_model_tags_by_rules_alone(tmp_path: Path) -> None:
         load_taxonomy(unknown)
 
 
+_WEAK_RULES = (
+    "Холдинг переехал с Кипра на остров Октябрьский",
+    "Промышленный холдинг перерегистрировался с Кипра в специальный административный район "
+    "в Калининграде, куда с 2018 года переехали более 60 компаний.")
+
+
+def test_the_model_vetoes_a_topic_the_rules_give_on_weak_evidence(tagger: Tagger,
+                                                                  tmp_path: Path) -> None:
+    # "переехал(и)" is how emigration is written, but a company re-registering is not it.
+    rules = _rules_only().tag(*_WEAK_RULES)
+    assert rules.topics == ["emigration"]
+    assert rules.topic_scores["emigration"] < tagger.taxonomy.thresholds["model_agree_below"]
+    result = tagger.tag(*_WEAK_RULES)
+    assert not result.relevant and result.topics == [] and result.subtags == []
+    vetoed = [e for e in result.evidence if e.get("vetoed_by") == "model"]
+    assert vetoed and {e["matched"] for e in vetoed} == {"переехал", "переехали"}
+    assert all(not e["counted"] and e["probability"] < tagger.taxonomy.thresholds["model_veto"]
+               for e in vetoed)
+    # The veto is the taxonomy's setting: at 0 the rules' topic stands.
+    text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8")
+    assert "\n  model_veto: 0.3\n" in text
+    off = tmp_path / "no-veto.yaml"
+    off.write_text(text.replace("\n  model_veto: 0.3\n", "\n  model_veto: 0\n"),
+                   encoding="utf-8")
+    assert Tagger(load_taxonomy(off)).tag(*_WEAK_RULES).topics == ["emigration"]
+    # Strong evidence is not second-guessed.
+    strong = tagger.tag("Журналиста признали иноагентом", "Минюст в пятницу признал "
+                        "иностранным агентом журналиста, который уехал из России в 2022 году.")
+    assert "crackdown" in strong.topics
+
+
 def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> None:
     norm = tagger.taxonomy.normaliser
     for title, text in [
