@@ -714,8 +714,19 @@ def test_why_it_was_tagged_marks_what_did_not_count(served: Served, tmp_path: Pa
         "title": "Court in Perm jails anti-war activist",
         "text": "A court in Perm sentenced an anti-war activist to five years for his posts. "
                 "Separately, Roskomnadzor blocked a casino website on Monday. " * 3,
-        "source": "themoscowtimes"}) + "\n", encoding="utf-8")
+        "source": "themoscowtimes"}) + "\n" + json_module.dumps({
+        "url": "https://example.org/2025/11/20/holding-a2",
+        "title": "Холдинг переехал с Кипра на остров Октябрьский",
+        "text": "Промышленный холдинг перерегистрировался с Кипра в специальный "
+                "административный район в Калининграде, куда с 2018 года переехали более "
+                "60 компаний.", "lang": "ru"}) + "\n", encoding="utf-8")
     newsmon("import", str(source), "--db", str(served.db))
+    # A weak rules topic the topic model vetoed says so, with the model's probability.
+    [held] = _rows(served.db, "SELECT id, relevant FROM articles WHERE url LIKE '%holding-a2'")
+    assert held["relevant"] == 0
+    page = served.client().get(f"/{served.name}/articles/{held['id']}").text
+    section = page.split('id="evidence"', 1)[1].split("</section>", 1)[0]
+    assert "vetoed by the topic model (probability 0." in section and "переехал" in section
     [row] = _rows(served.db, "SELECT id, tag_evidence, subtags FROM articles "
                              "WHERE url LIKE '%casino-a1'")
     evidence = json_module.loads(row["tag_evidence"])
