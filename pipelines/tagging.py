@@ -345,7 +345,10 @@ class Tagger:
             entry["term"] = entry["matched"]
         return TagResult(
             relevant=relevant,
-            score=round(max(topic_scores.values(), default=0.0), 2),
+            # The relevance score leaves out a topic the model vetoed (its own score stays in
+            # topic_scores), so a score filter does not pick the article up on it.
+            score=round(max((s for t, s in topic_scores.items() if t not in model_vetoed),
+                            default=0.0), 2),
             topics=topics,
             subtags=subtags,
             topic_scores={t: round(s, 2) for t, s in topic_scores.items()},

@@ -191,6 +191,15 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TaxonomyError(path, f"{name}.{key}", f"must be a number, got {value!r}")
             target[key] = float(value)
+    if not 0.0 <= thresholds["model_veto"] < 1.0:
+        raise TaxonomyError(path, "thresholds.model_veto",
+                            f"must be a probability from 0 (off) to under 1, got "
+                            f"{thresholds['model_veto']:g}")
+    if thresholds["model_veto"] and thresholds["model_agree_below"] <= thresholds["relevant"]:
+        raise TaxonomyError(path, "thresholds.model_agree_below",
+                            f"must be above thresholds.relevant "
+                            f"({thresholds['relevant']:g}) for model_veto to act, got "
+                            f"{thresholds['model_agree_below']:g}")
     context = data["context"]
     subtags: dict[str, Subtag] = {}
     foreign_allowed: set[str] = set()

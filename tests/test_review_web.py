@@ -706,7 +706,7 @@ def test_hostile_text_is_escaped_everywhere(served: Served, tmp_path: Path) -> N
 
 def test_why_it_was_tagged_marks_what_did_not_count(served: Served, tmp_path: Path) -> None:
     """The article page says which matches counted (and how much), which did not lead to a
-    tag and which a negative vetoed."""
+    tag, which a negative vetoed and which the topic model vetoed."""
     import json as json_module
     source = tmp_path / "veto.jsonl"
     source.write_text(json_module.dumps({

@@ -305,6 +305,8 @@ def test_the_model_vetoes_a_topic_the_rules_give_on_weak_evidence(tagger: Tagger
     assert rules.topic_scores["emigration"] < tagger.taxonomy.thresholds["model_agree_below"]
     result = tagger.tag(*_WEAK_RULES)
     assert not result.relevant and result.topics == [] and result.subtags == []
+    # The relevance score leaves the vetoed topic out; its own score is kept.
+    assert result.score == 0.0 and result.topic_scores["emigration"] == 4.0
     vetoed = [e for e in result.evidence if e.get("vetoed_by") == "model"]
     assert vetoed and {e["matched"] for e in vetoed} == {"переехал", "переехали"}
     assert all(not e["counted"] and e["probability"] < tagger.taxonomy.thresholds["model_veto"]
@@ -316,10 +318,29 @@ def test_the_model_vetoes_a_topic_the_rules_give_on_weak_evidence(tagger: Tagger
     off.write_text(text.replace("\n  model_veto: 0.3\n", "\n  model_veto: 0\n"),
                    encoding="utf-8")
     assert Tagger(load_taxonomy(off)).tag(*_WEAK_RULES).topics == ["emigration"]
-    # Strong evidence is not second-guessed.
-    strong = tagger.tag("Журналиста признали иноагентом", "Минюст в пятницу признал "
-                        "иностранным агентом журналиста, который уехал из России в 2022 году.")
-    assert "crackdown" in strong.topics
+    # Evidence at or above model_agree_below is not second-guessed (the rules' 4.0 here).
+    assert "\n  model_agree_below: 5.0\n" in text
+    for below, kept in ((4.0, True), (4.5, False)):
+        setting = tmp_path / f"below-{below}.yaml"
+        setting.write_text(text.replace("\n  model_agree_below: 5.0\n",
+                                        f"\n  model_agree_below: {below}\n"), encoding="utf-8")
+        assert (Tagger(load_taxonomy(setting)).tag(*_WEAK_RULES).topics == ["emigration"]) \
+            is kept, below
+    # A topic the model agrees with keeps its matches unmarked.
+    both = tagger.tag("Журналиста признали иноагентом", "Минюст в пятницу признал "
+                      "иностранным агентом журналиста, который уехал из России в 2022 году.")
+    assert {"crackdown", "emigration"} <= set(both.topics)
+    assert not any(e.get("vetoed_by") == "model" for e in both.evidence)
+    # Settings the veto cannot act on are refused, by name.
+    for bad, key in (("\n  model_veto: 1.5\n", "model_veto"),
+                     ("\n  model_veto: 0.3\n  model_agree_below: 1.0\n",
+                      "model_agree_below")):
+        wrong = tmp_path / "wrong.yaml"
+        wrong.write_text(text.replace("\n  model_veto: 0.3\n  model_agree_below: 5.0\n",
+                                      bad if "agree" in bad else
+                                      bad + "  model_agree_below: 5.0\n"), encoding="utf-8")
+        with pytest.raises(TaxonomyError, match=f"thresholds.{key}"):
+            load_taxonomy(wrong)
 
 
 def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> None:
