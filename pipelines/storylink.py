@@ -201,18 +201,21 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * common / (len(a) + len(b)) if common >= 3 else 0.0
 
 
-def _best_matches(these: list[frozenset[str]],
-                  those: list[frozenset[str]]) -> list[tuple[float, int]]:
-    """For each of these sentences of 3+ content words: the best Dice with one of those and
-    its index (0.0, -1 when none shares 3 words). Only sentences sharing 3+ words can score
-    (see _dice), so they are found through an index of words instead of comparing every
-    pair: the same result in a fraction of the time."""
+def _alignment(these: list[frozenset[str]], those: list[frozenset[str]]
+               ) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
+    """Both directions of sentence alignment in one pass: for each of these sentences of 3+
+    content words, the best Dice with one of those and its index, and the same for each of
+    those against these (0.0, -1 when none shares 3 words; the first index on ties). Only
+    sentences sharing 3+ words can score (see _dice), so they are found through an index of
+    words instead of comparing every pair, and each pair's overlap is counted once for both
+    directions: the same result in a fraction of the time."""
     where_words: dict[str, list[int]] = {}
     for index, other in enumerate(those):
         for word in other:
             where_words.setdefault(word, []).append(index)
-    out: list[tuple[float, int]] = []
-    for sentence in these:
+    forward: list[tuple[float, int]] = []
+    back: list[tuple[float, int]] = [(0.0, -1)] * len(those)
+    for position, sentence in enumerate(these):
         if len(sentence) < 3:
             continue
         common: dict[int, int] = {}
@@ -224,8 +227,18 @@ def _best_matches(these: list[frozenset[str]],
             score = 2 * common[index] / (len(sentence) + len(those[index]))
             if score > best:
                 best, where = score, index
-        out.append((best, where))
-    return out
+            if score > back[index][0]:
+                back[index] = (score, position)
+        forward.append((best, where))
+    backward = [back[index] for index, other in enumerate(those) if len(other) >= 3]
+    return forward, backward
+
+
+def _best_matches(these: list[frozenset[str]],
+                  those: list[frozenset[str]]) -> list[tuple[float, int]]:
+    """For each of these sentences of 3+ content words: the best Dice with one of those and
+    its index (see _alignment)."""
+    return _alignment(these, those)[0]
 
 
 def _covered(best: list[tuple[float, int]], share: float) -> tuple[float, list[int]]:
@@ -309,8 +322,7 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
     short, long_ = (a, b) if a.words <= b.words else (b, a)
     ratio = short.words / long_.words if long_.words else 1.0
     if a.lang == b.lang:
-        forward = _best_matches(short.sentences, long_.sentences)
-        backward = _best_matches(long_.sentences, short.sentences)
+        forward, backward = _alignment(short.sentences, long_.sentences)
         cover, where = _covered(forward, th.sentence)
         close_short, _ = _covered(forward, th.close)
         close_long, _ = _covered(backward, th.close)
@@ -407,18 +419,35 @@ class Linker:
 
     def __init__(self, thresholds: Thresholds | None = None, cache: int = 5_000) -> None:
         self.thresholds = thresholds or Thresholds()
-        self._cache: dict[int, Profile] = {}
+        # Keyed by the article and what its profile is made of: an edited text, or a row id
+        # SQLite hands out again after a rolled-back batch, is never served a stale profile.
+        self._cache: dict[tuple[int, int], Profile] = {}
         self._cache_size = cache
+
+    @staticmethod
+    def _key(article_id: int, title: str | None, text: str | None,
+             lang: str | None) -> tuple[int, int]:
+        return article_id, hash((title, (text or "")[:PROFILE_CHARS], lang))
 
     def profile_of(self, article_id: int, title: str | None, text: str | None,
                    lang: str | None) -> Profile:
-        found = self._cache.get(article_id)
+        key = self._key(article_id, title, text, lang)
+        found = self._cache.get(key)
         if found is None:
             found = profile(title, (text or "")[:PROFILE_CHARS], lang)
-            if len(self._cache) >= self._cache_size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[article_id] = found
+            self._keep(key, found)
         return found
+
+    def remember(self, article_id: int, title: str | None, text: str | None,
+                 lang: str | None, found: Profile) -> None:
+        """Keep the profile of an article just stored (made by the dedupe stage from the same
+        title, text and language), so it is not rebuilt when it is a later candidate."""
+        self._keep(self._key(article_id, title, text, lang), found)
+
+    def _keep(self, key: tuple[int, int], found: Profile) -> None:
+        if len(self._cache) >= self._cache_size:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = found
 
     def relate(self, new: Profile, candidates: list[dict[str, Any]]) -> Link | None:
         best: Link | None = None

@@ -83,6 +83,10 @@ class Linker(Protocol):
 
     def relate(self, new: Any, candidates: list[dict[str, Any]]) -> StoryLink | None: ...
 
+    def remember(self, article_id: int, title: str | None, text: str | None,
+                 lang: str | None, found: Any) -> None:
+        """Keep the profile of an article just stored (it will be a candidate soon)."""
+
 
 # Candidates of the second stage: articles published within this many days that share at
 # least MIN_SHARED_KEYS names or numbers; the best CANDIDATES of them are compared.
@@ -352,6 +356,9 @@ class ArticleStore:
         self._link_urls(article_id, url_keys, seen_at)
         self._index(article_id, entry, day)
         refresh_story(self.db, int(story_id))
+        if self.linker is not None and entry.profile is not None:
+            self.linker.remember(article_id, row["title"], row["text"], row["lang"],
+                                 entry.profile)
         return UpsertResult("new", article_id, linked_to)
 
     def _story_of(self, article_id: int) -> int:

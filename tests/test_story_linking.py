@@ -152,6 +152,44 @@ def test_the_store_records_relation_origin_and_languages(tmp_path: Path) -> None
     assert first.endswith("g01-origin")
 
 
+def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    """An article just stored keeps the profile the dedupe stage made, so it is not rebuilt
+    when it is a later candidate; a row whose title or text changed (an edit, or a row id
+    reused after a rolled-back batch) gets a fresh profile."""
+    import pipelines.storylink as storylink
+    built: list[str] = []
+    real_profile = storylink.profile
+
+    def counting(title: str | None, text: str, lang: str | None) -> Any:
+        built.append(text)
+        return real_profile(title, text, lang)
+
+    rows = sorted((r for r in _written("story_groups_dev.jsonl") if r["group"] == "G01"),
+                  key=lambda r: r["published_at"])
+    linker = Linker()
+    store = ArticleStore(open_db(tmp_path / "s.db"), linker=linker)
+    monkeypatch.setattr(storylink, "profile", counting)
+    for row in rows:
+        prof = real_profile(row["title"], row["text"], row["lang"])
+        url = f"https://{row['source']}.example/{row['id']}"
+        store.upsert({"url": url, "canonical_url": url, "source": row["source"],
+                      "title": row["title"], "text": row["text"], "lang": row["lang"],
+                      "published_at": row["published_at"],
+                      "text_hash": hashlib.sha256(row["text"].encode()).hexdigest()},
+                     [], "2024-04-12T00:00:00+00:00", story_keys=story_keys(prof),
+                     profile=prof)
+    assert built == []              # every candidate was an article stored before it
+    first = rows[0]
+    [stored_id] = [r["id"] for r in store.db.query(
+        "SELECT id FROM articles WHERE url LIKE ?", [f"%/{first['id']}"])]
+    kept = linker.profile_of(stored_id, first["title"], first["text"], first["lang"])
+    assert built == [] and kept == real_profile(first["title"], first["text"], first["lang"])
+    edited = first["text"] + " Дополнено: суд перенес заседание."
+    fresh = linker.profile_of(stored_id, first["title"], edited, first["lang"])
+    assert built == [edited] and fresh != kept
+
+
 # --- gates --------------------------------------------------------------------------------
 
 def test_holdouts_are_frozen() -> None:
@@ -190,7 +228,7 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
     index); it must give exactly what comparing every pair with _dice gives."""
     import random
 
-    from pipelines.storylink import _best_matches, _covered, _dice
+    from pipelines.storylink import _alignment, _best_matches, _covered, _dice
 
     def brute(these: list[frozenset[str]], those: list[frozenset[str]],
               share: float) -> tuple[float, list[int]]:
@@ -216,5 +254,9 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
         those = [frozenset(rng.sample(vocabulary, rng.randint(1, 12)))
                  for _ in range(rng.randint(0, 8))]
         those += rng.sample(these, min(len(these), 2))          # some exact counterparts
+        forward, backward = _alignment(these, those)
+        assert forward == _best_matches(these, those)
         for share in (0.3, 0.6, 0.9):
             assert _covered(_best_matches(these, those), share) == brute(these, those, share)
+            # One pass gives the other direction too, exactly.
+            assert _covered(backward, share) == brute(those, these, share)
