@@ -207,31 +207,31 @@ def _alignment(these: list[frozenset[str]], those: list[frozenset[str]]
     content words, the best Dice with one of those and its index, and the same for each of
     those against these (0.0, -1 when none shares 3 words; the first index on ties). Only
     sentences sharing 3+ words can score (see _dice), so they are found through an index of
-    words instead of comparing every pair, and each pair's overlap is counted once for both
-    directions: the same result in a fraction of the time."""
+    the words of these (the shorter text, in _compare) instead of comparing every pair, and
+    each pair's overlap is counted once for both directions."""
     where_words: dict[str, list[int]] = {}
-    for index, other in enumerate(those):
-        for word in other:
-            where_words.setdefault(word, []).append(index)
-    forward: list[tuple[float, int]] = []
-    back: list[tuple[float, int]] = [(0.0, -1)] * len(those)
-    for position, sentence in enumerate(these):
-        if len(sentence) < 3:
+    for index, sentence in enumerate(these):
+        if len(sentence) >= 3:
+            for word in sentence:
+                where_words.setdefault(word, []).append(index)
+    forward: list[tuple[float, int]] = [(0.0, -1)] * len(these)
+    backward: list[tuple[float, int]] = []
+    for position, other in enumerate(those):
+        if len(other) < 3:
             continue
         common: dict[int, int] = {}
-        for word in sentence:
+        for word in other:
             for index in where_words.get(word, ()):
                 common[index] = common.get(index, 0) + 1
         best, where = 0.0, -1
         for index in sorted(i for i, n in common.items() if n >= 3):
-            score = 2 * common[index] / (len(sentence) + len(those[index]))
+            score = 2 * common[index] / (len(these[index]) + len(other))
             if score > best:
                 best, where = score, index
-            if score > back[index][0]:
-                back[index] = (score, position)
-        forward.append((best, where))
-    backward = [back[index] for index, other in enumerate(those) if len(other) >= 3]
-    return forward, backward
+            if score > forward[index][0]:
+                forward[index] = (score, position)
+        backward.append((best, where))
+    return [forward[i] for i, sentence in enumerate(these) if len(sentence) >= 3], backward
 
 
 def _best_matches(these: list[frozenset[str]],

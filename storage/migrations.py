@@ -471,6 +471,21 @@ def m018_alerts(db: sqlite_utils.Database) -> None:
     """)
 
 
+@MIGRATIONS()
+def m019_fts_follows_title_and_text(db: sqlite_utils.Database) -> None:
+    # sqlite-utils' update trigger re-indexed an article's whole title and text in
+    # articles_fts on every UPDATE of any column: each tag write, story join and review
+    # mark paid for a full-text re-index. Only title and text are in the index.
+    db.executescript("""
+    DROP TRIGGER IF EXISTS articles_au;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+      INSERT INTO articles_fts (articles_fts, rowid, title, text)
+        VALUES ('delete', old.rowid, old.title, old.text);
+      INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+    END;
+    """)
+
+
 # The raw-captures file has its own schema history. Files made before it had one already
 # hold the table, hence IF NOT EXISTS in its first migration.
 CAPTURE_MIGRATIONS = Migrations("newsmon-captures")

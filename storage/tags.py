@@ -27,7 +27,9 @@ def write_tags(db: sqlite_utils.Database, article_id: int, tags: dict[str, Any])
         if key in _JSON_FIELDS and not isinstance(value, str) and value is not None:
             value = json.dumps(value, ensure_ascii=False)
         values[key] = value
-    db.table("articles").update(article_id, values)
+    # A plain UPDATE: sqlite-utils' update() reads the table's schema and the row back.
+    db.execute(f"UPDATE articles SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+               [*values.values(), article_id])
     db.execute("DELETE FROM article_tags WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM article_entities WHERE article_id = ?", [article_id])
     scores = _decode(tags.get("tag_scores")) or {}

@@ -85,6 +85,34 @@ def test_batches_and_fts(db_path: str) -> None:
     assert hits == 5
 
 
+def test_full_text_index_follows_title_and_text_only(db_path: str) -> None:
+    """An edit of the title or text re-indexes the article; an update of any other column
+    (tags, story, review) leaves the full-text index alone (it re-indexed the whole text on
+    every update before migration m019)."""
+    store = ArticleStore(open_db(db_path))
+    article_id = store.upsert(_article("https://x.org/e", "иноагентом признан журналист"), [],
+                              "2025-11-20").article_id
+    db = store.db
+
+    def hits(word: str) -> int:
+        return int(db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                              [word]).fetchone()[0])
+
+    def index_writes() -> int:          # rows written to the FTS5 data table so far
+        return int(db.execute("SELECT max(id) FROM articles_fts_data").fetchone()[0])
+
+    before = index_writes()
+    with db.conn:
+        db.execute("UPDATE articles SET relevant = 1, topics = '[\"crackdown\"]', "
+                   "story_size = 3, review_status = 'verified' WHERE id = ?", [article_id])
+    assert index_writes() == before and hits("иноагентом") == 1
+    with db.conn:
+        db.execute("UPDATE articles SET text = 'журналиста освободили' WHERE id = ?",
+                   [article_id])
+    assert hits("иноагентом") == 0 and hits("освободили") == 1
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
 def test_bad_row_is_skipped_with_its_reason_and_the_batch_is_kept(db_path: str) -> None:
     store = ArticleStore(open_db(db_path))
     store.add(_article("https://x.org/ok", "fine"), [], "2025-11-20")
