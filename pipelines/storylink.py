@@ -92,10 +92,13 @@ def skeleton(word: str, lang: str) -> str:
     return _REPEAT.sub(r"\1", _VOWELS.sub("", latin))
 
 
+_THOUSANDS = re.compile(r"[ ,.\u00a0\u202f](?=\d{3}\b)")
+
+
 def _number(token: str) -> str:
     """Digits without thousands separators, with a decimal point: "1 200" and "1,200" are
     1200, "2,5" (Russian) and "2.5" are 2.5."""
-    return re.sub(r"[ ,.\u00a0\u202f](?=\d{3}\b)", "", token).replace(",", ".")
+    return _THOUSANDS.sub("", token).replace(",", ".")
 
 
 # --- profiles ---------------------------------------------------------------------------
