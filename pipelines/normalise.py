@@ -43,13 +43,17 @@ def clean_text(value: str | None, multiline: bool = False) -> str | None:
 
 
 def drop_repeated_title(text: str, title: str | None) -> str:
-    """Some markups put the headline inside the body container: keep it out of the text."""
+    """Some markups put the headline inside the body container (some twice): keep it out of
+    the text. Idempotent: a shared crawl's ingest normalises a worker's article again, and
+    must find the text the worker fingerprinted and profiled."""
     if not title:
         return text
-    first, _, rest = text.partition("\n\n")
-    if rest and " ".join(first.lower().split()) == " ".join(title.lower().split()):
-        return rest
-    return text
+    folded = " ".join(title.lower().split())
+    while True:
+        first, _, rest = text.partition("\n\n")
+        if not rest or " ".join(first.lower().split()) != folded:
+            return text
+        text = rest
 
 
 def choose_canonical(fetched_url: str, declared: str | None,

@@ -113,6 +113,10 @@ class Profile:
     sentences: list[frozenset[str]] = field(default_factory=list)
     anchors: list[str] = field(default_factory=list)
     title_words: list[str] = field(default_factory=list)   # long content stems of the title
+    # hash((title, text, lang)) of what profile() was given; 0 when unknown (a profile sent
+    # by a shared crawl's worker). The linker keeps a stored article's profile only when it
+    # was made from exactly the stored title, text and language.
+    built_from: int = field(default=0, compare=False, repr=False)
 
     @property
     def anchor_set(self) -> frozenset[str]:
@@ -131,11 +135,16 @@ class Profile:
                    list(data["title_words"]))
 
 
+def _source_hash(title: str | None, text: str | None, lang: str | None) -> int:
+    return hash((title, text or "", lang))
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
 def profile(title: str | None, text: str, lang: str | None) -> Profile:
+    built_from = _source_hash(title, text, lang)
     lang = (lang or ("ru" if _CYRILLIC.search(text[:2000]) else "en"))[:2]
     stemmer = _stemmer(lang)
     stop = STOPWORDS.get(lang, STOPWORDS["en"])
@@ -161,7 +170,7 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
             elif token[0].isupper() and position > 0 and len(token) > 2 and \
                     token.lower() not in _NOT_NAMES:
                 anchors.append(skeleton(token, lang))
-    return Profile(lang, count, sentences, anchors, title_words)
+    return Profile(lang, count, sentences, anchors, title_words, built_from)
 
 
 # --- comparing --------------------------------------------------------------------------
@@ -430,7 +439,7 @@ class Linker:
     @staticmethod
     def _key(article_id: int, title: str | None, text: str | None,
              lang: str | None) -> tuple[int, int]:
-        return article_id, hash((title, (text or "")[:PROFILE_CHARS], lang))
+        return article_id, _source_hash(title, (text or "")[:PROFILE_CHARS], lang)
 
     def profile_of(self, article_id: int, title: str | None, text: str | None,
                    lang: str | None) -> Profile:
@@ -443,9 +452,13 @@ class Linker:
 
     def remember(self, article_id: int, title: str | None, text: str | None,
                  lang: str | None, found: Profile) -> None:
-        """Keep the profile of an article just stored (made by the dedupe stage from the same
-        title, text and language), so it is not rebuilt when it is a later candidate."""
-        self._keep(self._key(article_id, title, text, lang), found)
+        """Keep the profile of an article just stored, so it is not rebuilt when it is a later
+        candidate: only when it was made from exactly the stored title, text (its first
+        PROFILE_CHARS) and language. A worker's profile (its text normalised again by the
+        ingest) or one made from the whole of a long text is left out."""
+        key = self._key(article_id, title, text, lang)
+        if found.built_from and found.built_from == key[1]:
+            self._keep(key, found)
 
     def _keep(self, key: tuple[int, int], found: Profile) -> None:
         if len(self._cache) >= self._cache_size:

@@ -262,3 +262,17 @@ def test_our_declared_dates_beat_trafilaturas_metadata(corpus: Path) -> None:
             only_ours.append(path.name)
     assert len(cases) >= 7 and ours >= theirs and ours >= len(cases) - 1, (ours, theirs)
     assert only_ours, "trafilatura was right everywhere: use its metadata"
+
+
+def test_a_headline_repeated_in_the_body_is_dropped_and_normalising_again_changes_nothing(
+        ) -> None:
+    """The ingest of a shared crawl normalises a worker's article a second time: it must get
+    the text the worker fingerprinted and profiled, also when the markup put the headline in
+    the body twice."""
+    from pipelines.normalise import drop_repeated_title
+    title = "Суд арестовал журналиста"
+    body = "Суд в Москве арестовал журналиста на два месяца.\n\nЗащита обжалует решение."
+    for text in (body, f"{title}\n\n{body}", f"{title}\n\n  {title.upper()}\n\n{body}"):
+        once = drop_repeated_title(text, title)
+        assert once == body and drop_repeated_title(once, title) == once
+    assert drop_repeated_title(title, title) == title        # a text that is only the title

@@ -98,8 +98,9 @@ def test_full_text_index_follows_title_and_text_only(db_path: str) -> None:
         return int(db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
                               [word]).fetchone()[0])
 
-    def index_writes() -> int:          # rows written to the FTS5 data table so far
-        return int(db.execute("SELECT max(id) FROM articles_fts_data").fetchone()[0])
+    def index_writes() -> list[tuple[int, bytes]]:      # the FTS5 index's stored blocks
+        return [tuple(r) for r in db.execute("SELECT id, block FROM articles_fts_data "
+                                             "ORDER BY id").fetchall()]
 
     before = index_writes()
     with db.conn:

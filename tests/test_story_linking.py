@@ -188,6 +188,19 @@ def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
     edited = first["text"] + " Дополнено: суд перенес заседание."
     fresh = linker.profile_of(stored_id, first["title"], edited, first["lang"])
     assert built == [edited] and fresh != kept
+    retitled = linker.profile_of(stored_id, "Новый заголовок о приговоре", first["text"],
+                                 first["lang"])
+    assert built == [edited, first["text"]] and retitled != kept
+    # Only a profile made from exactly the stored row is kept: not a shared crawl worker's
+    # (sent over the wire, its text normalised again by the ingest), not another text's.
+    second = rows[1]
+    for other_id, offered in ((998, storylink.Profile.from_wire(kept.to_wire())),
+                              (999, real_profile(second["title"], second["text"],
+                                                 second["lang"]))):
+        built.clear()
+        linker.remember(other_id, first["title"], first["text"], first["lang"], offered)
+        linker.profile_of(other_id, first["title"], first["text"], first["lang"])
+        assert built == [first["text"]], other_id
 
 
 # --- gates --------------------------------------------------------------------------------
@@ -230,6 +243,18 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
 
     from pipelines.storylink import _alignment, _best_matches, _covered, _dice
 
+    def brute_best(these: list[frozenset[str]],
+                   those: list[frozenset[str]]) -> list[tuple[float, int]]:
+        out = []
+        for sentence in (s for s in these if len(s) >= 3):
+            best, where = 0.0, -1
+            for index, other in enumerate(those):
+                score = _dice(sentence, other)
+                if score > best:
+                    best, where = score, index
+            out.append((best, where))
+        return out
+
     def brute(these: list[frozenset[str]], those: list[frozenset[str]],
               share: float) -> tuple[float, list[int]]:
         usable = [s for s in these if len(s) >= 3]
@@ -255,7 +280,7 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
                  for _ in range(rng.randint(0, 8))]
         those += rng.sample(these, min(len(these), 2))          # some exact counterparts
         forward, backward = _alignment(these, those)
-        assert forward == _best_matches(these, those)
+        assert forward == brute_best(these, those) and backward == brute_best(those, these)
         for share in (0.3, 0.6, 0.9):
             assert _covered(_best_matches(these, those), share) == brute(these, those, share)
             # One pass gives the other direction too, exactly.
