@@ -121,11 +121,8 @@ def test_spun_rewrites_join_and_reports_of_the_same_event_do_not() -> None:
     assert sum(rewrites) >= 10 and all(apart)
 
 
-def test_the_store_records_relation_origin_and_languages(tmp_path: Path) -> None:
-    rows = sorted((r for r in _written("story_groups_dev.jsonl")
-                   if r["group"] == "G01" or r.get("same_event_as") == "G01"),
-                  key=lambda r: r["published_at"])
-    store = ArticleStore(open_db(tmp_path / "s.db"), linker=Linker())
+def _store_written(store: ArticleStore, rows: list[dict[str, Any]]) -> None:
+    """Store written texts one by one, with the profile and keys the dedupe stage makes."""
     for row in rows:
         prof = profile(row["title"], row["text"], row["lang"])
         url = f"https://{row['source']}.example/{row['id']}"
@@ -135,6 +132,14 @@ def test_the_store_records_relation_origin_and_languages(tmp_path: Path) -> None
                       "text_hash": hashlib.sha256(row["text"].encode()).hexdigest()},
                      [], "2024-04-12T00:00:00+00:00", story_keys=story_keys(prof),
                      profile=prof)
+
+
+def test_the_store_records_relation_origin_and_languages(tmp_path: Path) -> None:
+    rows = sorted((r for r in _written("story_groups_dev.jsonl")
+                   if r["group"] == "G01" or r.get("same_event_as") == "G01"),
+                  key=lambda r: r["published_at"])
+    store = ArticleStore(open_db(tmp_path / "s.db"), linker=Linker())
+    _store_written(store, rows)
     got = {r["url"].rsplit("/", 1)[1]: r for r in store.db.query(
         "SELECT url, story_id, story_relation, related_to, similarity FROM articles")}
     origin = got["g01-origin"]
@@ -170,15 +175,7 @@ def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
     linker = Linker()
     store = ArticleStore(open_db(tmp_path / "s.db"), linker=linker)
     monkeypatch.setattr(storylink, "profile", counting)
-    for row in rows:
-        prof = real_profile(row["title"], row["text"], row["lang"])
-        url = f"https://{row['source']}.example/{row['id']}"
-        store.upsert({"url": url, "canonical_url": url, "source": row["source"],
-                      "title": row["title"], "text": row["text"], "lang": row["lang"],
-                      "published_at": row["published_at"],
-                      "text_hash": hashlib.sha256(row["text"].encode()).hexdigest()},
-                     [], "2024-04-12T00:00:00+00:00", story_keys=story_keys(prof),
-                     profile=prof)
+    _store_written(store, rows)
     assert built == []              # every candidate was an article stored before it
     first = rows[0]
     [stored_id] = [r["id"] for r in store.db.query(
