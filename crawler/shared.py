@@ -11,7 +11,8 @@ crawl of its source:
   per-article work), then pushes each finished article, each raw capture and each page it
   could not store onto one Redis list (``ITEMS``; pipelines/distributed.py); ``newsmon
   ingest`` is the single SQLite writer that takes them from there and stores them, linking
-  copies into stories (crawler/spiders/ingest.py); it tags again only an article tagged with
+  copies into stories (crawler/spiders/ingest.py); it keeps the text the worker normalised
+  (and fingerprinted); it tags again only an article tagged with
   another taxonomy version than its own.
 - A request is leased, not just popped: taking it from the queue also puts it in the
   worker's lease set in the same Redis script, and it leaves the lease set only when Scrapy

@@ -136,6 +136,10 @@ class NormalisePipeline(OffReactorStage):
         return cls(crawler.stats)
 
     def process(self, item: Any) -> Any:
+        if isinstance(getattr(item, "story_profile", None), dict):
+            # Sent by a worker of a shared crawl, which ran this stage and fingerprinted and
+            # profiled the result: the ingest stores that text as it is.
+            return item
         article = normalise_article(item, item.article_re)
         cut = cap_fields(article)
         for name in cut:

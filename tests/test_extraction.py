@@ -276,3 +276,20 @@ def test_a_headline_repeated_in_the_body_is_dropped_and_normalising_again_change
         once = drop_repeated_title(text, title)
         assert once == body and drop_repeated_title(once, title) == once
     assert drop_repeated_title(title, title) == title        # a text that is only the title
+
+
+def test_the_ingest_stores_a_workers_text_as_the_worker_normalised_it() -> None:
+    """An article a shared crawl's worker sends (its story profile in wire form) was
+    normalised, fingerprinted and profiled by the worker: the ingest's normalise stage
+    passes it through; a local article is normalised."""
+    from crawler.items import Article
+    from pipelines.normalise import NormalisePipeline
+    from pipelines.storylink import profile
+    stage = NormalisePipeline()
+    text = "Суд арестовал журналиста\n\nСуд в Москве   арестовал журналиста.\u200b"
+    local = Article("https://x.org/1", "https://x.org/1", "x", "Суд арестовал журналиста",
+                    text)
+    assert stage.process(local).text == "Суд в Москве арестовал журналиста."
+    sent = Article("https://x.org/2", "https://x.org/2", "x", "Суд арестовал журналиста",
+                   text, story_profile=profile(None, text, "ru").to_wire())
+    assert stage.process(sent) is sent and sent.text == text
