@@ -1,7 +1,7 @@
 """The one place database connections are made: WAL, busy timeout, migrations applied.
 
 Both files of a newsmon database, the main one and its captures, are opened here with the
-same settings and their own ordered migrations (`storage/migrations.py`).
+same settings and their own ordered migrations (`storage/migrations/`).
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ def test_open_db_sets_wal_and_migrates(db_path: str) -> None:
     again = open_db(db_path)                     # migrations are not re-applied
     applied = again.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
     assert applied == len(MIGRATIONS.applied(again)) >= 2 and not MIGRATIONS.pending(again)
+    # Steps live in several modules but apply in one order, the order of their numbers (a
+    # new database is built in the order every older one was).
+    names = [m.name for m in MIGRATIONS.applied(again)]
+    assert names == sorted(names) and len({n[:4] for n in names}) == len(names)
 
 
 def test_url_never_stored_twice_and_recrawl_updates_last_seen(db_path: str) -> None:
