@@ -20,7 +20,7 @@ from crawler.signals import flush_requested
 from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
 from pipelines.morphology import Normaliser
 from pipelines.offload import OffReactorStage
-from pipelines.storylink import PROFILE_CHARS, Profile, profile, story_keys
+from pipelines.storylink import PROFILE_CHARS, Profile, profile, source_hash, story_keys
 
 SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
 
@@ -54,6 +54,10 @@ class DedupePipeline(OffReactorStage):
         if isinstance(item.story_profile, dict):
             # Computed by a worker of a shared crawl, sent in wire form (crawler/shared.py).
             item.story_profile = Profile.from_wire(item.story_profile)
+            # ... from the title, text and language stored as they came (the ingest does not
+            # normalise a worker's article again): the linker may keep it.
+            item.story_profile.built_from = source_hash(item.title, item.text[:PROFILE_CHARS],
+                                                        item.lang)
             if isinstance(item.fingerprint, dict):
                 item.fingerprint = Fingerprint.from_wire(item.fingerprint)
             item.search_stems = tuple(item.search_stems or ("", ""))  # type: ignore[assignment]

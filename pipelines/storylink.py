@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import Stemmer
@@ -113,13 +113,15 @@ class Profile:
     sentences: list[frozenset[str]] = field(default_factory=list)
     anchors: list[str] = field(default_factory=list)
     title_words: list[str] = field(default_factory=list)   # long content stems of the title
-    # hash((title, text, lang)) of what profile() was given; 0 when unknown (a profile sent
-    # by a shared crawl's worker). The linker keeps a stored article's profile only when it
-    # was made from exactly the stored title, text and language.
+    # source_hash() of what profile() was given (0: unknown). The linker keeps a stored
+    # article's profile only when it was made from exactly the stored title, text and
+    # language; the ingest of a shared crawl sets it on a worker's profile (made from the
+    # text the ingest stores as it is).
     built_from: int = field(default=0, compare=False, repr=False)
 
-    @property
+    @cached_property
     def anchor_set(self) -> frozenset[str]:
+        """The distinct anchors, built once (a profile is compared with many others)."""
         return frozenset(self.anchors)
 
     def to_wire(self) -> dict[str, Any]:
@@ -135,7 +137,8 @@ class Profile:
                    list(data["title_words"]))
 
 
-def _source_hash(title: str | None, text: str | None, lang: str | None) -> int:
+def source_hash(title: str | None, text: str | None, lang: str | None) -> int:
+    """What a profile was made from, as a number (Profile.built_from)."""
     return hash((title, text or "", lang))
 
 
@@ -144,7 +147,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def profile(title: str | None, text: str, lang: str | None) -> Profile:
-    built_from = _source_hash(title, text, lang)
+    built_from = source_hash(title, text, lang)
     lang = (lang or ("ru" if _CYRILLIC.search(text[:2000]) else "en"))[:2]
     stemmer = _stemmer(lang)
     stop = STOPWORDS.get(lang, STOPWORDS["en"])
@@ -246,13 +249,6 @@ def _alignment(these: list[frozenset[str]], those: list[frozenset[str]]
     return [forward[i] for i, sentence in enumerate(these) if len(sentence) >= 3], backward
 
 
-def _best_matches(these: list[frozenset[str]],
-                  those: list[frozenset[str]]) -> list[tuple[float, int]]:
-    """For each of these sentences of 3+ content words: the best Dice with one of those and
-    its index (see _alignment)."""
-    return _alignment(these, those)[0]
-
-
 def _covered(best: list[tuple[float, int]], share: float) -> tuple[float, list[int]]:
     """Share of the sentences with a counterpart at `share` Dice, and each one's index."""
     if not best:
@@ -281,7 +277,7 @@ def _in_order(positions: list[int]) -> float:
     return len(tails) / len(positions)
 
 
-def _first_order(anchors: list[str], keep: set[str]) -> list[str]:
+def _first_order(anchors: list[str], keep: frozenset[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for anchor in anchors:
@@ -294,7 +290,7 @@ def _first_order(anchors: list[str], keep: set[str]) -> list[str]:
 def _anchor_cover(short: Profile, long_: Profile) -> tuple[float, float, float]:
     """Share of the shorter text's anchors (names, numbers) in the longer, of the longer's in
     the shorter, and the share of the shared ones in the same order."""
-    mine, theirs = set(short.anchors), set(long_.anchors)
+    mine, theirs = short.anchor_set, long_.anchor_set
     shared = mine & theirs
     if not shared:
         return 0.0, 0.0, 0.0
@@ -344,7 +340,7 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
                   "close_short": round(close_short, 3), "close_long": round(close_long, 3),
                   "order": round(order, 3), "ratio": round(ratio, 3)}
         numbers = {x for x in short.anchors if x[0] == "#"}
-        number_cover = len(numbers & set(long_.anchors)) / len(numbers) if numbers else 1.0
+        number_cover = len(numbers & long_.anchor_set) / len(numbers) if numbers else 1.0
         detail["numbers"] = round(number_cover, 3)
         if len(numbers) >= 2 and number_cover < th.numbers_same:
             return None                     # a template filled in for another day or place
@@ -362,7 +358,7 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
             return Relation(kind, round(cover, 3), detail)
         # Reworded sentence by sentence: the words and the facts, not the sentences. The
         # cheap conditions first; the word counts only for the few pairs that pass them.
-        if len(set(short.anchors)) < th.min_anchors or short.words < th.spun_words:
+        if len(short.anchor_set) < th.min_anchors or short.words < th.spun_words:
             return None
         cover_short, cover_long, order = _anchor_cover(short, long_)
         if cover_short < th.spun_anchors_short or order < th.spun_order:
@@ -373,10 +369,10 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
         detail.update(anchors_short=round(cover_short, 3), anchors_long=round(cover_long, 3),
                       anchor_order=round(order, 3), spun=round(spun, 3))
         return Relation("rewrite", round(spun, 3), detail)
-    mine = set(short.anchors)
+    mine = short.anchor_set
     if len(mine) < th.min_anchors:
         return None
-    theirs = set(long_.anchors)
+    theirs = long_.anchor_set
     numbers = {x for x in mine if x[0] == "#"}
     number_cover = len(numbers & theirs) / len(numbers) if numbers else 1.0
     cover_short, cover_long, order = _anchor_cover(short, long_)
@@ -439,7 +435,7 @@ class Linker:
     @staticmethod
     def _key(article_id: int, title: str | None, text: str | None,
              lang: str | None) -> tuple[int, int]:
-        return article_id, _source_hash(title, (text or "")[:PROFILE_CHARS], lang)
+        return article_id, source_hash(title, (text or "")[:PROFILE_CHARS], lang)
 
     def profile_of(self, article_id: int, title: str | None, text: str | None,
                    lang: str | None) -> Profile:
@@ -454,8 +450,7 @@ class Linker:
                  lang: str | None, found: Profile) -> None:
         """Keep the profile of an article just stored, so it is not rebuilt when it is a later
         candidate: only when it was made from exactly the stored title, text (its first
-        PROFILE_CHARS) and language. A worker's profile (its text normalised again by the
-        ingest) or one made from the whole of a long text is left out."""
+        PROFILE_CHARS) and language (not, say, from the whole of a long text)."""
         key = self._key(article_id, title, text, lang)
         if found.built_from and found.built_from == key[1]:
             self._keep(key, found)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from storage.db import write_transaction
+from storage.db import update_by_id, write_transaction
 from storage.neardup import add_fingerprint, candidates, merge_recent
 from storage.reviews import send_back_for_review
 from storage.search_index import index_stems
@@ -269,7 +269,7 @@ class ArticleStore:
 
     def _update_existing(self, article_id: int, entry: PendingArticle,
                          url_keys: list[tuple[str, str]]) -> UpsertResult:
-        row = entry.row
+        row = _row(entry.row)
         current = self.db.execute(
             "SELECT text_hash, text, title, fetched_at, coalesce(edit_count, 0) FROM articles "
             "WHERE id = ?", [article_id]).fetchone()
@@ -292,7 +292,7 @@ class ArticleStore:
         elif self.db.execute("SELECT 1 FROM article_fingerprints WHERE article_id = ?",
                              [article_id]).fetchone() is None:
             self._index(article_id, entry)       # stored before its fingerprint existed
-        self.db.table("articles").update(article_id, changes)
+        update_by_id(self.db, "articles", article_id, changes)
         self._link_urls(article_id, url_keys, entry.seen_at)
         return UpsertResult(outcome, article_id)
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -113,6 +114,16 @@ def connect(path: Path | str, *, readonly: bool = False, cache_kib: int = MAIN_C
         # keeps commits cheap as the database grows.
         conn.execute("PRAGMA wal_autocheckpoint = 10000")
     return conn
+
+
+def update_by_id(db: sqlite_utils.Database, table: str, row_id: int,
+                 values: dict[str, Any]) -> None:
+    """UPDATE one row's columns (names from our code, never from input). A plain statement:
+    sqlite-utils' update() reads the table's schema and the row back on every call, which
+    the write path pays per article."""
+    if values:
+        db.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                   [*values.values(), row_id])
 
 
 def _migrate(db: sqlite_utils.Database, migrations: Migrations, views: bool) -> None:

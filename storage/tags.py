@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.db import update_by_id
+
 TAG_FIELDS = ("relevant", "relevance_score", "topics", "subtags", "tag_evidence", "countries",
               "organisations", "people", "tagged_at", "taxonomy_version")
 _JSON_FIELDS = ("topics", "subtags", "tag_evidence", "countries", "organisations", "people")
@@ -27,9 +29,7 @@ def write_tags(db: sqlite_utils.Database, article_id: int, tags: dict[str, Any])
         if key in _JSON_FIELDS and not isinstance(value, str) and value is not None:
             value = json.dumps(value, ensure_ascii=False)
         values[key] = value
-    # A plain UPDATE: sqlite-utils' update() reads the table's schema and the row back.
-    db.execute(f"UPDATE articles SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-               [*values.values(), article_id])
+    update_by_id(db, "articles", article_id, values)
     db.execute("DELETE FROM article_tags WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM article_entities WHERE article_id = ?", [article_id])
     scores = _decode(tags.get("tag_scores")) or {}

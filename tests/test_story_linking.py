@@ -200,6 +200,26 @@ def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
         assert built == [first["text"]], other_id
 
 
+def test_the_ingest_lets_the_linker_keep_a_workers_profile() -> None:
+    """A shared crawl's worker sends its profile over the wire; the ingest stores the text as
+    the worker normalised it, so the profile is one of the stored row and the linker keeps
+    it (a profile over the wire alone says nothing of what it was made from)."""
+    from crawler.items import Article
+    from pipelines.dedupe import DedupePipeline
+    from pipelines.storylink import Profile
+    row = _written("story_groups_dev.jsonl")[0]
+    made = profile(row["title"], row["text"], row["lang"])
+    sent = Article("https://x.org/1", "https://x.org/1", "x", row["title"], row["text"],
+                   lang=row["lang"], story_profile=made.to_wire(),
+                   search_stems=("", ""))       # type: ignore[arg-type]
+    assert Profile.from_wire(made.to_wire()).built_from == 0
+    DedupePipeline().process(sent)
+    assert sent.story_profile == made and sent.story_profile.built_from == made.built_from
+    linker = Linker()
+    linker.remember(7, row["title"], row["text"], row["lang"], sent.story_profile)
+    assert linker.profile_of(7, row["title"], row["text"], row["lang"]) is sent.story_profile
+
+
 # --- gates --------------------------------------------------------------------------------
 
 def test_holdouts_are_frozen() -> None:
@@ -238,7 +258,7 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
     index); it must give exactly what comparing every pair with _dice gives."""
     import random
 
-    from pipelines.storylink import _alignment, _best_matches, _covered, _dice
+    from pipelines.storylink import _alignment, _covered, _dice
 
     def brute_best(these: list[frozenset[str]],
                    those: list[frozenset[str]]) -> list[tuple[float, int]]:
@@ -279,6 +299,6 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
         forward, backward = _alignment(these, those)
         assert forward == brute_best(these, those) and backward == brute_best(those, these)
         for share in (0.3, 0.6, 0.9):
-            assert _covered(_best_matches(these, those), share) == brute(these, those, share)
+            assert _covered(forward, share) == brute(these, those, share)
             # One pass gives the other direction too, exactly.
             assert _covered(backward, share) == brute(those, these, share)
