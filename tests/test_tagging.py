@@ -157,6 +157,23 @@ def test_the_outlet_context_counts_when_the_text_names_no_russian_place(tagger: 
     assert "model" in {e["strength"] for e in result.evidence if e["counted"]}
 
 
+def test_the_model_adds_no_crackdown_that_foreign_markers_place_elsewhere(
+        tagger: Tagger) -> None:
+    """The same picket in Georgia or Belarus: the model's words look like a Russian story,
+    but the foreign markers outweigh the (absent) Russian context, so it adds nothing."""
+    norm = tagger.taxonomy.normaliser
+    title = "Anti-war activist detained at a solo picket"
+    for place in ("Georgian police detained", "Police in Minsk detained"):
+        text = (f"{place} an anti-war activist at a solo picket on Saturday. She faces a "
+                "charge of discrediting the army, her lawyer said.")
+        probability, _ = tagger.model.predict(norm.keys(title), norm.keys(text))["crackdown"]
+        assert probability >= tagger.model.thresholds["crackdown"]
+        result = tagger.tag(title, text)
+        assert result.context["foreign"] > result.context["russia"]
+        assert not result.relevant and not any(e["strength"] == "model"
+                                               for e in result.evidence), place
+
+
 def test_the_month_march_is_not_a_protest(tagger: Tagger) -> None:
     result = tagger.tag("Court jails blogger for anti-war posts",
                         "A court in Kazan sentenced a blogger arrested in March 2023 to six "
