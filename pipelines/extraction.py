@@ -146,6 +146,17 @@ def _link_texts(tree: lxml_html.HtmlElement) -> set[str]:
     return {" ".join(a.text_content().split()).lower() for a in tree.iter("a")}
 
 
+# A link's text longer than this is not navigation: a paragraph this long is prose.
+_LINK_TEXT_CHARS = 300
+
+
+def _could_be_link_list(paragraphs: list[str]) -> bool:
+    """Whether _is_link_list could hold: enough paragraphs, nearly all short enough to be a
+    link's text (checked first: collecting the page's links costs more than this)."""
+    return len(paragraphs) >= 8 and \
+        sum(1 for p in paragraphs if len(p) <= _LINK_TEXT_CHARS) >= 0.8 * len(paragraphs)
+
+
 def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
     """Positive evidence of a navigation page: nearly every paragraph is the text of a link
     on the page (prose paragraphs never are)."""
@@ -153,6 +164,29 @@ def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
         return False
     linked = sum(1 for p in paragraphs if " ".join(p.split()).lower() in links)
     return linked >= 0.8 * len(paragraphs)
+
+
+# Elements that hold no text of the article and that trafilatura discards anyway: dropped
+# from the tree before it is handed over, so its copies and pruning passes walk a smaller
+# tree. JSON-LD scripts stay (trafilatura's baseline reads an articleBody from them).
+_INERT = ("style", "svg", "template", "link", "meta", "noscript")
+
+
+def _drop_inert(tree: lxml_html.HtmlElement) -> None:
+    etree.strip_elements(tree, *_INERT, with_tail=False)
+    scripts = [s for s in tree.iter("script")
+               if (s.get("type") or "").strip().lower() != "application/ld+json"]
+    for script in scripts:
+        parent = script.getparent()
+        if parent is None:
+            continue
+        if script.tail:
+            previous = script.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + script.tail
+            else:
+                parent.text = (parent.text or "") + script.tail
+        parent.remove(script)
 
 
 def _looks_like_listing(text: str) -> bool:
@@ -225,6 +259,12 @@ class ArticleExtractor:
             for fast in (True, False))
         self._parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True,
                                             remove_pis=True, no_network=True)
+        # lxml.html picks each element's class in Python (form fields get their own), a call
+        # per element every time trafilatura or we touch one; no one here uses those
+        # classes, so the choice is made in C: every element an HtmlElement.
+        self._parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml_html.HtmlElement, comment=lxml_html.HtmlComment,
+            pi=lxml_html.HtmlProcessingInstruction, entity=lxml_html.HtmlEntity))
 
     def parse(self, text: str) -> lxml_html.HtmlElement:
         try:
@@ -305,7 +345,6 @@ class ArticleExtractor:
         fallback_title = None if meta.title else _heading_title(tree)
         fallback_authors = [] if meta.authors else _byline_authors(tree)
         figures = _body_figures(tree)
-        links = _link_texts(tree)
         ruled: dict[str, str] = {}
         missed: int | None = None
         content = tree
@@ -316,6 +355,7 @@ class ArticleExtractor:
                            (hints.published_at, hint_origin), (date_from_url(url), "url")]
         if self.detect_text_dates and not any(v for v, _ in date_candidates):
             date_candidates.append((_date_from_text(tree), "text"))
+        _drop_inert(content)
         body_text = self._body_text(content, url)
         if not body_text.strip():
             raise NotAnArticle("no_text", f"trafilatura found no main text in {url}")
@@ -340,7 +380,9 @@ class ArticleExtractor:
             {"collectionpage", "itemlist", "searchresultspage"}.intersection(meta.ld_types))
         if not declared_article and declared_other and _looks_like_listing(text):
             raise NotAnArticle("not_article", f"{url} reads like a list of links, not an article")
-        if _is_link_list([p for p in text.split("\n\n") if p.strip()], links):
+        paragraphs = [p for p in text.split("\n\n") if p.strip()]
+        # The page's link texts are collected only for a text that could be a list of them.
+        if _could_be_link_list(paragraphs) and _is_link_list(paragraphs, _link_texts(tree)):
             raise NotAnArticle("not_article", f"{url} is a list of links (a navigation page)")
         paywalled = prompt_cut or meta.accessible_for_free is False or bool(_PAYWALL.search(text))
 

@@ -293,3 +293,42 @@ def test_the_ingest_stores_a_workers_text_as_the_worker_normalised_it() -> None:
     sent = Article("https://x.org/2", "https://x.org/2", "x", "Суд арестовал журналиста",
                    text, story_profile=profile(None, text, "ru").to_wire())
     assert stage.process(sent) is sent and sent.text == text
+
+
+def test_inert_elements_go_before_trafilatura_and_take_no_text_with_them() -> None:
+    """Scripts, styles, inline SVG and the like are dropped from the tree trafilatura walks
+    (it discards them anyway; a smaller tree is cheaper to copy and prune), keeping the text
+    that follows each and the JSON-LD its baseline reads an articleBody from."""
+    from lxml import html as lxml_html
+
+    from pipelines.extraction import _drop_inert
+    tree = lxml_html.fromstring(
+        "<html><body><p>Before<script>var x = 1;</script> after the script.</p>"
+        "<style>p {}</style><p><svg><text>logo</text></svg>Tail of the svg.</p>"
+        '<script type="application/ld+json">{"articleBody": "kept"}</script>'
+        "<noscript>enable JavaScript</noscript></body></html>")
+    _drop_inert(tree)
+    text = tree.text_content()
+    assert "Before after the script." in text and "Tail of the svg." in text
+    assert "var x" not in text and "logo" not in text and "enable JavaScript" not in text
+    assert [s.get("type") for s in tree.iter("script")] == ["application/ld+json"]
+
+
+def test_prose_is_never_checked_against_the_pages_links(
+        extractor: ArticleExtractor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Collecting every link's text is for texts of short paragraphs only (a list of links);
+    an article of prose paragraphs is kept without it, and a list of links is still found."""
+    import pipelines.extraction as extraction
+    calls = []
+    real = extraction._link_texts
+    monkeypatch.setattr(extraction, "_link_texts", lambda tree: calls.append(1) or real(tree))
+    prose = " ".join(["The court heard the case of the activist detained in March."] * 6)
+    page = "<html><head><title>Case</title></head><body><article>" + "".join(
+        f"<p>{prose} Paragraph {i}.</p>" for i in range(9)) + "</article></body></html>"
+    assert extractor.extract(page.encode(), "https://x.org/a").word_count > 400
+    assert calls == []
+    links = "".join(f'<p><a href="/s{i}">Section number {i} of the site</a></p>'
+                    for i in range(12))
+    with pytest.raises(NotAnArticle) as info:
+        extractor.extract(f"<html><body>{links}</body></html>".encode(), "https://x.org/n")
+    assert info.value.reason == "not_article" and calls == [1]
