@@ -78,11 +78,11 @@ def record_sources(db: Any, sources: list[Source]) -> None:
 
 
 def make_tagger(taxonomy_path: str | None, morphology: str = "stem") -> Any:
-    from pipelines.morphology import Normaliser
+    from pipelines.morphology import shared_normaliser
     from pipelines.tagging import Tagger
     from pipelines.taxonomy import TaxonomyError, load_taxonomy
     try:
-        return Tagger(load_taxonomy(taxonomy_path, normaliser=Normaliser(morphology)))
+        return Tagger(load_taxonomy(taxonomy_path, normaliser=shared_normaliser(morphology)))
     except TaxonomyError as exc:
         raise click.ClickException(f"{exc}\nFix the taxonomy file; nothing was tagged.") from None
 

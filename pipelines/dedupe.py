@@ -18,7 +18,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import Article, Dropped
 from crawler.signals import flush_requested
 from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
-from pipelines.morphology import Normaliser
+from pipelines.morphology import Normaliser, shared_normaliser
 from pipelines.offload import OffReactorStage
 from pipelines.storylink import PROFILE_CHARS, Profile, profile, source_hash, story_keys
 
@@ -33,10 +33,15 @@ class DedupePipeline(OffReactorStage):
     """
     handles = Article
 
-    def __init__(self, stats: StatsCollector | None = None) -> None:
+    def __init__(self, stats: StatsCollector | None = None,
+                 stemmer: Normaliser | None = None) -> None:
         self.stats = stats
         self._urls: set[str] = set()
-        self.stemmer = Normaliser("stem")       # the search index's stems (any morphology)
+        # The search index's stems (Snowball whatever the tagger's morphology), from the
+        # process's shared normaliser unless one is given.
+        self.stemmer = stemmer or shared_normaliser("stem")
+        if self.stemmer.backend != "stem":
+            raise ValueError("the search index stores Snowball stems: give a 'stem' normaliser")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:

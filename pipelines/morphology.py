@@ -98,3 +98,15 @@ class Normaliser:
     def phrase(self, text: str) -> tuple[str, ...]:
         return tuple(POSSESSIVE if w in ("'s", "’s") else self.word(w)
                      for w in _TOKEN_OR_POSSESSIVE.findall(text))
+
+
+def shared_normaliser(backend: str = "stem") -> Normaliser:
+    """One normaliser per backend per process: the dedupe stage (search stems) and the tagger
+    stem the same words of the same article, and a word stemmed for one is then a lookup for
+    the other (one cache, bounded like each was)."""
+    return _shared(backend)
+
+
+@lru_cache(maxsize=2)
+def _shared(backend: str) -> Normaliser:
+    return Normaliser(backend)

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article
-from pipelines.morphology import Normaliser
+from pipelines.morphology import shared_normaliser
 from pipelines.offload import OffReactorStage
 from pipelines.tagging import Tagger, TagResult
 from pipelines.taxonomy import load_taxonomy
@@ -53,7 +53,7 @@ class TagPipeline(OffReactorStage):
         if not settings.getbool("NEWSMON_TAG_ENABLED", True):
             raise NotConfigured("NEWSMON_TAG_ENABLED is off")
         taxonomy = load_taxonomy(settings.get("NEWSMON_TAXONOMY") or None,
-                                 normaliser=Normaliser(settings.get("NEWSMON_MORPHOLOGY", "stem")))
+                                 normaliser=shared_normaliser(settings.get("NEWSMON_MORPHOLOGY", "stem")))
         return cls(Tagger(taxonomy), crawler.stats)
 
     def process(self, item: Any) -> Any:

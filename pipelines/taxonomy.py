@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.morphology import Normaliser
+from pipelines.morphology import Normaliser, shared_normaliser
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 DEFAULT_GAZETTEER_PATH = Path(__file__).with_name("gazetteer.yaml")
@@ -156,7 +156,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
     """Read taxonomy.yaml and gazetteer.yaml; raise TaxonomyError naming the bad entry."""
     path = path or DEFAULT_TAXONOMY_PATH
     gazetteer_path = gazetteer_path or DEFAULT_GAZETTEER_PATH
-    normaliser = normaliser or Normaliser()
+    normaliser = normaliser or shared_normaliser()
     data = _read_yaml(path)
     for key in ("topics", "context"):
         if not isinstance(data.get(key), dict):

@@ -376,3 +376,23 @@ def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> 
         result = tagger.tag(title, text)         # ... but "Belarusian", "club" say otherwise
         assert not result.relevant, (title, result.evidence)
         assert not any(e["strength"] == "model" for e in result.evidence)
+
+
+def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_process() -> None:
+    """The search index's stems and the tagger's keys come from one normaliser, so a word
+    stemmed for one stage is a lookup for the other; a lemma normaliser is not the search
+    index's and is refused there."""
+    from crawler.items import Article
+    from pipelines.dedupe import DedupePipeline
+    from pipelines.morphology import shared_normaliser
+    dedupe = DedupePipeline()
+    assert dedupe.stemmer is shared_normaliser("stem") is load_taxonomy().normaliser
+    article = Article(url="https://x.org/1", canonical_url="https://x.org/1", source="x",
+                      title="Журналистку задержали",
+                      text="Журналистку задержали в Екатеринбурге по делу иноагентов. " * 3,
+                      lang="ru")
+    dedupe.process(article)
+    assert "задержа" in article.search_stems[1]
+    assert "екатеринбург" in dedupe.stemmer._keys["Екатеринбурге"]
+    with pytest.raises(ValueError, match="stem"):
+        DedupePipeline(stemmer=Normaliser("lemma"))
