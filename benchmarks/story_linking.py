@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from newsmon.quality import (SHARED_CORPUS, real_story_pairs, story_link_scores,  # noqa: E402
                              written_story_pairs)
 from pipelines.fingerprint import fingerprint, text_hash  # noqa: E402
+from pipelines.normalise import clean_text, drop_repeated_title  # noqa: E402
 from pipelines.storylink import Linker, Thresholds, profile, story_keys  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402
 from storage.db import open_db  # noqa: E402
@@ -38,6 +39,7 @@ SWEEP = {
     "anchors_long": (0.15, 0.25, 0.35, 0.45),
     "spun": (0.4, 0.43, 0.47, 0.5, 0.55, 0.6),
     "spun_words": (0, 30, 60, 100),
+    "rewrite_sentences": (1, 2, 3),
     "summary_ratio": (0.0, 0.2, 0.3, 0.4),
     "summary_anchors": (0.75, 0.85, 1.0),
     "summary_words": (0.5, 0.6, 0.7, 0.8),
@@ -55,13 +57,16 @@ def link(docs: list[dict[str, Any]], thresholds: Thresholds, workdir: Path) -> d
     store = ArticleStore(db, linker=Linker(thresholds))
     story: dict[str, Any] = {}
     for doc in sorted(docs, key=lambda d: (d.get("published_at") or "9999", d["key"])):
+        # As `newsmon import` does: a post without a title has its first line as headline,
+        # and normalising drops a headline repeated at the top of the text.
         title = doc["title"] or doc["text"].strip().split("\n", 1)[0][:200]
-        prof = profile(title, doc["text"], doc["lang"])
-        fp = fingerprint(doc["text"])
+        text = drop_repeated_title(clean_text(doc["text"], multiline=True) or "", title)
+        prof = profile(title, text, doc["lang"])
+        fp = fingerprint(text)
         result = store.upsert(
             {"url": doc["url"], "canonical_url": doc["url"], "source": doc["source"],
-             "title": title, "text": doc["text"], "lang": doc["lang"],
-             "published_at": doc.get("published_at"), "text_hash": text_hash(doc["text"])},
+             "title": title, "text": text, "lang": doc["lang"],
+             "published_at": doc.get("published_at"), "text_hash": text_hash(text)},
             [], "2026-11-30T00:00:00+00:00", signature=fp.signature if fp else None,
             buckets=fp.bands if fp else None, shingles=fp.shingles if fp else 0,
             story_keys=story_keys(prof), profile=prof)

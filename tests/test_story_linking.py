@@ -163,6 +163,28 @@ def test_a_summary_of_a_longer_article_is_its_teaser_and_a_flash_is_not() -> Non
     assert compare(profile(*summary, "en"), article, off) is None
 
 
+def test_a_headline_and_one_paraphrased_sentence_are_not_a_rewrite() -> None:
+    """Two outlets' posts of one official statement align in their headlines and first
+    sentences; that is the same event reported twice. A second paraphrased sentence of the
+    body makes a rewrite (texts written here, shaped like Telegram posts)."""
+    first = ("Defence minister arrives in Pyongyang on an unannounced visit",
+             "Defence Minister Andrei Belousov arrived in Pyongyang on Friday on a visit that "
+             "had not been announced, the ministry said. He is due to meet North Korea's "
+             "leadership and military commanders.\n\nThe visit follows a treaty on mutual "
+             "defence signed this summer. Analysts expect talks on ammunition supplies.")
+    other = ("Defence minister Belousov arrives in Pyongyang on official visit",
+             "Defence Minister Andrei Belousov arrived in Pyongyang on Friday on an official "
+             "visit, the defence ministry said.")
+    assert compare(profile(*other, "en"), profile(*first, "en")) is None
+    longer = (other[0], other[1] + " He will meet North Korea's leadership and military "
+              "commanders, it added.")
+    got = compare(profile(*longer, "en"), profile(*first, "en"))
+    assert got is not None and got.kind in ("rewrite", "teaser")
+    # Counting the headline as one of the two sentences links the first pair.
+    loose = Thresholds(rewrite_sentences=1)
+    assert compare(profile(*other, "en"), profile(*first, "en"), loose) is not None
+
+
 def test_summaries_in_the_second_development_set_join_their_articles() -> None:
     rows = _written("story_groups_dev2.jsonl")
     summaries = []
