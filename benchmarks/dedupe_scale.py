@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipelines.fingerprint import text_hash  # noqa: E402
 from pipelines.fingerprint import fingerprint  # noqa: E402
 from pipelines.fingerprint import BANDS  # noqa: E402
-from pipelines.storylink import Linker, profile, story_keys  # noqa: E402
+from pipelines.storylink import Linker, story_keys  # noqa: E402
+from pipelines.storyprofile import profile  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402
 from storage.neardup import RECENT_LIMIT, merge_recent  # noqa: E402
 from storage.db import open_db, write_transaction  # noqa: E402

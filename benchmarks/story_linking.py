@@ -26,7 +26,8 @@ from newsmon.quality import (SHARED_CORPUS, real_story_pairs, story_link_scores,
                              written_story_pairs)
 from pipelines.fingerprint import fingerprint, text_hash  # noqa: E402
 from pipelines.normalise import clean_text, drop_repeated_title  # noqa: E402
-from pipelines.storylink import Linker, Thresholds, profile, story_keys  # noqa: E402
+from pipelines.storylink import Linker, Thresholds, story_keys  # noqa: E402
+from pipelines.storyprofile import profile  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402
 from storage.db import open_db  # noqa: E402
 

@@ -20,7 +20,8 @@ from crawler.signals import flush_requested
 from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
 from pipelines.morphology import Normaliser, shared_normaliser
 from pipelines.offload import OffReactorStage
-from pipelines.storylink import PROFILE_CHARS, Profile, profile, source_hash, story_keys
+from pipelines.storylink import PROFILE_CHARS, story_keys
+from pipelines.storyprofile import Profile, profile, source_hash
 
 SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
 

@@ -284,7 +284,7 @@ def test_the_ingest_stores_a_workers_text_as_the_worker_normalised_it() -> None:
     passes it through; a local article is normalised."""
     from crawler.items import Article
     from pipelines.normalise import NormalisePipeline
-    from pipelines.storylink import profile
+    from pipelines.storyprofile import profile
     stage = NormalisePipeline()
     text = "Суд арестовал журналиста\n\nСуд в Москве   арестовал журналиста.\u200b"
     local = Article("https://x.org/1", "https://x.org/1", "x", "Суд арестовал журналиста",

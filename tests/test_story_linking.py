@@ -30,7 +30,8 @@ import pytest
 
 from newsmon.quality import (real_story_pairs, stories_after_import, story_link_scores,
                              written_story_pairs)
-from pipelines.storylink import Linker, Thresholds, compare, profile, skeleton, story_keys
+from pipelines.storylink import Linker, Thresholds, compare, story_keys
+from pipelines.storyprofile import profile, skeleton
 from storage.articles import ArticleStore
 from storage.db import open_db
 from tests import baseline
@@ -283,7 +284,7 @@ def test_the_ingest_lets_the_linker_keep_a_workers_profile() -> None:
     it (a profile over the wire alone says nothing of what it was made from)."""
     from crawler.items import Article
     from pipelines.dedupe import DedupePipeline
-    from pipelines.storylink import Profile
+    from pipelines.storyprofile import Profile
     row = _written("story_groups_dev.jsonl")[0]
     made = profile(row["title"], row["text"], row["lang"])
     sent = Article("https://x.org/1", "https://x.org/1", "x", row["title"], row["text"],

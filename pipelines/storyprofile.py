@@ -1,0 +1,168 @@
+"""What the story linker compares (pipelines/storylink.py): a text's profile.
+
+Sentences as sets of stemmed content words (stop words out), and the sequence of its
+anchors: numbers, and names reduced to a consonant skeleton that Cyrillic and Latin
+spellings and inflections share (Навальный/Navalny -> nvln). Made once per article by the
+dedupe stage, sent in wire form by a shared crawl's workers, kept by the linker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Any
+
+import Stemmer
+
+# --- words ----------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+|\d+(?:[ ,.\u00a0\u202f]\d{3})*(?:[.,]\d+)?", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…»\"”])\s+(?=[\"«“„(]?[A-ZА-ЯЁ0-9])|\n+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+STOPWORDS = {
+    "en": set("""a about above after again against all also am an and any are as at be because
+        been before being below between both but by can could did do does doing down during
+        each few for from further had has have having he her here hers herself him himself his
+        how i if in into is it its itself just me more most my myself no nor not now of off on
+        once only or other our ours out over own same she should so some such than that the
+        their theirs them themselves then there these they this those through to too under
+        until up very was we were what when where which while who whom why will with would
+        you your yours said says told according year years also new one two three last first
+        on monday tuesday wednesday thursday friday saturday sunday""".split()),
+    "ru": set("""а без более бы был была были было быть в вам вас весь во вот все всего всех вы
+        где да даже для до его ее если есть еще же за здесь и из или им их к как ко когда кто
+        ли либо мне может мы на над надо наш не него нее нет ни них но ну о об однако он она они
+        оно от очень по под при с со так также такой там те тем то того тоже той только том ты
+        у уже хотя чего чей чем что чтобы чье чья эта эти это я который которая которые
+        которых котором которого которой которую своей свой своих своего свою себя сказал
+        сказала сообщил сообщила заявил заявила также года году год лет после время раз""".split()),
+}
+_STEMMERS = {"en": "english", "ru": "russian", "es": "spanish", "fr": "french",
+             "it": "italian", "pt": "portuguese", "de": "german"}
+
+# Cyrillic -> Latin, then a consonant skeleton: the two spellings of a name meet.
+_TRANSLIT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i",
+    "ї": "i", "є": "e", "ґ": "g"})
+_LATIN_FOLD = str.maketrans("áàâäãåçéèêëíìîïñóòôöõúùûüýÿčšžćđłńśźż",
+                            "aaaaaaceeeeiiiinooooouuuuyycszcdlnszz")
+_VOWELS = re.compile(r"(?<=.)[aeiouy]+")
+_REPEAT = re.compile(r"(.)\1+")
+# Capitalised words that are not names: English capitalises more than Russian does.
+_NOT_NAMES = {"the", "a", "an", "in", "on", "at", "he", "she", "it", "they", "we", "i", "his",
+              "her", "their", "this", "that", "but", "and", "as", "for", "after", "before",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december", "monday", "tuesday",
+              "wednesday", "thursday", "friday", "saturday", "sunday", "russian", "russians",
+              "ukrainian", "ukrainians", "european", "american", "british", "soviet", "court",
+              "mr", "mrs", "ms", "dr"}
+
+
+@lru_cache(maxsize=8)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMERS.get(lang, "english"))
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(word: str, lang: str) -> str:
+    """A name reduced so its Cyrillic and Latin spellings, and its inflections, meet:
+    stem, transliterate, fold accents, drop inner vowels, collapse repeats."""
+    lowered = word.lower().replace("ё", "е")
+    stem = _stemmer("ru" if _CYRILLIC.search(lowered) else lang).stemWord(lowered)
+    latin = stem.translate(_TRANSLIT).translate(_LATIN_FOLD)
+    latin = latin.replace("kh", "h").replace("x", "ks").replace("w", "v").replace("j", "y")
+    latin = latin.replace("ph", "f").replace("ck", "k").replace("c", "k").replace("q", "k")
+    latin = re.sub(r"^y(?=[aeiou])", "", latin)     # Екатеринбург/Yekaterinburg, Яшин/Yashin
+    return _REPEAT.sub(r"\1", _VOWELS.sub("", latin))
+
+
+_THOUSANDS = re.compile(r"[ ,.\u00a0\u202f](?=\d{3}\b)")
+
+
+def _number(token: str) -> str:
+    """Digits without thousands separators, with a decimal point: "1 200" and "1,200" are
+    1200, "2,5" (Russian) and "2.5" are 2.5."""
+    return _THOUSANDS.sub("", token).replace(",", ".")
+
+
+# --- profiles ---------------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    """What the second stage compares: sentences as stemmed content-word sets, and the
+    sequence of anchors (numbers and name skeletons)."""
+
+    lang: str
+    words: int
+    sentences: list[frozenset[str]] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)
+    title_words: list[str] = field(default_factory=list)   # long content stems of the title
+    titled: bool = False       # sentences[0] is the headline
+    # source_hash() of what profile() was given (0: unknown). The linker keeps a stored
+    # article's profile only when it was made from exactly the stored title, text and
+    # language; the ingest of a shared crawl sets it on a worker's profile (made from the
+    # text the ingest stores as it is).
+    built_from: int = field(default=0, compare=False, repr=False)
+
+    @cached_property
+    def anchor_set(self) -> frozenset[str]:
+        """The distinct anchors, built once (a profile is compared with many others)."""
+        return frozenset(self.anchors)
+
+    def to_wire(self) -> dict[str, Any]:
+        """JSON-able form (a worker of a shared crawl sends it to the ingest)."""
+        return {"lang": self.lang, "words": self.words,
+                "sentences": [sorted(s) for s in self.sentences], "anchors": self.anchors,
+                "title_words": self.title_words, "titled": self.titled}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Profile:
+        return cls(str(data["lang"]), int(data["words"]),
+                   [frozenset(s) for s in data["sentences"]], list(data["anchors"]),
+                   list(data["title_words"]), bool(data.get("titled", False)))
+
+
+def source_hash(title: str | None, text: str | None, lang: str | None) -> int:
+    """What a profile was made from, as a number (Profile.built_from)."""
+    return hash((title, text or "", lang))
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def profile(title: str | None, text: str, lang: str | None) -> Profile:
+    built_from = source_hash(title, text, lang)
+    lang = (lang or ("ru" if _CYRILLIC.search(text[:2000]) else "en"))[:2]
+    stemmer = _stemmer(lang)
+    stop = STOPWORDS.get(lang, STOPWORDS["en"])
+    sentences: list[frozenset[str]] = []
+    anchors: list[str] = []
+    count = 0
+    title_words: list[str] = []
+    titled = False
+    for index, chunk in enumerate(([title] if title else []) + split_sentences(text)):
+        tokens = _WORD.findall(chunk)
+        count += len(tokens)
+        content = [t.lower() for t in tokens if not t[0].isdigit()]
+        content = [t for t in content if len(t) > 2 and t not in stop]
+        stems = frozenset(stemmer.stemWords(content))
+        if stems:
+            sentences.append(stems)
+            titled = titled or (index == 0 and bool(title))
+        if index == 0:
+            title_words = sorted((w for w in stems if len(w) >= 5), key=len, reverse=True)[:6]
+        for position, token in enumerate(tokens):
+            if token[0].isdigit():
+                number = _number(token)
+                if len(number) >= 2 or (position and number != "0"):
+                    anchors.append("#" + number)
+            elif token[0].isupper() and position > 0 and len(token) > 2 and \
+                    token.lower() not in _NOT_NAMES:
+                anchors.append(skeleton(token, lang))
+    return Profile(lang, count, sentences, anchors, title_words, titled, built_from)
