@@ -57,6 +57,11 @@ class DedupePipeline(OffReactorStage):
         self._urls.clear()
 
     def process(self, item: Any) -> Any:
+        if isinstance(item.story_profile, dict) and "titled" not in item.story_profile:
+            # From a worker of an older version, which did not say whether the profile's first
+            # sentence is the headline: everything is made again here from the text it sent,
+            # so it compares as this version's profiles do.
+            item.story_profile = None
         if isinstance(item.story_profile, dict):
             # Computed by a worker of a shared crawl, sent in wire form (crawler/shared.py).
             item.story_profile = Profile.from_wire(item.story_profile)

@@ -146,15 +146,17 @@ def _link_texts(tree: lxml_html.HtmlElement) -> set[str]:
     return {" ".join(a.text_content().split()).lower() for a in tree.iter("a")}
 
 
-# A link's text longer than this is not navigation: a paragraph this long is prose.
+# Navigation links are short: a paragraph longer than this is taken for prose, not for the
+# text of a link (a heuristic: a list of link cards with longer texts is not looked for).
 _LINK_TEXT_CHARS = 300
 
 
 def _could_be_link_list(paragraphs: list[str]) -> bool:
-    """Whether _is_link_list could hold: enough paragraphs, nearly all short enough to be a
-    link's text (checked first: collecting the page's links costs more than this)."""
-    return len(paragraphs) >= 8 and \
-        sum(1 for p in paragraphs if len(p) <= _LINK_TEXT_CHARS) >= 0.8 * len(paragraphs)
+    """Enough paragraphs, nearly all short enough to be navigation links: only then are the
+    page's link texts collected for _is_link_list (collecting them costs more than this)."""
+    return len(paragraphs) >= 8 and sum(
+        1 for p in paragraphs if len(" ".join(p.split())) <= _LINK_TEXT_CHARS
+    ) >= 0.8 * len(paragraphs)
 
 
 def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
@@ -166,10 +168,12 @@ def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
     return linked >= 0.8 * len(paragraphs)
 
 
-# Elements that hold no text of the article and that trafilatura discards anyway: dropped
-# from the tree before it is handed over, so its copies and pruning passes walk a smaller
-# tree. JSON-LD scripts stay (trafilatura's baseline reads an articleBody from them).
-_INERT = ("style", "svg", "template", "link", "meta", "noscript")
+# Elements that hold no text of the article and whose text no pass of trafilatura keeps or
+# counts (its main pass, its baseline, its page-size measure): dropped from the tree before it
+# is handed over, so its copies and pruning passes walk a smaller tree. JSON-LD scripts stay
+# (the baseline reads an articleBody and the forum check a posting type from them);
+# <noscript> and <template> stay too (the baseline and the page-size measure read them).
+_INERT = ("style", "svg", "link", "meta")
 
 
 def _drop_inert(tree: lxml_html.HtmlElement) -> None:
@@ -381,7 +385,9 @@ class ArticleExtractor:
         if not declared_article and declared_other and _looks_like_listing(text):
             raise NotAnArticle("not_article", f"{url} reads like a list of links, not an article")
         paragraphs = [p for p in text.split("\n\n") if p.strip()]
-        # The page's link texts are collected only for a text that could be a list of them.
+        # The page's link texts are collected only for a text that could be a list of them,
+        # after the site's drop rules and _drop_inert (links in what they removed cannot be
+        # paragraphs of this text either).
         if _could_be_link_list(paragraphs) and _is_link_list(paragraphs, _link_texts(tree)):
             raise NotAnArticle("not_article", f"{url} is a list of links (a navigation page)")
         paywalled = prompt_cut or meta.accessible_for_free is False or bool(_PAYWALL.search(text))

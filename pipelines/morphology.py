@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import Stemmer
@@ -100,13 +101,16 @@ class Normaliser:
                      for w in _TOKEN_OR_POSSESSIVE.findall(text))
 
 
+_per_thread = threading.local()
+
+
 def shared_normaliser(backend: str = "stem") -> Normaliser:
-    """One normaliser per backend per process: the dedupe stage (search stems) and the tagger
-    stem the same words of the same article, and a word stemmed for one is then a lookup for
-    the other (one cache, bounded like each was)."""
-    return _shared(backend)
-
-
-@lru_cache(maxsize=2)
-def _shared(backend: str) -> Normaliser:
-    return Normaliser(backend)
+    """One normaliser per backend per thread: the dedupe stage (search stems) and the tagger
+    run on a crawl's one CPU thread and stem the same words of the same article, so a word
+    stemmed for one is then a lookup for the other (one cache, bounded like each was). Per
+    thread, not per process: a normaliser's cache and PyStemmer's stemmers are not for two
+    threads at once (the scheduler runs alert jobs side by side)."""
+    made: dict[str, Normaliser] = _per_thread.__dict__.setdefault("normalisers", {})
+    if backend not in made:
+        made[backend] = Normaliser(backend)
+    return made[backend]

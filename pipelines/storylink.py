@@ -230,8 +230,9 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
             kind = "teaser" if ratio <= th.teaser_ratio and cover >= th.teaser else "rewrite"
             return Relation(kind, round(cover, 3), detail)
         if ratio <= th.summary_ratio and long_.words >= th.summary_long and \
-                short.words >= th.summary_min_words and len(short.sentences) >= 3 and \
-                len(short.anchor_set) >= th.summary_min_anchors:
+                short.words >= th.summary_min_words and \
+                len(short.sentences) - short.titled >= 2 and \
+                len(short.anchor_set) >= max(1, th.summary_min_anchors):
             anchors = len(short.anchor_set & long_.anchor_set) / len(short.anchor_set)
             if anchors >= th.summary_anchors:
                 mine = frozenset().union(*short.sentences)

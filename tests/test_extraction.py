@@ -296,9 +296,10 @@ def test_the_ingest_stores_a_workers_text_as_the_worker_normalised_it() -> None:
 
 
 def test_inert_elements_go_before_trafilatura_and_take_no_text_with_them() -> None:
-    """Scripts, styles, inline SVG and the like are dropped from the tree trafilatura walks
-    (it discards them anyway; a smaller tree is cheaper to copy and prune), keeping the text
-    that follows each and the JSON-LD its baseline reads an articleBody from."""
+    """Scripts, styles and inline SVG are dropped from the tree trafilatura walks (no pass of
+    it keeps their text; a smaller tree is cheaper to copy and prune), keeping the text that
+    follows each, the JSON-LD its baseline reads an articleBody from, and <noscript> (which
+    its baseline reads)."""
     from lxml import html as lxml_html
 
     from pipelines.extraction import _drop_inert
@@ -310,7 +311,7 @@ def test_inert_elements_go_before_trafilatura_and_take_no_text_with_them() -> No
     _drop_inert(tree)
     text = tree.text_content()
     assert "Before after the script." in text and "Tail of the svg." in text
-    assert "var x" not in text and "logo" not in text and "enable JavaScript" not in text
+    assert "var x" not in text and "logo" not in text and "enable JavaScript" in text
     assert [s.get("type") for s in tree.iter("script")] == ["application/ld+json"]
 
 

@@ -181,9 +181,16 @@ def test_a_headline_and_one_paraphrased_sentence_are_not_a_rewrite() -> None:
               "commanders, it added.")
     got = compare(profile(*longer, "en"), profile(*first, "en"))
     assert got is not None and got.kind in ("rewrite", "teaser")
-    # Counting the headline as one of the two sentences links the first pair.
+    # With one body sentence enough, the first pair links.
     loose = Thresholds(rewrite_sentences=1)
     assert compare(profile(*other, "en"), profile(*first, "en"), loose) is not None
+    # Without a headline, two aligned sentences of the text are two of its body; one that
+    # aligns under a headline that does not is still one.
+    untitled = (None, longer[1])
+    assert profile(*untitled, "en").titled is False
+    assert compare(profile(*untitled, "en"), profile(*first, "en")) is not None
+    unlike = ("Ministry statement on a trip abroad", other[1])
+    assert compare(profile(*unlike, "en"), profile(*first, "en")) is None
 
 
 def test_summaries_in_the_second_development_set_join_their_articles() -> None:
@@ -296,6 +303,15 @@ def test_the_ingest_lets_the_linker_keep_a_workers_profile() -> None:
     linker = Linker()
     linker.remember(7, row["title"], row["text"], row["lang"], sent.story_profile)
     assert linker.profile_of(7, row["title"], row["text"], row["lang"]) is sent.story_profile
+    # A worker of an older version did not say whether its profile's first sentence is the
+    # headline: the ingest makes the profile again rather than guess.
+    old_wire = {k: v for k, v in made.to_wire().items() if k != "titled"}
+    old = Article("https://x.org/2", "https://x.org/2", "x", row["title"], row["text"],
+                  lang=row["lang"], story_profile=old_wire,
+                  search_stems=("", ""))        # type: ignore[arg-type]
+    DedupePipeline().process(old)
+    assert old.story_profile == made and old.story_profile.titled
+    assert old.search_stems[1] and old.fingerprint is not None
 
 
 # --- gates --------------------------------------------------------------------------------

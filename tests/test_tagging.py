@@ -378,10 +378,10 @@ def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> 
         assert not any(e["strength"] == "model" for e in result.evidence)
 
 
-def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_process() -> None:
-    """The search index's stems and the tagger's keys come from one normaliser, so a word
-    stemmed for one stage is a lookup for the other; a lemma normaliser is not the search
-    index's and is refused there."""
+def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_thread() -> None:
+    """The search index's stems and the tagger's keys come from one normaliser (per thread),
+    so a word stemmed for one stage is a lookup for the other; a lemma normaliser is not the
+    search index's and is refused there."""
     from crawler.items import Article
     from pipelines.dedupe import DedupePipeline
     from pipelines.morphology import shared_normaliser
@@ -396,3 +396,10 @@ def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_process() -> N
     assert "екатеринбург" in dedupe.stemmer._keys["Екатеринбурге"]
     with pytest.raises(ValueError, match="stem"):
         DedupePipeline(stemmer=Normaliser("lemma"))
+    # Another thread (the scheduler's alert jobs run side by side) gets its own.
+    import threading
+    other: list[Normaliser] = []
+    thread = threading.Thread(target=lambda: other.append(shared_normaliser("stem")))
+    thread.start()
+    thread.join()
+    assert other and other[0] is not dedupe.stemmer
