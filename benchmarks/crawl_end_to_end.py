@@ -11,7 +11,8 @@ against two references measured in the same run:
 
 Wall time includes process startup; for the shared crawl it ends when the ingest has stored
 the last article (its idle wait is not counted). Rounds alternate the order of the modes.
-Prints pages/s per round, the medians and the ratios the targets are about:
+Prints pages/s per round with the CPU time the crawl's processes used (per page, and as a
+share of the cores: where scaling is lost), the medians and the ratios the targets are about:
 2 workers / 1 worker (target >= 1.8 on 2 cores), shared / local at 2 workers (>= 0.85), and
 end-to-end pages/s / (bare extraction pages per CPU-s x cores used) (>= 0.7).
 Run: python benchmarks/crawl_end_to_end.py [--outlets 2] [--articles 1000] [--rounds 3] [--real]
@@ -76,6 +77,13 @@ def _env() -> dict[str, str]:
 
 def _newsmon(*args: str) -> list[str]:
     return [sys.executable, "-m", "newsmon.cli", *args]
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the ended child processes (and theirs): the crawl, its workers, the
+    ingest; not the mock server, which runs in this process."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def local(db: Path, sources: Path, workers: int, ids: list[str]) -> float:
@@ -178,11 +186,15 @@ def main() -> None:
                 for mode in order:
                     db = Path(tmp) / f"r{round_no}-{mode.replace(' ', '')}.db"
                     workers = int(mode.split()[1])
+                    cpu_before = _children_cpu()
                     wall = (local(db, sources, workers, ids) if mode.startswith("local")
                             else shared(db, sources, workers, ids, redis_server.url, pages))
+                    cpu = _children_cpu() - cpu_before
                     rates[mode].append(pages / wall)
                     print(f"round {round_no + 1}, {mode}: {pages} pages in {wall:.1f} s "
-                          f"({pages / wall:.1f} pages/s)", flush=True)
+                          f"({pages / wall:.1f} pages/s); the crawl's processes used "
+                          f"{cpu:.1f} CPU-s ({cpu / pages * 1000:.1f} ms per page, "
+                          f"{cpu / (wall * cores):.0%} of {cores} cores)", flush=True)
                 bench_rates.append(scrapy_bench())
                 bare_rates.append(bare_extraction(server, outlets))
                 print(f"round {round_no + 1}: scrapy bench {bench_rates[-1]:.0f} pages/s; "
