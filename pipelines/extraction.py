@@ -397,7 +397,7 @@ class ArticleExtractor:
         if published and modified and to_utc(modified) < to_utc(published):  # type: ignore[operator]
             modified, modified_from = None, None
         declared = normalise_lang(meta.lang) or normalise_lang(hints.lang)
-        detected = detect_language(text)
+        detected = detect_language(text, declared=declared)
         keywords = [k for k in map(clean_text, meta.keywords) if k]
         for keyword in map(clean_text, hints.keywords):
             if keyword and keyword.lower() not in (k.lower() for k in keywords):

@@ -333,3 +333,55 @@ def test_prose_is_never_checked_against_the_pages_links(
     with pytest.raises(NotAnArticle) as info:
         extractor.extract(f"<html><body>{links}</body></html>".encode(), "https://x.org/n")
     assert info.value.reason == "not_article" and calls == [1]
+
+
+def test_a_declared_english_or_russian_the_text_plainly_is_needs_no_language_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page declaring English or Russian whose text plainly is (letters, common words) is
+    taken at its word; any doubt goes to py3langid (texts written here)."""
+    import py3langid
+
+    from pipelines.language import detect_language
+    russian = ("Суд в Москве арестовал журналиста по делу о фейках об армии. Защита "
+               "намерена обжаловать решение, сообщили адвокаты.")
+    english = ("The court in Moscow arrested a journalist in a case of fakes about the army. "
+               "The defence will appeal, the lawyer said on Friday.")
+    ukrainian = ("Суд у Києві заарештував журналіста у справі про фейки. Захист має намір "
+                 "оскаржити рішення, повідомили в пресслужбі суду.")
+    french = ("Le tribunal de Moscou a placé un journaliste en détention pour des fausses "
+              "informations sur l'armée. La défense va faire appel.")
+    model_answers = {ukrainian: "uk", french: "fr"}
+
+    def model(text: str) -> tuple[str, float]:
+        assert text in model_answers, f"the model was asked about {text[:40]!r}"
+        return model_answers[text], 1.0
+    monkeypatch.setattr(py3langid, "classify", model)
+    assert detect_language(russian, declared="ru") == "ru"
+    assert detect_language(english, declared="en") == "en"
+    assert detect_language(ukrainian, declared="ru") == "uk"     # і, ї, є: not Russian
+    assert detect_language(french, declared="en") == "fr"        # no "the"
+    with pytest.raises(AssertionError, match="the model was asked"):
+        detect_language(russian)                                  # nothing declared
+
+
+def test_the_declared_language_shortcut_agrees_with_the_model_on_real_texts(
+        corpus: Path) -> None:
+    """On the real texts of the tagging sets (RSS entries, Telegram posts, Meduza), declaring
+    English or Russian never changes what is detected: the check confirms only what the
+    model says too."""
+    from newsmon.quality import load_real_labels
+    from pipelines.language import _confirms, detect_language
+    data = Path(__file__).resolve().parent / "data"
+    texts = [f"{r.get('title') or ''}\n\n{r.get('text') or ''}"
+             for name in ("tagging_real_dev.jsonl", "tagging_real_holdout.jsonl")
+             for r in load_real_labels(data / name, corpus)]
+    assert len(texts) > 2000
+    confirmed = 0
+    for text in texts:
+        model = detect_language(text)
+        for declared in ("en", "ru"):
+            got = detect_language(text, declared=declared)
+            assert got == model or got != declared, (declared, model, text[:80])
+            confirmed += _confirms(text[:500], declared)
+    # Measured: the check confirms about four texts in five (the model is skipped for them).
+    assert confirmed > 0.6 * len(texts)
