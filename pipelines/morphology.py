@@ -36,6 +36,7 @@ class Normaliser:
         self.word = lru_cache(maxsize=200_000)(self._word)
         # Surface word -> key, filled a text at a time (the stemmer takes a batch in one call).
         self._keys: dict[str, str] = {"'s": POSSESSIVE, "’s": POSSESSIVE}
+        self._recent: dict[str, list[str]] = {}
 
     def _word(self, word: str) -> str:
         word = word.lower().replace("ё", "е")
@@ -48,17 +49,28 @@ class Normaliser:
     def keys(self, text: str) -> list[str]:
         """The match key of every token of the text, in order. Tokens are words and English
         possessive 's (key POSSESSIVE): "Russia's" is `russia` then POSSESSIVE, so a phrase
-        "fled Russia" can tell it is not followed by "'s invasion"."""
+        "fled Russia" can tell it is not followed by "'s invasion".
+
+        The last two texts' keys are kept: the dedupe stage (search stems) and the tagger
+        ask for the same article's title and text one after the other (a copy is returned
+        each time)."""
+        recent = self._recent.get(text)
+        if recent is not None:
+            return list(recent)
         words = _TOKEN_OR_POSSESSIVE.findall(text)
         keys = self._keys
         try:
-            return list(map(keys.__getitem__, words))
+            found = list(map(keys.__getitem__, words))
         except KeyError:
             if len(keys) > 500_000:              # bounded like any cache
                 keys.clear()
                 keys.update({"'s": POSSESSIVE, "’s": POSSESSIVE})
             self._fill(set(words).difference(keys))
-            return list(map(keys.__getitem__, words))
+            found = list(map(keys.__getitem__, words))
+        if len(self._recent) >= 2:
+            del self._recent[next(iter(self._recent))]
+        self._recent[text] = found
+        return list(found)
 
     def stem_text(self, text: str) -> str:
         """The text as its words' keys, space-separated: what the search index stores."""

@@ -378,7 +378,8 @@ def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> 
         assert not any(e["strength"] == "model" for e in result.evidence)
 
 
-def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_thread() -> None:
+def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The search index's stems and the tagger's keys come from one normaliser (per thread),
     so a word stemmed for one stage is a lookup for the other; a lemma normaliser is not the
     search index's and is refused there."""
@@ -394,6 +395,24 @@ def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_thread() -> No
     dedupe.process(article)
     assert "задержа" in article.search_stems[1]
     assert "екатеринбург" in dedupe.stemmer._keys["Екатеринбурге"]
+    # The tagger then asks for the same title and text: neither is tokenised again, and
+    # each caller gets its own list.
+    import pipelines.morphology as morphology
+    tokenised: list[str] = []
+    real = morphology._TOKEN_OR_POSSESSIVE
+
+    class Spy:
+        def findall(self, text: str) -> list[str]:
+            tokenised.append(text)
+            return real.findall(text)
+    monkeypatch.setattr(morphology, "_TOKEN_OR_POSSESSIVE", Spy())
+    title_keys = dedupe.stemmer.keys(article.title)
+    text_keys = dedupe.stemmer.keys(article.text)
+    assert tokenised == [] and text_keys[:2] == ["журналистк", "задержа"]
+    title_keys.append("changed")
+    assert dedupe.stemmer.keys(article.title) == title_keys[:-1]
+    dedupe.stemmer.keys("Другой текст")
+    assert tokenised == ["Другой текст"]
     with pytest.raises(ValueError, match="stem"):
         DedupePipeline(stemmer=Normaliser("lemma"))
     # Another thread (the scheduler's alert jobs run side by side) gets its own.
