@@ -25,14 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from newsmon.quality import (SHARED_CORPUS, real_story_pairs, story_link_scores,  # noqa: E402
                              written_story_pairs)
 from pipelines.fingerprint import fingerprint, text_hash  # noqa: E402
-from pipelines.normalise import clean_text, drop_repeated_title  # noqa: E402
+from crawler.items import Article  # noqa: E402
+from pipelines.normalise import normalise_article  # noqa: E402
 from pipelines.storylink import Linker, Thresholds, story_keys  # noqa: E402
 from pipelines.storyprofile import profile  # noqa: E402
 from storage.articles import ArticleStore  # noqa: E402
 from storage.db import open_db  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-SWEEP = {
+SWEEP: dict[str, tuple[Any, ...]] = {
     "sentence": (0.35, 0.4, 0.5, 0.6, 0.7),
     "rewrite": (0.3, 0.4, 0.5, 0.6, 0.7),
     "anchors_short": (0.3, 0.4, 0.5, 0.6, 0.7),
@@ -59,9 +60,13 @@ def link(docs: list[dict[str, Any]], thresholds: Thresholds, workdir: Path) -> d
     story: dict[str, Any] = {}
     for doc in sorted(docs, key=lambda d: (d.get("published_at") or "9999", d["key"])):
         # As `newsmon import` does: a post without a title has its first line as headline,
-        # and normalising drops a headline repeated at the top of the text.
-        title = doc["title"] or doc["text"].strip().split("\n", 1)[0][:200]
-        text = drop_repeated_title(clean_text(doc["text"], multiline=True) or "", title)
+        # and the import's normalising stage (which drops a headline repeated at the top of
+        # the text) runs on it.
+        article = normalise_article(Article(
+            url=doc["url"], canonical_url=doc["url"], source=doc["source"],
+            title=doc["title"] or doc["text"].strip().split("\n", 1)[0][:200],
+            text=doc["text"], lang=doc["lang"]))
+        title, text = article.title, article.text
         prof = profile(title, text, doc["lang"])
         fp = fingerprint(text)
         result = store.upsert(
