@@ -178,19 +178,10 @@ _INERT = ("style", "svg", "link", "meta")
 
 def _drop_inert(tree: lxml_html.HtmlElement) -> None:
     etree.strip_elements(tree, *_INERT, with_tail=False)
-    scripts = [s for s in tree.iter("script")
-               if (s.get("type") or "").strip().lower() != "application/ld+json"]
-    for script in scripts:
-        parent = script.getparent()
-        if parent is None:
-            continue
-        if script.tail:
-            previous = script.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + script.tail
-            else:
-                parent.text = (parent.text or "") + script.tail
-        parent.remove(script)
+    for script in [s for s in tree.iter("script")
+                   if (s.get("type") or "").strip().lower() != "application/ld+json"]:
+        if script.getparent() is not None:
+            script.drop_tree()              # lxml.html's own removal: the tail text stays
 
 
 def _looks_like_listing(text: str) -> bool:
