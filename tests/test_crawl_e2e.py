@@ -16,6 +16,7 @@ import pytest
 from crawler.dates import to_utc_iso
 from tests.conftest import REPO
 from tests.mockserver import MockServer
+from tests.mockserver.synthetic import SyntheticOutlet
 
 pytestmark = pytest.mark.slow
 
@@ -306,3 +307,18 @@ def test_scrapy_crawl_by_hand_is_quiet_and_bad_arguments_are_one_line(tmp_path: 
     assert "spider argument since='garbage': expected a date" in bad.stderr
     run = rows(str(tmp_path / "hand.db"), "SELECT * FROM crawl_runs WHERE source = 'demo-ovd'")
     assert run[0]["status"] == "failed" and "since='garbage'" in run[0]["error"]
+
+
+def test_connections_to_an_outlet_are_kept_alive(tmp_path: Path) -> None:
+    """Requests reuse kept-alive connections: Scrapy's own pool closed about a third of its
+    connections as they came back (103 TCP connections for 302 requests at 8 per domain),
+    a handshake each (a TLS one on a real outlet). The pool keeps room for twice the
+    requests in flight; in flight stays at the outlet's limit."""
+    with MockServer() as server:
+        server.add_outlet(SyntheticOutlet("keep", 120, seed=4))
+        sources = server.write_sources(tmp_path, demo=False)     # 8 requests per domain
+        newsmon("crawl", "--sources", str(sources), db=str(tmp_path / "keep.db"))
+        requests = server.requests
+        connections = {r.client for r in requests}
+    assert len(requests) > 120 and None not in connections
+    assert len(connections) <= 2 * 8, (len(connections), len(requests))

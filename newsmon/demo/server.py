@@ -112,6 +112,7 @@ class LoggedRequest:
     headers: dict[str, str]
     status: int
     at: float = field(default_factory=time.monotonic)
+    client: tuple[str, int] | None = None    # the client's address: one per TCP connection
 
 
 class SnapshotServer:
@@ -262,8 +263,9 @@ class SnapshotServer:
                 headers = dict(self.headers.items())
                 reply = server.respond(rel, headers)
                 with server._lock:
-                    server.requests.append(LoggedRequest(self.command, self.path, headers,
-                                                         reply.status))
+                    server.requests.append(LoggedRequest(
+                        self.command, self.path, headers, reply.status,
+                        client=(str(self.client_address[0]), int(self.client_address[1]))))
                 server.send(self, reply)
 
         return Handler
