@@ -10,6 +10,7 @@ scikit-learn (`pip install scikit-learn`), which newsmon itself does not use.
 
 Run: python benchmarks/tagging_quality.py [--morphology stem|lemma] [--sets ...] [--compare]
      [--errors SET] (list misclassified items of one set: never of the holdout when tuning)
+     [--cv] [--cv-c 1 2 4 8 16] (cross-validate the topic model's thresholds, its C)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CORPUS = BENCHMARK_DIR.parent
 SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_holdout.jsonl",
         "written": "tagging_labelled.jsonl", "written_holdout": "tagging_holdout.jsonl",
         "excerpts_dev": "tagging_excerpts_dev.jsonl", "excerpts_dev3": "tagging_excerpts_dev3.jsonl",
+        "excerpts_dev4": "tagging_excerpts_dev4.jsonl",
         "excerpts_holdout": "tagging_excerpts_holdout.jsonl"}
 
 
@@ -124,15 +126,13 @@ def compare(tagger: Tagger) -> None:
                           f"{score(lambda i: topic in ruled[i]['topics'] or proba[i] >= 0.8)}")
 
 
-def cross_validate(tagger: Tagger, folds: int = 5) -> None:
-    """Choose the topic model's thresholds: k-fold cross-validation over its training sets
-    (never a holdout), rules alone against rules-or-model at each threshold, per set."""
+def _cv_setup(tagger: Tagger, folds: int) -> tuple[list[dict[str, Any]], list[str], Any,
+                                                    list[dict[str, Any]], list[int]]:
+    """The training sets' records, each one's set, their keys, the rules' tags and a fold."""
     import random
 
-    import numpy as np
-
     from newsmon.topic_training import training_records
-    from pipelines.topicmodel import TRAINING_SETS, train
+    from pipelines.topicmodel import TRAINING_SETS
 
     records = training_records(DATA, CORPUS)
     origin = [name for name in TRAINING_SETS for _ in range(_count(name))]
@@ -144,16 +144,73 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
     tagger.model = shipped
     fold = [k % folds for k in range(len(records))]
     random.Random(7).shuffle(fold)
+    return records, origin, documents, rules, fold
+
+
+def _cv_proba(records: list[dict[str, Any]], documents: Any, fold: list[int], folds: int,
+              c: float) -> dict[str, Any]:
+    """Each record's probability per topic from the model trained on the other folds."""
+    import numpy as np
+
+    from pipelines.topicmodel import train
+
     topics = ("emigration", "crackdown")
     proba = {t: np.zeros(len(records)) for t in topics}
     for f in range(folds):
         train_idx = [k for k in range(len(records)) if fold[k] != f]
         model = train([documents[k] for k in train_idx],
-                      {t: [t in records[k]["topics"] for k in train_idx] for t in topics}, {})
+                      {t: [t in records[k]["topics"] for k in train_idx] for t in topics}, {},
+                      c=c)
         for k in range(len(records)):
             if fold[k] == f:
                 for t, (p, _) in model.predict(*documents[k]).items():
                     proba[t][k] = p
+    return proba
+
+
+def sweep_regularisation(tagger: Tagger, values: list[float], folds: int = 5) -> None:
+    """Choose the model's regularisation C: the same cross-validation at each C, scored as
+    the pipeline tags (rules, the model's additions at its thresholds, its veto), F1 per
+    training set, topic and language, with their mean and worst."""
+    from pipelines.topicmodel import THRESHOLDS, TRAINING_SETS
+
+    records, origin, documents, rules, fold = _cv_setup(tagger, folds)
+    th = tagger.taxonomy.thresholds
+    print(f"== regularisation sweep, {folds}-fold cross-validation over {len(records)} items "
+          f"(F1 as the pipeline tags)")
+    for c in values:
+        proba = _cv_proba(records, documents, fold, folds, c)
+        cells = []
+        for name in TRAINING_SETS:
+            for topic in ("emigration", "crackdown"):
+                for lang in ("en", "ru"):
+                    index = [k for k in range(len(records))
+                             if origin[k] == name and records[k]["lang"] == lang]
+
+                    def tagged(k: int) -> bool:
+                        p = proba[topic][k]
+                        return bool(p >= THRESHOLDS[topic] or (
+                            topic in rules[k]["topics"] and (
+                                p >= th["model_veto"] or
+                                rules[k]["topic_scores"][topic] >= th["model_agree_below"])))
+
+                    tp = sum(1 for k in index if tagged(k) and topic in records[k]["topics"])
+                    fp = sum(1 for k in index if tagged(k) and topic not in records[k]["topics"])
+                    fn = sum(1 for k in index if not tagged(k) and topic in records[k]["topics"])
+                    cells.append((f"{name[8:-6]}.{topic[:4]}.{lang}", prf(tp, fp, fn)["f1"]))
+        f1s = [f for _, f in cells]
+        print(f"  C {c:g}: mean F1 {sum(f1s) / len(f1s):.3f}, worst {min(f1s):.2f} | "
+              + " ".join(f"{n} {f:.2f}" for n, f in cells))
+
+
+def cross_validate(tagger: Tagger, folds: int = 5) -> None:
+    """Choose the topic model's thresholds: k-fold cross-validation over its training sets
+    (never a holdout), rules alone against rules-or-model at each threshold, per set."""
+    from pipelines.topicmodel import REGULARISATION, TRAINING_SETS
+
+    records, origin, documents, rules, fold = _cv_setup(tagger, folds)
+    topics = ("emigration", "crackdown")
+    proba = _cv_proba(records, documents, fold, folds, REGULARISATION)
     th = tagger.taxonomy.thresholds
     print(f"== {folds}-fold cross-validation of the topic model over {len(records)} items "
           f"(P/R/F1; rules alone, then rules or model p >= threshold; then, at the model's "
@@ -204,6 +261,8 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="rules vs model (scikit-learn)")
     parser.add_argument("--cv", action="store_true",
                         help="cross-validate the topic model's thresholds (needs scipy)")
+    parser.add_argument("--cv-c", nargs="+", type=float, metavar="C",
+                        help="cross-validate the topic model at each regularisation C")
     args = parser.parse_args()
     start = time.perf_counter()
     tagger = Tagger(load_taxonomy(normaliser=Normaliser(args.morphology)))
@@ -219,6 +278,8 @@ def main() -> None:
         compare(tagger)
     if args.cv:
         cross_validate(tagger)
+    if args.cv_c:
+        sweep_regularisation(tagger, args.cv_c)
 
 
 if __name__ == "__main__":
