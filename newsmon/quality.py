@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -151,7 +152,9 @@ class CorpusText:
 
     RSS entries (The Moscow Times, RT): title and description without markup or RT's "Read
     Full Article" link. Telegram posts (BBC Russian, RIA): no title, the post without
-    Markdown. Meduza long-form: the title from the file index, the whole text.
+    Markdown. Meduza long-form: the title from the file index, the whole text. Articles of
+    the tgcontest pairs (item "ROW:first" or "ROW:second" of a pool file): their title, text
+    and URL.
     """
 
     def __init__(self, corpus: Path = SHARED_CORPUS) -> None:
@@ -166,6 +169,11 @@ class CorpusText:
                 if "tg-channels" in name:
                     data = {m["message_id"]: m for m in data}
                 self._files[name] = data
+            elif "tgcontest-pairs" in name:
+                import csv
+                csv.field_size_limit(10 ** 8)
+                with open(path, newline="", encoding="utf-8") as handle:
+                    self._files[name] = list(csv.DictReader(handle, delimiter="\t"))
             else:
                 self._files[name] = path.read_text(encoding="utf-8")
         return self._files[name]
@@ -184,6 +192,11 @@ class CorpusText:
         if "tg-channels" in name:
             text = self._load(name)[label["item"]].get("text") or ""
             return "", _MD_MARK.sub("", _MD_LINK.sub(r"\1", text)), ""
+        if "tgcontest-pairs" in name:
+            row_number, side = str(label["item"]).split(":")
+            row = self._load(name)[int(row_number)]
+            return (row[f"INPUT:{side}_title"], row[f"INPUT:{side}_text"],
+                    row.get(f"INPUT:{side}_url") or "")
         index = self._load("news-text/meduza-golunov/index.tsv")
         stem = Path(name).name
         title = ""
@@ -217,6 +230,8 @@ OUTLET_HOSTS = {"rss-2023-tmt": "www.themoscowtimes.com", "rss-2023-rt": "www.rt
 
 
 def outlet_host(label: dict[str, Any]) -> str:
+    if "tgcontest-pairs" in label["file"]:        # many outlets: the article's own
+        return urlsplit(label.get("url") or "").hostname or "tgcontest.example"
     for key, host in OUTLET_HOSTS.items():
         if key in label["file"]:
             return host
