@@ -316,7 +316,9 @@ class Linker:
         self.thresholds = thresholds or Thresholds()
         # Keyed by the article and what its profile is made of: an edited text, or a row id
         # SQLite hands out again after a rolled-back batch, is never served a stale profile.
-        self._cache: dict[tuple[int, int], Profile] = {}
+        # Kept packed (Profile.pack): 5,000 profiles of real articles as sets would hold
+        # about 290 MB of a crawl's memory, packed about 30 MB.
+        self._cache: dict[tuple[int, int], tuple[Any, ...]] = {}
         self._cache_size = cache
 
     @staticmethod
@@ -327,10 +329,11 @@ class Linker:
     def profile_of(self, article_id: int, title: str | None, text: str | None,
                    lang: str | None) -> Profile:
         key = self._key(article_id, title, text, lang)
-        found = self._cache.get(key)
-        if found is None:
-            found = profile(title, (text or "")[:PROFILE_CHARS], lang)
-            self._keep(key, found)
+        packed = self._cache.get(key)
+        if packed is not None:
+            return Profile.unpack(packed)
+        found = profile(title, (text or "")[:PROFILE_CHARS], lang)
+        self._keep(key, found)
         return found
 
     def remember(self, article_id: int, title: str | None, text: str | None,
@@ -345,7 +348,7 @@ class Linker:
     def _keep(self, key: tuple[int, int], found: Profile) -> None:
         if len(self._cache) >= self._cache_size:
             self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = found
+        self._cache[key] = found.pack()
 
     def relate(self, new: Profile, candidates: list[dict[str, Any]]) -> Link | None:
         best: Link | None = None

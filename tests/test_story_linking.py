@@ -36,7 +36,7 @@ import pytest
 from newsmon.quality import (real_story_pairs, stories_after_import, story_link_scores,
                              written_story_pairs)
 from pipelines.storylink import Linker, Thresholds, compare, story_keys
-from pipelines.storyprofile import profile, skeleton
+from pipelines.storyprofile import Profile, profile, skeleton
 from storage.articles import ArticleStore
 from storage.db import open_db
 from tests import baseline
@@ -297,13 +297,13 @@ def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
         assert built == [first["text"]], other_id
 
 
-def test_the_ingest_lets_the_linker_keep_a_workers_profile() -> None:
+def test_the_ingest_lets_the_linker_keep_a_workers_profile(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A shared crawl's worker sends its profile over the wire; the ingest stores the text as
     the worker normalised it, so the profile is one of the stored row and the linker keeps
     it (a profile over the wire alone says nothing of what it was made from)."""
     from crawler.items import Article
     from pipelines.dedupe import DedupePipeline
-    from pipelines.storyprofile import Profile
     row = _written("story_groups_dev.jsonl")[0]
     made = profile(row["title"], row["text"], row["lang"])
     sent = Article("https://x.org/1", "https://x.org/1", "x", row["title"], row["text"],
@@ -314,7 +314,14 @@ def test_the_ingest_lets_the_linker_keep_a_workers_profile() -> None:
     assert sent.story_profile == made and sent.story_profile.built_from == made.built_from
     linker = Linker()
     linker.remember(7, row["title"], row["text"], row["lang"], sent.story_profile)
-    assert linker.profile_of(7, row["title"], row["text"], row["lang"]) is sent.story_profile
+
+    def rebuilt(*args: Any) -> None:
+        raise AssertionError("the kept profile was made again")
+
+    monkeypatch.setattr("pipelines.storylink.profile", rebuilt)
+    kept = linker.profile_of(7, row["title"], row["text"], row["lang"])
+    assert kept == sent.story_profile and kept.built_from == made.built_from
+    monkeypatch.undo()
     # A worker of an older version did not say whether its profile's first sentence is the
     # headline: the ingest makes the profile again rather than guess.
     old_wire = {k: v for k, v in made.to_wire().items() if k != "titled"}
@@ -408,3 +415,34 @@ def test_sentence_alignment_through_the_word_index_equals_comparing_every_pair()
             assert _covered(forward, share) == brute(these, those, share)
             # One pass gives the other direction too, exactly.
             assert _covered(backward, share) == brute(those, these, share)
+
+
+def test_the_linker_keeps_profiles_packed_and_serves_them_whole() -> None:
+    """The linker's cache holds thousands of profiles: it keeps them packed (tuples of
+    interned stems, about a tenth of the memory of sets) and serves a profile equal to the
+    one made from the text, which compares exactly as that one does."""
+    import sys
+    import tracemalloc
+
+    rows = _written("story_groups_dev.jsonl")
+    made = [profile(r["title"], r["text"], r["lang"]) for r in rows]
+    for one in made:
+        again = Profile.unpack(one.pack())
+        assert again == one and again.built_from == one.built_from
+        assert again.anchor_set == one.anchor_set
+    assert compare(Profile.unpack(made[0].pack()), made[1]) == compare(made[0], made[1])
+    # Interned stems: the same word in two profiles is one string.
+    word = next(iter(made[0].sentences[1]))
+    assert sys.intern(word) is word
+    tracemalloc.start()
+    sets = [profile(r["title"], r["text"], r["lang"]) for r in rows]
+    as_sets = tracemalloc.get_traced_memory()[0]
+    packed = [p.pack() for p in sets]
+    del sets
+    as_packed = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert packed and as_packed < as_sets / 3, (as_packed, as_sets)
+    linker = Linker(cache=2)
+    for n, row in enumerate(rows[:3]):
+        linker.profile_of(n, row["title"], row["text"], row["lang"])
+    assert len(linker._cache) == 2 and all(isinstance(v, tuple) for v in linker._cache.values())
