@@ -21,6 +21,8 @@ IDLE_PER_REQUEST = 2        # idle connections kept per host, per request allowe
 
 
 class KeepAliveHTTP11DownloadHandler(HTTP11DownloadHandler):
+    # Sized from CONCURRENT_REQUESTS_PER_DOMAIN, as Scrapy's is: a source's politeness sets
+    # that. Concurrency given per slot in DOWNLOAD_SLOTS (newsmon sets none) is not seen.
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._pool.maxPersistentPerHost = IDLE_PER_REQUEST * max(

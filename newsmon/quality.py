@@ -231,7 +231,8 @@ OUTLET_HOSTS = {"rss-2023-tmt": "www.themoscowtimes.com", "rss-2023-rt": "www.rt
 
 def outlet_host(label: dict[str, Any]) -> str:
     if "tgcontest-pairs" in label["file"]:        # many outlets: the article's own
-        return urlsplit(label.get("url") or "").hostname or "tgcontest.example"
+        return urlsplit(label.get("url") or label.get("link") or "").hostname \
+            or "tgcontest.example"
     for key, host in OUTLET_HOSTS.items():
         if key in label["file"]:
             return host

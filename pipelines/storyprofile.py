@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from sys import intern as _intern
 from typing import Any
 
 import Stemmer
@@ -124,7 +123,7 @@ class Profile:
     def pack(self) -> tuple[Any, ...]:
         """A compact copy for keeping many (the linker's cache): tuples instead of sets,
         about a tenth of the memory (a real article's profile: 58 KB as sets, 6 KB packed;
-        the stems are interned, so the strings are shared); unpack() in 15 us, against
+        profiles share their stems' strings); unpack() in 15 us, against
         0.5 ms to make the profile again."""
         return (self.lang, self.words, tuple(tuple(s) for s in self.sentences),
                 tuple(self.anchors), tuple(self.title_words), self.titled, self.built_from)
@@ -151,7 +150,16 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+# The stems profiles share (not sys.intern: CPython 3.12.0-3.12.5 made interned strings
+# immortal, and a long ingest would keep every stem it ever saw); bounded like any cache.
+_STEMS: dict[str, str] = {}
+_share = _STEMS.setdefault
+_MAX_STEMS = 300_000
+
+
 def profile(title: str | None, text: str, lang: str | None) -> Profile:
+    if len(_STEMS) > _MAX_STEMS:
+        _STEMS.clear()
     built_from = source_hash(title, text, lang)
     lang = (lang or ("ru" if _CYRILLIC.search(text[:2000]) else "en"))[:2]
     stemmer = _stemmer(lang)
@@ -166,8 +174,10 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
         count += len(tokens)
         content = [t.lower() for t in tokens if not t[0].isdigit()]
         content = [t for t in content if len(t) > 2 and t not in stop]
-        # Interned: the linker keeps thousands of profiles, mostly of the same words.
-        stems = frozenset(map(_intern, stemmer.stemWords(content)))
+        # One string per stem across profiles: the linker keeps thousands of them, mostly of
+        # the same words.
+        found = stemmer.stemWords(content)
+        stems = frozenset(map(_share, found, found))
         if stems:
             sentences.append(stems)
             titled = titled or (index == 0 and bool(title))

@@ -9,8 +9,8 @@ Sets (README, "Tests, quality gates and benchmarks", says which were tuned on):
 - tagging_real_dev.jsonl: the earlier part of the same sources; the rules were tuned on it.
 - tagging_real_holdout2.jsonl: FROZEN HOLDOUT of a feed's noise: every RT RSS entry of
   October and November 2023 in ../shared/corpus/news-text that the two sets above do not
-  hold (1,493; 4 relevant, 69 look-alikes), labelled by three annotators who read each
-  entry, before the tagger was run on them; hash pinned below. It measures how many
+  hold (1,493; 4 relevant, 69 look-alikes), each labelled by one of three annotators who
+  read it, before the tagger was run on them; hash pinned below. It measures how many
   irrelevant stories the tagger would put in front of a reviewer.
 - tagging_real_holdout3.jsonl: FROZEN HOLDOUT, the same measure on the 458 distinct articles
   of ../shared/corpus/news-text/tgcontest-pairs (Russian and English news sites, November
@@ -119,8 +119,14 @@ def real_holdout(corpus: Path) -> list[dict[str, Any]]:
 
 
 def test_real_holdout_pipeline_path(real_holdout: list[dict[str, Any]]) -> None:
-    scores = tagging_scores(real_holdout, _pipeline(real_holdout))
+    predicted = _pipeline(real_holdout)
+    scores = tagging_scores(real_holdout, predicted)
     _check("tagging.real_holdout.pipeline", scores, with_precision=True)
+    # Russian emigration has 11 positives there and the tagger finds none of them, so its F1
+    # and precision floors are 0: what it wrongly tags as emigration is gated as a count.
+    baseline.check("tagging.real_holdout.pipeline.emigration.ru.false_positives", sum(
+        1 for gold, got in zip(real_holdout, predicted) if gold["lang"] == "ru"
+        and "emigration" in got["topics"] and "emigration" not in gold["topics"]))
     for lang in LANGS:
         baseline.check(f"tagging.real_holdout.pipeline.relevant.{lang}.f1",
                        scores[f"relevant/{lang}"]["f1"])
@@ -151,6 +157,12 @@ def test_real_feed_noise(corpus: Path, tmp_path: Path, path: Path, sha256: str, 
         noise = sum(1 for k in irrelevant if predicted[k]["relevant"])
         baseline.check(f"tagging.{name}.{way}.false_positives_per_1000",
                        1000 * noise / len(irrelevant))
+        if name == "real_holdout3":
+            # Its English articles (66) are all told apart: the Russian ones on their own.
+            russian = [k for k in irrelevant if gold[k]["lang"] == "ru"]
+            noise = sum(1 for k in russian if predicted[k]["relevant"])
+            baseline.check(f"tagging.{name}.{way}.ru.false_positives_per_1000",
+                           1000 * noise / len(russian))
 
 
 def test_real_dev_set(corpus: Path) -> None:
