@@ -8,6 +8,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -120,11 +121,11 @@ class Tagger:
         spans: dict[int, tuple[int, int]] | None = None
         first, pairs = self._first, self._pairs
         last = count - 1
-        for i, key in enumerate(keys):
-            found = first.get(key)
-            if found is None:
-                continue
-            entries, starts_pairs = found
+        # Every token's lookup at once (in C), then only the few tokens that start a term.
+        found_at = list(map(first.get, keys))
+        for i in compress(range(count), found_at):
+            key = keys[i]
+            entries, starts_pairs = found_at[i]
             if starts_pairs and i < last:
                 longer = pairs.get((key, keys[i + 1]))
                 if longer:
