@@ -125,7 +125,9 @@ class Tagger:
         found_at = list(map(first.get, keys))
         for i in compress(range(count), found_at):
             key = keys[i]
-            entries, starts_pairs = found_at[i]
+            found = found_at[i]
+            assert found is not None            # compress() passes only the tokens found
+            entries, starts_pairs = found
             if starts_pairs and i < last:
                 longer = pairs.get((key, keys[i + 1]))
                 if longer:
