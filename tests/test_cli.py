@@ -196,20 +196,25 @@ def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) 
                              "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+
+    def fetch(url: str, timeout: float = 10) -> bytes:
+        with urllib.request.urlopen(url, timeout=timeout) as response:   # closed, not leaked
+            return bytes(response.read())
+
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+                fetch(base + "/-/versions.json", timeout=2)
                 break
             except OSError:
                 time.sleep(0.2)
-        found = json.loads(urllib.request.urlopen(
-            base + "/newsmon/articles.json?_search=treason&_shape=objects", timeout=10).read())
+        found = json.loads(fetch(
+            base + "/newsmon/articles.json?_search=treason&_shape=objects"))
         assert any("Treason" in r["title"] for r in found["rows"])
 
         def search(query: str, where: str = "articles.json?_search=") -> list[dict[str, Any]]:
             url = base + "/newsmon/" + where + urllib.parse.quote(query) + "&_shape=objects"
-            return list(json.loads(urllib.request.urlopen(url, timeout=10).read())["rows"])
+            return list(json.loads(fetch(url))["rows"])
 
         # Inflected forms: the texts say «иноагентов», «Навального», "detained".
         for query, must in (("иноагент", "иноагент"), ("Навальный", "Навальн"),
@@ -227,18 +232,18 @@ def test_serve_runs_datasette_with_search_and_facets(demo_db: tuple[Path, str]) 
         assert ranked and "**Навального" in ranked[0]["snippet"]
         assert search("", "search.json?q=") == []          # an empty query finds nothing
         assert search('"', "search.json?q=") == [] and search("AND OR", "search.json?q=") == []
-        newest = json.loads(urllib.request.urlopen(
-            base + "/newsmon/articles.json?_shape=objects&_col=published_at", timeout=10).read())
+        newest = json.loads(fetch(
+            base + "/newsmon/articles.json?_shape=objects&_col=published_at"))
         dates = [r["published_at"] for r in newest["rows"]]
         assert dates == sorted(dates, reverse=True)          # newest first from metadata
-        page = urllib.request.urlopen(base + "/newsmon/articles", timeout=10).read().decode()
+        page = fetch(base + "/newsmon/articles").decode()
         assert 'name="_search"' in page                      # the FTS search box
         for facet in ("source", "lang", "topics", "subtags", "countries"):
             assert f'data-column="{facet}"' in page or f"facet-{facet}" in page, facet
         assert "Articles" in page and "Newest first" in page
         # The desk's list: titles link to the article pages, no wide columns inline.
         assert 'class="desk-title"' in page and "tag_evidence" not in page.split("desk-list")[1]
-        home = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+        home = fetch(base + "/").decode()
         assert "waiting for review" in home and "lsh_recent" not in home
     finally:
         proc.terminate()

@@ -49,9 +49,17 @@ def _free_port() -> int:
 class Served:
     def __init__(self, db: Path, base: str, name: str, sources: Path) -> None:
         self.db, self.base, self.name, self.sources = db, base, name, sources
+        self.clients: list[httpx.Client] = []
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=30)
+        client = httpx.Client(base_url=self.base, timeout=30)
+        self.clients.append(client)      # closed when the server stops (no socket left open)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
 
     def login(self, user: str = "anna", password: str = PASSWORD) -> httpx.Client:
         client = self.client()
@@ -90,7 +98,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise AssertionError((tmp / "serve.log").read_text())
             time.sleep(0.3)
-        yield Served(db, base, "newsroom", sources)
+        site = Served(db, base, "newsroom", sources)
+        yield site
+        site.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -678,6 +688,7 @@ def test_private_mode_needs_a_login_to_read(served: Served) -> None:
         assert anon.get(f"/{served.name}/articles/1").status_code == 403
         assert anon.get(f"/{served.name}/articles.json").status_code == 403
         assert private.login().get(f"/{served.name}/articles/1").status_code == 200
+        private.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
