@@ -273,9 +273,6 @@ def real_story_pairs(path: Path, corpus: Path = SHARED_CORPUS
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(documents, pairs) of labelled real pairs pointing at ../shared/corpus/news-text:
     tgcontest rows (two texts each), Telegram posts and RSS entries."""
-    import csv
-    csv.field_size_limit(10 ** 8)
-    tables: dict[str, list[dict[str, str]]] = {}
     reader = CorpusText(corpus)
     docs: dict[str, dict[str, Any]] = {}
     pairs = []
@@ -291,16 +288,11 @@ def real_story_pairs(path: Path, corpus: Path = SHARED_CORPUS
         lang = label["lang"]
         if label["source"] == "tgcontest-pairs":
             name = label["file"]
-            if name not in tables:
-                with open(corpus / name, newline="", encoding="utf-8") as handle:
-                    tables[name] = list(csv.DictReader(handle, delimiter="\t"))
-            row = tables[name][label["row"]]
             keys = []
             for side in ("first", "second"):
-                url = row.get(f"INPUT:{side}_url") or f"https://tgcontest.example/{name}/" \
-                    f"{label['row']}/{side}"
-                keys.append(add(url, url=url, title=row[f"INPUT:{side}_title"],
-                                text=row[f"INPUT:{side}_text"], lang=lang,
+                title, text, url = reader.read({"file": name, "item": f"{label['row']}:{side}"})
+                url = url or f"https://tgcontest.example/{name}/{label['row']}/{side}"
+                keys.append(add(url, url=url, title=title, text=text, lang=lang,
                                 published_at=None,
                                 source=url.split("/")[2] if "//" in url else "tgcontest"))
         else:

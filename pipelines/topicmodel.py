@@ -205,7 +205,8 @@ def train(documents: Sequence[tuple[Sequence[str], Sequence[str]]],
           about: dict[str, Any] | None = None) -> TopicModel:
     """Fit one L2-regularised logistic regression per topic (classes weighted to balance,
     intercept not penalised: scikit-learn's LogisticRegression(C=c, class_weight="balanced")
-    objective; c defaults to REGULARISATION) on documents given as (title keys, text keys). Needs scipy."""
+    objective; c defaults to REGULARISATION) on documents given as (title keys, text keys).
+    Needs scipy."""
     from scipy import sparse
     from scipy.optimize import minimize
 
