@@ -171,6 +171,30 @@ def _cv_proba(records: list[dict[str, Any]], documents: Any, fold: list[int], fo
     return proba
 
 
+def _cv_tagged(k: int, topic: str, proba: dict[str, Any], rules: list[dict[str, Any]],
+               th: dict[str, float], model_thresholds: dict[str, float],
+               veto_beside: dict[str, float], veto: float | None = None,
+               below: float | None = None) -> bool:
+    """Whether the pipeline tags record k with the topic, from the rules' tags and the
+    model's cross-validated probabilities (as Tagger._model_topics decides)."""
+    veto = th["model_veto"] if veto is None else veto
+    below = th["model_agree_below"] if below is None else below
+    p = proba[topic][k]
+    if p >= model_thresholds[topic]:
+        return True
+    if topic not in rules[k]["topics"]:
+        return False
+    strong = rules[k]["topic_scores"][topic] >= below
+    if strong:
+        return True
+    bar = veto
+    if topic in veto_beside and any(
+            _cv_tagged(k, other, proba, rules, th, model_thresholds, {}, veto, below)
+            for other in proba if other != topic):
+        bar = max(bar, veto_beside[topic])
+    return bool(p >= bar)
+
+
 def sweep_regularisation(tagger: Tagger, values: list[float], folds: int = 5) -> None:
     """Choose the model's regularisation C: the same cross-validation at each C, scored as
     the pipeline tags (rules, the model's additions at its thresholds, its veto), F1 per
@@ -191,11 +215,8 @@ def sweep_regularisation(tagger: Tagger, values: list[float], folds: int = 5) ->
                              if origin[k] == name and records[k]["lang"] == lang]
 
                     def tagged(k: int) -> bool:
-                        p = proba[topic][k]
-                        return bool(p >= THRESHOLDS[topic] or (
-                            topic in rules[k]["topics"] and (
-                                p >= th["model_veto"] or
-                                rules[k]["topic_scores"][topic] >= th["model_agree_below"])))
+                        return _cv_tagged(k, topic, proba, rules, th, THRESHOLDS,
+                                          tagger.taxonomy.veto_beside)
 
                     tp = sum(1 for k in index if tagged(k) and topic in records[k]["topics"])
                     fp = sum(1 for k in index if tagged(k) and topic not in records[k]["topics"])
@@ -239,16 +260,23 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
 
                 # (Approximate: the pipeline also keeps the model from adding a topic a
                 # negative in the title or lead blocks.)
-                def kept(k: int, veto: float, below: float) -> bool:
-                    if proba[topic][k] >= tagger.model.thresholds[topic]:  # type: ignore
-                        return True
-                    return topic in rules[k]["topics"] and (
-                        proba[topic][k] >= veto or rules[k]["topic_scores"][topic] >= below)
+                def kept(k: int, veto: float, below: float,
+                         beside: dict[str, float] | None = None) -> bool:
+                    return _cv_tagged(k, topic, proba, rules, th,
+                                      tagger.model.thresholds,  # type: ignore[union-attr]
+                                      tagger.taxonomy.veto_beside if beside is None else beside,
+                                      veto, below)
 
                 for below in (3.0, th["model_agree_below"], 8.0):
                     vetoes = " ".join(f"veto {v:g}:{score(lambda k: kept(k, v, below))}"
                                       for v in (0.0, 0.1, 0.2, 0.3, 0.4))
                     print(f"  {'':15} {topic:10} {lang} below {below:g}: {vetoes}")
+                # A topic's own veto beside another topic (model_veto_beside).
+                besides = " ".join(
+                    f"beside {v:g}:"
+                    f"{score(lambda k: kept(k, th['model_veto'], th['model_agree_below'], {topic: v}))}"  # noqa: E501
+                    for v in (0.0, 0.4, 0.5, 0.6, 0.7))
+                print(f"  {'':15} {topic:10} {lang} {besides}")
 
 
 def _count(name: str) -> int:

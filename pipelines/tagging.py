@@ -381,16 +381,24 @@ class Tagger:
             return [], {}
         evidence: list[dict[str, Any]] = []
         vetoed: dict[str, float] = {}
-        for topic, (probability, reasons) in self.model.predict(
-                title_keys, text_keys, explain=MODEL_REASONS,
-                explain_from={t: self.model.thresholds[t] if t in wanted else math.inf
-                              for t in self.model.topics}).items():
+        predicted = self.model.predict(
+            title_keys, text_keys, explain=MODEL_REASONS,
+            explain_from={t: self.model.thresholds[t] if t in wanted else math.inf
+                          for t in self.model.topics})
+        for topic, (probability, _) in predicted.items():
             if topic in doubtful and probability < th["model_veto"]:
                 topics.remove(topic)
                 vetoed[topic] = round(probability, 3)
-                continue
-            if topic not in wanted or probability < self.model.thresholds[topic]:
-                continue
+        added = [t for t in wanted if predicted[t][0] >= self.model.thresholds[t]]
+        # A weak finding beside another topic is often that story's back-story (an emigrant
+        # "left after her site was blocked"): the topic may ask the model for more agreement.
+        for topic, bar in self.taxonomy.veto_beside.items():
+            if topic in doubtful and topic in topics and predicted[topic][0] < bar \
+                    and any(t != topic for t in topics + added):
+                topics.remove(topic)
+                vetoed[topic] = round(predicted[topic][0], 3)
+        for topic in added:
+            probability, reasons = predicted[topic]
             topics.append(topic)
             # A topic the model adds counts as reaching the relevance bar (alerts filter on it).
             topic_scores[topic] = max(topic_scores[topic],

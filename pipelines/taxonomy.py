@@ -77,6 +77,9 @@ class Taxonomy:
     normaliser: Normaliser
     # Topics whose stories happen abroad: foreign markers do not count against them.
     foreign_allowed: set[str] = field(default_factory=set)
+    # Per topic: the model probability under which a weak rules finding of it is dropped when
+    # the story has another topic (a `model_veto` of its own for back-story mentions).
+    veto_beside: dict[str, float] = field(default_factory=dict)
     # The topic model (pipelines/topicmodel.py) that adds topics the rules missed; None: rules
     # alone. Set by the taxonomy's `model` key, a path relative to the taxonomy file.
     model_path: Path | None = None
@@ -203,14 +206,23 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
     context = data["context"]
     subtags: dict[str, Subtag] = {}
     foreign_allowed: set[str] = set()
+    veto_beside: dict[str, float] = {}
     for topic, topic_data in data["topics"].items():
         if not isinstance(topic_data, dict) or not isinstance(topic_data.get("subtags"), dict):
             raise TaxonomyError(path, f"topics.{topic}", "needs a 'subtags' mapping")
-        unknown = set(topic_data) - {"subtags", "negatives", "foreign_allowed"}
+        unknown = set(topic_data) - {"subtags", "negatives", "foreign_allowed",
+                                     "model_veto_beside"}
         if unknown:
             raise TaxonomyError(path, f"topics.{topic}.{sorted(unknown)[0]}", "unknown key")
         if topic_data.get("foreign_allowed"):
             foreign_allowed.add(topic)
+        if "model_veto_beside" in topic_data:
+            value = topic_data["model_veto_beside"]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0.0 <= value < 1.0:
+                raise TaxonomyError(path, f"topics.{topic}.model_veto_beside",
+                                    f"must be a probability from 0 to under 1, got {value!r}")
+            veto_beside[topic] = float(value)
         # Negatives of a topic veto every one of its subtags.
         topic_negatives = _terms(path, f"topics.{topic}.negatives", topic_data.get("negatives"),
                                  normaliser)
@@ -260,5 +272,6 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
         entities=entities,
         normaliser=normaliser,
         foreign_allowed=foreign_allowed,
+        veto_beside=veto_beside,
         model_path=model_path,
     )

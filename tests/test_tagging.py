@@ -360,6 +360,43 @@ def test_the_model_vetoes_a_topic_the_rules_give_on_weak_evidence(tagger: Tagger
             load_taxonomy(wrong)
 
 
+_BACKSTORY = (
+    "A Perm newsroom settles in Riga",
+    "Journalists of a Perm news site who fled Russia after the site was blocked and labelled "
+    "a foreign agent have settled in Riga, where they rent a small office. The team of nine "
+    "now publishes daily, and most of its readers are still in the Urals.")
+
+
+def test_a_weak_crackdown_beside_emigration_needs_the_models_agreement(
+        tagger: Tagger, tmp_path: Path) -> None:
+    # Why the newsroom left (blocked, labelled) is back-story of an emigration story: the
+    # rules give crackdown on weak evidence, and the model is unsure of it (0.3-0.6).
+    result = tagger.tag(*_BACKSTORY)
+    assert result.topics == ["emigration"]
+    assert result.topic_scores["crackdown"] < tagger.taxonomy.thresholds["model_agree_below"]
+    vetoed = [e for e in result.evidence if e.get("vetoed_by") == "model"]
+    assert vetoed and all(e["tag"] in ("censorship_blocking", "foreign_agent") for e in vetoed)
+    bar = tagger.taxonomy.veto_beside["crackdown"]
+    assert all(tagger.taxonomy.thresholds["model_veto"] <= e["probability"] < bar
+               and not e["counted"] for e in vetoed)
+    # The setting is the taxonomy's: without it the rules' crackdown stands beside emigration.
+    text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8")
+    assert "\n    model_veto_beside: 0.6\n" in text
+    off = tmp_path / "no-beside.yaml"
+    off.write_text(text.replace("\n    model_veto_beside: 0.6\n", "\n"), encoding="utf-8")
+    assert Tagger(load_taxonomy(off)).tag(*_BACKSTORY).topics == ["emigration", "crackdown"]
+    # Alone, the same weak crackdown finding meets only thresholds.model_veto.
+    alone = tagger.tag("A Perm news site is blocked",
+                       "Roskomnadzor blocked a Perm news site and it was labelled a foreign "
+                       "agent, its editor said.")
+    assert "crackdown" in alone.topics
+    wrong = tmp_path / "wrong-beside.yaml"
+    wrong.write_text(text.replace("\n    model_veto_beside: 0.6\n",
+                                  "\n    model_veto_beside: high\n"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"topics.crackdown.model_veto_beside"):
+        load_taxonomy(wrong)
+
+
 def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> None:
     norm = tagger.taxonomy.normaliser
     for title, text in [
