@@ -360,6 +360,33 @@ def test_the_model_vetoes_a_topic_the_rules_give_on_weak_evidence(tagger: Tagger
             load_taxonomy(wrong)
 
 
+@pytest.mark.parametrize("title, text, subtag", [
+    ("Baptist pastor fined in Tula", "A court in Tula fined a Baptist pastor 40,000 roubles on "
+     "Tuesday for illegal missionary activity after he handed out invitations to a Sunday "
+     "service.", "prosecution"),
+    ("Пастора оштрафовали в Туле", "Суд в Туле оштрафовал на 40 тысяч рублей пастора "
+     "баптистской общины за незаконную миссионерскую деятельность: он раздавал приглашения "
+     "на воскресную службу.", "prosecution"),
+    ("Crimean Tatars detained in Simferopol", "Security officers searched the homes of three "
+     "Crimean Tatars near Simferopol on Wednesday and detained two of them, relatives said.",
+     "arrest_detention"),
+])
+def test_believers_the_state_prosecutes_make_a_crackdown_story(tagger: Tagger, title: str,
+                                                               text: str, subtag: str) -> None:
+    # A fine or a detention is political when believers are its object: the rules alone
+    # find it (religious communities are political cues for weak terms), with evidence.
+    for result in (_rules_only().tag(title, text), tagger.tag(title, text)):
+        assert result.topics == ["crackdown"] and subtag in result.subtags, result
+
+
+def test_short_stems_are_not_cues(tagger: Tagger) -> None:
+    # "верующие" and "имам" stem to "вер" and "им" ("Вера", "Имя"): not political cues.
+    result = _rules_only().tag("Задержан подозреваемый в краже", "Полиция Тулы задержала "
+                               "мужчину, подозреваемого в краже. Имя задержанного не называется, "
+                               "сообщила его сестра Вера.")
+    assert result.topics == []
+
+
 _BACKSTORY = (
     "A Perm newsroom settles in Riga",
     "Journalists of a Perm news site who fled Russia after the site was blocked and labelled "
