@@ -379,6 +379,22 @@ def test_believers_the_state_prosecutes_make_a_crackdown_story(tagger: Tagger, t
         assert result.topics == ["crackdown"] and subtag in result.subtags, result
 
 
+@pytest.mark.parametrize("title, text", [
+    ("Минкультуры отозвало прокатное удостоверение документального фильма", "Министерство "
+     "культуры отозвало прокатное удостоверение документального фильма о жизни в Пермском "
+     "крае после жалобы депутата Госдумы."),
+    ("Culture Ministry pulls documentary about Perm", "The Culture Ministry revoked the "
+     "distribution certificate of a documentary about life in the Perm region after a "
+     "complaint by a State Duma deputy."),
+    ("В Самаре отменили концерты рок-группы", "В Самаре отменили концерты рок-группы, "
+     "музыканты которой выступили против войны; организаторы сослались на «технические "
+     "причины»."),
+])
+def test_films_plays_and_concerts_pulled_are_censorship(title: str, text: str) -> None:
+    result = _rules_only().tag(title, text)
+    assert result.topics == ["crackdown"] and result.subtags == ["censorship_blocking"], result
+
+
 def test_short_stems_are_not_cues(tagger: Tagger) -> None:
     # "верующие" and "имам" stem to "вер" and "им" ("Вера", "Имя"): not political cues.
     result = _rules_only().tag("Задержан подозреваемый в краже", "Полиция Тулы задержала "
