@@ -198,24 +198,60 @@ def compare(a: Profile, b: Profile, th: Thresholds | None = None) -> Relation | 
     return relation
 
 
+def _may_align(short: Profile, long_: Profile, th: Thresholds) -> bool:
+    """Whether enough of the shorter text's sentences could align for a verbatim, teaser or
+    rewrite verdict: a sentence s can reach Dice d with some sentence only when it shares
+    d/(2-d) of its words (and 3) with the other text at all, d the lower of th.sentence
+    and th.close. Most candidate
+    pairs are other stories: this spares them the sentence alignment."""
+    need = min(th.verbatim, th.teaser, th.rewrite)
+    dice = min(th.sentence, th.close)
+    eligible = [s for s in short.sentences if len(s) >= 3]
+    if need <= 0 or dice <= 0 or not eligible:
+        return True
+    vocabulary = frozenset().union(*long_.sentences)
+    share = dice / (2 - dice)
+    possible = sum(1 for s in eligible
+                   if len(s & vocabulary) >= max(3, share * len(s) - 1e-9))
+    return possible >= need * len(eligible) - 1e-9
+
+
+def _aligned(short: Profile, long_: Profile, th: Thresholds, ratio: float
+             ) -> tuple[list[tuple[float, int]], float, list[int], float, float, float,
+                        float, dict[str, float]]:
+    """The sentence alignment's measures, and the detail a relation reports them in."""
+    forward, backward = _alignment(short.sentences, long_.sentences)
+    cover, where = _covered(forward, th.sentence)
+    close_short, _ = _covered(forward, th.close)
+    close_long, _ = _covered(backward, th.close)
+    cover_long, _ = _covered(backward, th.sentence)
+    order = _in_order(where)
+    detail = {"short": round(cover, 3), "long": round(cover_long, 3),
+              "close_short": round(close_short, 3), "close_long": round(close_long, 3),
+              "order": round(order, 3), "ratio": round(ratio, 3)}
+    return forward, cover, where, close_short, close_long, cover_long, order, detail
+
+
 def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
     short, long_ = (a, b) if a.words <= b.words else (b, a)
     ratio = short.words / long_.words if long_.words else 1.0
     if a.lang == b.lang:
-        forward, backward = _alignment(short.sentences, long_.sentences)
-        cover, where = _covered(forward, th.sentence)
-        close_short, _ = _covered(forward, th.close)
-        close_long, _ = _covered(backward, th.close)
-        cover_long, _ = _covered(backward, th.sentence)
-        order = _in_order(where)
-        detail = {"short": round(cover, 3), "long": round(cover_long, 3),
-                  "close_short": round(close_short, 3), "close_long": round(close_long, 3),
-                  "order": round(order, 3), "ratio": round(ratio, 3)}
         numbers = {x for x in short.anchors if x[0] == "#"}
         number_cover = len(numbers & long_.anchor_set) / len(numbers) if numbers else 1.0
-        detail["numbers"] = round(number_cover, 3)
         if len(numbers) >= 2 and number_cover < th.numbers_same:
             return None                     # a template filled in for another day or place
+        if not _may_align(short, long_, th):
+            # Only the summary and spun-rewrite verdicts remain; a relation they give still
+            # reports the alignment's measures (computed then).
+            relation = _unaligned(short, long_, th, ratio)
+            if relation is not None:
+                detail = _aligned(short, long_, th, ratio)[-1]
+                detail["numbers"] = round(number_cover, 3)
+                relation.detail = {**detail, **relation.detail}
+            return relation
+        forward, cover, where, close_short, close_long, cover_long, order, detail = _aligned(
+            short, long_, th, ratio)
+        detail["numbers"] = round(number_cover, 3)
         if close_short >= th.verbatim and close_long >= th.verbatim:
             return Relation("verbatim", round(min(close_short, close_long), 3), detail)
         if ratio <= th.teaser_ratio and close_short >= th.teaser:
@@ -231,31 +267,48 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
             # (a condensed lead), whatever the wording.
             kind = "teaser" if ratio <= th.teaser_ratio and cover >= th.teaser else "rewrite"
             return Relation(kind, round(cover, 3), detail)
-        if ratio <= th.summary_ratio and long_.words >= th.summary_long and \
-                short.words >= th.summary_min_words and \
-                len(short.sentences) - short.titled >= 2 and \
-                len(short.anchor_set) >= max(1, th.summary_min_anchors):
-            anchors = len(short.anchor_set & long_.anchor_set) / len(short.anchor_set)
-            if anchors >= th.summary_anchors:
-                mine = frozenset().union(*short.sentences)
-                contained = len(mine & frozenset().union(*long_.sentences)) / len(mine)
-                if contained >= th.summary_words:
-                    detail.update(summary_anchors=round(anchors, 3),
-                                  contained=round(contained, 3))
-                    return Relation("teaser", round(contained, 3), detail)
-        # Reworded sentence by sentence: the words and the facts, not the sentences. The
-        # cheap conditions first; the word counts only for the few pairs that pass them.
-        if len(short.anchor_set) < th.min_anchors or short.words < th.spun_words:
-            return None
-        cover_short, cover_long, order = _anchor_cover(short, long_)
-        if cover_short < th.spun_anchors_short or order < th.spun_order:
-            return None
-        spun = _cosine(short, long_) * math.sqrt(cover_short * cover_long)
-        if spun < th.spun:
-            return None
-        detail.update(anchors_short=round(cover_short, 3), anchors_long=round(cover_long, 3),
-                      anchor_order=round(order, 3), spun=round(spun, 3))
-        return Relation("rewrite", round(spun, 3), detail)
+        relation = _unaligned(short, long_, th, ratio)
+        if relation is not None:
+            relation.detail = {**detail, **relation.detail}
+        return relation
+    return _translation(short, long_, th, ratio)
+
+
+def _unaligned(short: Profile, long_: Profile, th: Thresholds, ratio: float
+               ) -> Relation | None:
+    """The same-language verdicts that need no aligned sentence: a summary teaser, a spun
+    rewrite (their own measures in the detail)."""
+    detail: dict[str, float] = {}
+    if ratio <= th.summary_ratio and long_.words >= th.summary_long and \
+            short.words >= th.summary_min_words and \
+            len(short.sentences) - short.titled >= 2 and \
+            len(short.anchor_set) >= max(1, th.summary_min_anchors):
+        anchors = len(short.anchor_set & long_.anchor_set) / len(short.anchor_set)
+        if anchors >= th.summary_anchors:
+            mine = frozenset().union(*short.sentences)
+            contained = len(mine & frozenset().union(*long_.sentences)) / len(mine)
+            if contained >= th.summary_words:
+                detail.update(summary_anchors=round(anchors, 3),
+                              contained=round(contained, 3))
+                return Relation("teaser", round(contained, 3), detail)
+    # Reworded sentence by sentence: the words and the facts, not the sentences. The
+    # cheap conditions first; the word counts only for the few pairs that pass them.
+    if len(short.anchor_set) < th.min_anchors or short.words < th.spun_words:
+        return None
+    cover_short, cover_long, order = _anchor_cover(short, long_)
+    if cover_short < th.spun_anchors_short or order < th.spun_order:
+        return None
+    spun = _cosine(short, long_) * math.sqrt(cover_short * cover_long)
+    if spun < th.spun:
+        return None
+    detail.update(anchors_short=round(cover_short, 3), anchors_long=round(cover_long, 3),
+                  anchor_order=round(order, 3), spun=round(spun, 3))
+    return Relation("rewrite", round(spun, 3), detail)
+
+
+def _translation(short: Profile, long_: Profile, th: Thresholds, ratio: float
+                 ) -> Relation | None:
+    """Across languages: the anchors (names, numbers) in the same order."""
     mine = short.anchor_set
     if len(mine) < th.min_anchors:
         return None
