@@ -174,7 +174,8 @@ def _cv_proba(records: list[dict[str, Any]], documents: Any, fold: list[int], fo
 def _cv_tagged(k: int, topic: str, proba: dict[str, Any], rules: list[dict[str, Any]],
                th: dict[str, float], model_thresholds: dict[str, float],
                veto_beside: dict[str, float], veto: float | None = None,
-               below: float | None = None) -> bool:
+               below: float | None = None,
+               with_rules: dict[str, tuple[float, float]] | None = None) -> bool:
     """Whether the pipeline tags record k with the topic, from the rules' tags and the
     model's cross-validated probabilities (as Tagger._model_topics decides)."""
     veto = th["model_veto"] if veto is None else veto
@@ -183,13 +184,16 @@ def _cv_tagged(k: int, topic: str, proba: dict[str, Any], rules: list[dict[str, 
     if p >= model_thresholds[topic]:
         return True
     if topic not in rules[k]["topics"]:
-        return False
+        near = (with_rules or {}).get(topic)
+        return near is not None and rules[k]["topic_scores"][topic] >= near[0] > 0 \
+            and p >= near[1]
     strong = rules[k]["topic_scores"][topic] >= below
     if strong:
         return True
     bar = veto
     if topic in veto_beside and any(
-            _cv_tagged(k, other, proba, rules, th, model_thresholds, {}, veto, below)
+            _cv_tagged(k, other, proba, rules, th, model_thresholds, {}, veto, below,
+                       with_rules)
             for other in proba if other != topic):
         bar = max(bar, veto_beside[topic])
     return bool(p >= bar)
@@ -216,7 +220,8 @@ def sweep_regularisation(tagger: Tagger, values: list[float], folds: int = 5) ->
 
                     def tagged(k: int) -> bool:
                         return _cv_tagged(k, topic, proba, rules, th, THRESHOLDS,
-                                          tagger.taxonomy.veto_beside)
+                                          tagger.taxonomy.veto_beside,
+                                          with_rules=tagger.taxonomy.model_with_rules)
 
                     tp = sum(1 for k in index if tagged(k) and topic in records[k]["topics"])
                     fp = sum(1 for k in index if tagged(k) and topic not in records[k]["topics"])
@@ -261,11 +266,13 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
                 # (Approximate: the pipeline also keeps the model from adding a topic a
                 # negative in the title or lead blocks.)
                 def kept(k: int, veto: float, below: float,
-                         beside: dict[str, float] | None = None) -> bool:
+                         beside: dict[str, float] | None = None,
+                         near: dict[str, tuple[float, float]] | None = None) -> bool:
                     return _cv_tagged(k, topic, proba, rules, th,
                                       tagger.model.thresholds,  # type: ignore[union-attr]
                                       tagger.taxonomy.veto_beside if beside is None else beside,
-                                      veto, below)
+                                      veto, below,
+                                      tagger.taxonomy.model_with_rules if near is None else near)
 
                 for below in (3.0, th["model_agree_below"], 8.0):
                     vetoes = " ".join(f"veto {v:g}:{score(lambda k: kept(k, v, below))}"
@@ -277,6 +284,14 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
                     f"{score(lambda k: kept(k, th['model_veto'], th['model_agree_below'], {topic: v}))}"  # noqa: E501
                     for v in (0.0, 0.4, 0.5, 0.6, 0.7))
                 print(f"  {'':15} {topic:10} {lang} {besides}")
+                # The model's lower bar where the rules found some of the topic
+                # (model_with_rules: score, probability); "off" is its own threshold alone.
+                nears = " ".join(
+                    f"with rules {m:g},{t:g}:"
+                    f"{score(lambda k: kept(k, th['model_veto'], th['model_agree_below'], None, {topic: (m, t)} if m else {}))}"  # noqa: E501
+                    for m, t in ((0, 0), (0.5, 0.4), (0.5, 0.45), (0.5, 0.5), (1.0, 0.5),
+                                 (1.5, 0.6), (1.5, 0.7)))
+                print(f"  {'':15} {topic:10} {lang} {nears}")
 
 
 def _count(name: str) -> int:

@@ -381,19 +381,19 @@ class Tagger:
             return [], {}
         evidence: list[dict[str, Any]] = []
         vetoed: dict[str, float] = {}
+        bar = {t: self._model_bar(t, topic_scores[t]) for t in wanted}
         predicted = self.model.predict(
             title_keys, text_keys, explain=MODEL_REASONS,
-            explain_from={t: self.model.thresholds[t] if t in wanted else math.inf
-                          for t in self.model.topics})
+            explain_from={t: bar.get(t, math.inf) for t in self.model.topics})
         for topic, (probability, _) in predicted.items():
             if topic in doubtful and probability < th["model_veto"]:
                 topics.remove(topic)
                 vetoed[topic] = round(probability, 3)
-        added = [t for t in wanted if predicted[t][0] >= self.model.thresholds[t]]
+        added = [t for t in wanted if predicted[t][0] >= bar[t]]
         # A weak finding beside another topic is often that story's back-story (an emigrant
         # "left after her site was blocked"): the topic may ask the model for more agreement.
-        for topic, bar in self.taxonomy.veto_beside.items():
-            if topic in doubtful and topic in topics and predicted[topic][0] < bar \
+        for topic, needed in self.taxonomy.veto_beside.items():
+            if topic in doubtful and topic in topics and predicted[topic][0] < needed \
                     and any(t != topic for t in topics + added):
                 topics.remove(topic)
                 vetoed[topic] = round(predicted[topic][0], 3)
@@ -414,6 +414,17 @@ class Tagger:
                                  "_match": _Match(topic, "model", "model", zone, reason.start,
                                                   reason.end, reason.weight)})
         return evidence, vetoed
+
+    def _model_bar(self, topic: str, rules_score: float) -> float:
+        """The probability at which the model adds a topic the rules did not give: its own
+        threshold, or the taxonomy's lower `model_with_rules` one when the rules found some
+        of the topic (a score of at least its `score`, short of a tag)."""
+        assert self.model is not None
+        bar = self.model.thresholds[topic]
+        near = self.taxonomy.model_with_rules.get(topic)
+        if near is not None and rules_score >= near[0] > 0:
+            bar = min(bar, near[1])
+        return bar
 
     def _locate(self, evidence: list[dict[str, Any]], title: str, text: str) -> None:
         """Fill in the text each kept match covers, and a snippet around it."""

@@ -80,9 +80,28 @@ class Taxonomy:
     # Per topic: the model probability under which a weak rules finding of it is dropped when
     # the story has another topic (a `model_veto` of its own for back-story mentions).
     veto_beside: dict[str, float] = field(default_factory=dict)
+    # Per topic: (rules score, probability): the model adds the topic at this probability,
+    # instead of its own threshold, when the rules scored it at least this much.
+    model_with_rules: dict[str, tuple[float, float]] = field(default_factory=dict)
     # The topic model (pipelines/topicmodel.py) that adds topics the rules missed; None: rules
     # alone. Set by the taxonomy's `model` key, a path relative to the taxonomy file.
     model_path: Path | None = None
+
+
+def _with_rules(path: str | os.PathLike[str], topic: str, raw: Any) -> tuple[float, float]:
+    entry = f"topics.{topic}.model_with_rules"
+    if not isinstance(raw, dict) or set(raw) != {"score", "probability"}:
+        raise TaxonomyError(path, entry, "must be a mapping with 'score' and 'probability'")
+    score, probability = raw["score"], raw["probability"]
+    for key, value in (("score", score), ("probability", probability)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TaxonomyError(path, f"{entry}.{key}", f"must be a number, got {value!r}")
+    if score <= 0:
+        raise TaxonomyError(path, f"{entry}.score", f"must be above 0, got {score!r}")
+    if not 0.0 < probability < 1.0:
+        raise TaxonomyError(path, f"{entry}.probability",
+                            f"must be a probability above 0 and under 1, got {probability!r}")
+    return float(score), float(probability)
 
 
 def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Normaliser,
@@ -207,11 +226,12 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
     subtags: dict[str, Subtag] = {}
     foreign_allowed: set[str] = set()
     veto_beside: dict[str, float] = {}
+    model_with_rules: dict[str, tuple[float, float]] = {}
     for topic, topic_data in data["topics"].items():
         if not isinstance(topic_data, dict) or not isinstance(topic_data.get("subtags"), dict):
             raise TaxonomyError(path, f"topics.{topic}", "needs a 'subtags' mapping")
         unknown = set(topic_data) - {"subtags", "negatives", "foreign_allowed",
-                                     "model_veto_beside"}
+                                     "model_veto_beside", "model_with_rules"}
         if unknown:
             raise TaxonomyError(path, f"topics.{topic}.{sorted(unknown)[0]}", "unknown key")
         if topic_data.get("foreign_allowed"):
@@ -223,6 +243,8 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                 raise TaxonomyError(path, f"topics.{topic}.model_veto_beside",
                                     f"must be a probability from 0 to under 1, got {value!r}")
             veto_beside[topic] = float(value)
+        if "model_with_rules" in topic_data:
+            model_with_rules[topic] = _with_rules(path, topic, topic_data["model_with_rules"])
         # Negatives of a topic veto every one of its subtags.
         topic_negatives = _terms(path, f"topics.{topic}.negatives", topic_data.get("negatives"),
                                  normaliser)
@@ -273,5 +295,6 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
         normaliser=normaliser,
         foreign_allowed=foreign_allowed,
         veto_beside=veto_beside,
+        model_with_rules=model_with_rules,
         model_path=model_path,
     )

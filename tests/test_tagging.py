@@ -403,6 +403,56 @@ def test_short_stems_are_not_cues(tagger: Tagger) -> None:
     assert result.topics == []
 
 
+_HALF_FOUND = ("A bakery on a Tbilisi side street",
+               "The owners, a couple from Samara, opened it last spring. They say they have "
+               "not been home since the invasion.")
+
+
+def test_the_model_adds_a_topic_the_rules_half_found_at_a_lower_bar(tagger: Tagger,
+                                                                    tmp_path: Path) -> None:
+    # The rules find some emigration ("since the invasion", half weight) but not enough for
+    # a tag; the model is fairly sure (under its own threshold, over model_with_rules').
+    rules = _rules_only().tag(*_HALF_FOUND)
+    assert rules.topics == []
+    assert 0.5 <= rules.topic_scores["emigration"] < tagger.taxonomy.thresholds["relevant"]
+    assert tagger.model is not None
+    probability = tagger.model.predict(tagger.norm.keys(_HALF_FOUND[0]),
+                                       tagger.norm.keys(_HALF_FOUND[1]))["emigration"][0]
+    score, low = tagger.taxonomy.model_with_rules["emigration"]
+    assert score == 0.5 and low <= probability < tagger.model.thresholds["emigration"]
+    result = tagger.tag(*_HALF_FOUND)
+    assert result.topics == ["emigration"]
+    model = [e for e in result.evidence if e["strength"] == "model"]
+    assert model and all(e["probability"] == round(probability, 3) for e in model)
+    # The setting is the taxonomy's: without it the model's own threshold stands.
+    text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8")
+    line = "\n    model_with_rules: {score: 0.5, probability: 0.45}\n"
+    assert line in text
+    off = tmp_path / "no-with-rules.yaml"
+    off.write_text(text.replace(line, "\n"), encoding="utf-8")
+    assert Tagger(load_taxonomy(off)).tag(*_HALF_FOUND).topics == []
+    # Only where the rules found something: the same story told without their words stays
+    # the model's alone, even at a bar under its probability.
+    bare = ("Samara couple's bakery", "A couple from Samara opened a bakery last spring; they "
+            "have not been home since the war began and bake rye bread as they did there.")
+    assert _rules_only().tag(*bare).topic_scores["emigration"] == 0.0
+    loose = tmp_path / "loose.yaml"
+    loose.write_text(text.replace(line, "\n    model_with_rules: {score: 0.5, probability: 0.05}\n"),
+                     encoding="utf-8")
+    lowered = Tagger(load_taxonomy(loose))
+    assert lowered.tag(*_HALF_FOUND).topics == ["emigration"]
+    assert lowered.tag(*bare).topics == tagger.tag(*bare).topics == []
+    for bad, key in (("{score: 0, probability: 0.45}", "score"),
+                     ("{score: 0.5, probability: 1.5}", "probability"),
+                     ("{score: 0.5}", "model_with_rules")):
+        wrong = tmp_path / "wrong-with-rules.yaml"
+        wrong.write_text(text.replace(line, f"\n    model_with_rules: {bad}\n"),
+                         encoding="utf-8")
+        with pytest.raises(TaxonomyError, match=f"topics.emigration.model_with_rules.*{key}"
+                           if key != "model_with_rules" else "topics.emigration.model_with_rules"):
+            load_taxonomy(wrong)
+
+
 _BACKSTORY = (
     "A Perm newsroom settles in Riga",
     "Journalists of a Perm news site who fled Russia after the site was blocked and labelled "
