@@ -24,6 +24,11 @@ Sets (README, "Tests, quality gates and benchmarks", says which were tuned on):
   negatives of the issue's kinds) by a fifth writer who saw only the writing spec, written
   to the make-up of the set the issue was measured on; first scored with taxonomy
   2026-12-01.1, after everything else in it was fixed; hash pinned below.
+- tagging_excerpts_holdout3.jsonl: FROZEN HOLDOUT of 190 excerpts (100 en, 90 ru; 53 hard
+  negatives) by a sixth writer who saw only a writing spec (not the taxonomy, the tagger or
+  any other set); first scored with taxonomy 2026-12-01.5; hash pinned below. The spec was
+  written after that session's rules, and some of its examples (believers fined, plays
+  pulled) are kinds those rules added.
 - tagging_excerpts_dev.jsonl: 240 more such excerpts by another writer; the topic model's
   thresholds were chosen on it (cross-validated) and it is part of the model's training data.
 - tagging_excerpts_dev3.jsonl: 200 excerpts by a third writer, 120 of them hard negatives;
@@ -73,6 +78,8 @@ EXCERPTS_HOLDOUT = DATA / "tagging_excerpts_holdout.jsonl"
 EXCERPTS_HOLDOUT_SHA256 = "2bc0cf0de1cdb8a3e2c002140f4d9365c90f2019c074a38228555876abae5715"
 EXCERPTS_HOLDOUT2 = DATA / "tagging_excerpts_holdout2.jsonl"
 EXCERPTS_HOLDOUT2_SHA256 = "d7c2ca9ebde99961246fef251e3349d71f76984972d0cd344401ae290c1b0086"
+EXCERPTS_HOLDOUT3 = DATA / "tagging_excerpts_holdout3.jsonl"
+EXCERPTS_HOLDOUT3_SHA256 = "b1b9ec0e85ec37866313cb9ee6e870ce15807fb0b3c61874ddbb8282075635de"
 TOPICS = ("emigration", "crackdown")
 LANGS = ("en", "ru")
 
@@ -221,6 +228,19 @@ def test_second_excerpts_holdout_on_both_paths(tmp_path: Path) -> None:
            tagging_scores(gold, _classify(gold, tmp_path)), with_precision=True)
 
 
+def test_third_excerpts_holdout_on_both_paths(tmp_path: Path) -> None:
+    digest = hashlib.sha256(EXCERPTS_HOLDOUT3.read_bytes()).hexdigest()
+    assert digest == EXCERPTS_HOLDOUT3_SHA256, (
+        "the third excerpts holdout changed: it is frozen; write new texts into a new file")
+    gold = [{**json.loads(line), "url": None} for line in EXCERPTS_HOLDOUT3.read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    assert len(gold) == 190
+    _check("tagging.excerpts_holdout3.pipeline", tagging_scores(gold, _pipeline(gold)),
+           with_precision=True)
+    _check("tagging.excerpts_holdout3.classify",
+           tagging_scores(gold, _classify(gold, tmp_path)), with_precision=True)
+
+
 def test_the_shipped_topic_model_is_what_its_data_trains(corpus: Path) -> None:
     """pipelines/topic_model.npz is rebuilt from the labelled development sets (never a
     holdout): same features, same weights, the thresholds chosen by cross-validation."""
@@ -264,7 +284,8 @@ def test_written_sets(name: str) -> None:
 def test_labelled_sets_are_what_they_claim(corpus: Path) -> None:
     texts: dict[str, str] = {}
     for name in ("tagging_excerpts_dev", "tagging_excerpts_dev3", "tagging_excerpts_dev4",
-                 "tagging_excerpts_holdout", "tagging_excerpts_holdout2"):
+                 "tagging_excerpts_holdout", "tagging_excerpts_holdout2",
+                 "tagging_excerpts_holdout3"):
         rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(
             encoding="utf-8").splitlines() if line.strip()]
         assert len({r["id"] for r in rows}) == len(rows)
