@@ -41,6 +41,7 @@ SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_hold
         "written": "tagging_labelled.jsonl", "written_holdout": "tagging_holdout.jsonl",
         "excerpts_dev": "tagging_excerpts_dev.jsonl", "excerpts_dev3": "tagging_excerpts_dev3.jsonl",
         "excerpts_dev4": "tagging_excerpts_dev4.jsonl",
+        "excerpts_dev5": "tagging_excerpts_dev5.jsonl",
         "excerpts_holdout": "tagging_excerpts_holdout.jsonl",
         "excerpts_holdout2": "tagging_excerpts_holdout2.jsonl",
         "excerpts_holdout3": "tagging_excerpts_holdout3.jsonl"}

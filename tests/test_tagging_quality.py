@@ -33,6 +33,10 @@ Sets (README, "Tests, quality gates and benchmarks", says which were tuned on):
   thresholds were chosen on it (cross-validated) and it is part of the model's training data.
 - tagging_excerpts_dev3.jsonl: 200 excerpts by a third writer, 120 of them hard negatives;
   negatives were added to the taxonomy from it and the model is trained on it.
+- tagging_excerpts_dev5.jsonl: 200 excerpts (60 en, 140 ru) about emigration told without its
+  obvious words, and look-alikes, by a seventh writer from a writing spec; scored once with
+  taxonomy 2026-12-01.5 and not used since: adding it to the model's training data lowered
+  the cross-validated F1 of the other sets (0.893 -> 0.887), so it was left out.
 - tagging_excerpts_dev4.jsonl: 300 excerpts (150 en, 150 ru) by a fourth writer who saw only
   the writing spec, half of the positives written without the obvious keywords, 95 hard
   negatives. First scored with the tagger as it was (the figures are in the README), then
@@ -262,7 +266,8 @@ def test_the_shipped_topic_model_is_what_its_data_trains(corpus: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["tagging_labelled", "tagging_holdout", "tagging_excerpts_dev",
-                                  "tagging_excerpts_dev3", "tagging_excerpts_dev4"])
+                                  "tagging_excerpts_dev3", "tagging_excerpts_dev4",
+                                  "tagging_excerpts_dev5"])
 def test_written_sets(name: str) -> None:
     gold = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(
         encoding="utf-8").splitlines() if line.strip()]
@@ -284,7 +289,7 @@ def test_written_sets(name: str) -> None:
 def test_labelled_sets_are_what_they_claim(corpus: Path) -> None:
     texts: dict[str, str] = {}
     for name in ("tagging_excerpts_dev", "tagging_excerpts_dev3", "tagging_excerpts_dev4",
-                 "tagging_excerpts_holdout", "tagging_excerpts_holdout2",
+                 "tagging_excerpts_dev5", "tagging_excerpts_holdout", "tagging_excerpts_holdout2",
                  "tagging_excerpts_holdout3"):
         rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(
             encoding="utf-8").splitlines() if line.strip()]
