@@ -65,8 +65,19 @@ def predict(tagger: Tagger, gold: list[dict[str, Any]]) -> list[dict[str, Any]]:
         result = tagger.tag(record["title"], record["text"], source_context=context)
         out.append({"relevant": result.relevant, "topics": result.topics,
                     "subtags": result.subtags, "evidence": result.evidence,
-                    "topic_scores": result.topic_scores})
+                    "topic_scores": result.topic_scores,
+                    "placed": _placed(tagger, result.context)})
     return out
+
+
+def _placed(tagger: Tagger, context: dict[str, float]) -> set[str]:
+    """The topics whose Russian-context check the story passed (as Tagger.tag decides,
+    from the rounded context it reports)."""
+    th = tagger.taxonomy.thresholds
+    russia = context["russia"] + context["outlet"]
+    at_home = russia > th["foreign_factor"] * context["foreign"]
+    return {t for t in tagger.taxonomy.topics if russia >= th["context"]
+            and (at_home or t in tagger.taxonomy.foreign_allowed)}
 
 
 def report(name: str, gold: list[dict[str, Any]], predicted: list[dict[str, Any]],
@@ -185,10 +196,12 @@ def _cv_tagged(k: int, topic: str, proba: dict[str, Any], rules: list[dict[str, 
     p = proba[topic][k]
     if p >= model_thresholds[topic]:
         return True
+    if topic in rules[k]["topics"] and not veto:
+        return True                  # model_veto 0: no veto at all (the beside one neither)
     if topic not in rules[k]["topics"]:
         near = (with_rules or {}).get(topic)
-        return near is not None and rules[k]["topic_scores"][topic] >= near[0] > 0 \
-            and p >= near[1]
+        return near is not None and topic in rules[k]["placed"] \
+            and rules[k]["topic_scores"][topic] >= near[0] > 0 and p >= near[1]
     strong = rules[k]["topic_scores"][topic] >= below
     if strong:
         return True
@@ -290,10 +303,19 @@ def cross_validate(tagger: Tagger, folds: int = 5) -> None:
                 # (model_with_rules: score, probability); "off" is its own threshold alone.
                 nears = " ".join(
                     f"with rules {m:g},{t:g}:"
-                    f"{score(lambda k: kept(k, th['model_veto'], th['model_agree_below'], None, {topic: (m, t)} if m else {}))}"  # noqa: E501
+                    f"{score(lambda k: kept(k, th['model_veto'], th['model_agree_below'], None, _with(tagger, topic, (m, t) if m else None)))}"  # noqa: E501
                     for m, t in ((0, 0), (0.5, 0.4), (0.5, 0.45), (0.5, 0.5), (1.0, 0.5),
                                  (1.5, 0.6), (1.5, 0.7)))
                 print(f"  {'':15} {topic:10} {lang} {nears}")
+
+
+def _with(tagger: Tagger, topic: str, setting: tuple[float, float] | None
+          ) -> dict[str, tuple[float, float]]:
+    """The shipped model_with_rules with one topic's setting replaced (None: removed)."""
+    out = {t: v for t, v in tagger.taxonomy.model_with_rules.items() if t != topic}
+    if setting is not None:
+        out[topic] = setting
+    return out
 
 
 def _count(name: str) -> int:

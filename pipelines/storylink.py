@@ -207,7 +207,7 @@ def _may_align(short: Profile, long_: Profile, th: Thresholds) -> bool:
     need = min(th.verbatim, th.teaser, th.rewrite)
     dice = min(th.sentence, th.close)
     eligible = [s for s in short.sentences if len(s) >= 3]
-    if need <= 0 or dice <= 0 or not eligible:
+    if not (need > 0 and 0 < dice < 2) or not eligible:     # (also NaN settings)
         return True
     vocabulary = frozenset().union(*long_.sentences)
     share = dice / (2 - dice)

@@ -309,8 +309,9 @@ class Tagger:
                 if any(m.position < lead_words for m in found)}
             if context["foreign"] and not at_home:
                 blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
-        model_evidence, model_vetoed = self._model_topics(title_keys, text_keys, topics,
-                                                          topic_scores, blocked)
+        model_evidence, model_vetoed = self._model_topics(
+            title_keys, text_keys, topics, topic_scores, blocked,
+            {t for t, ok in context_ok.items() if ok})
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()
                      if self.taxonomy.subtags[n].topic in topics}
@@ -364,7 +365,7 @@ class Tagger:
         )
 
     def _model_topics(self, title_keys: list[str], text_keys: list[str], topics: list[str],
-                      topic_scores: dict[str, float], blocked: set[str]
+                      topic_scores: dict[str, float], blocked: set[str], placed: set[str]
                       ) -> tuple[list[dict[str, Any]], dict[str, float]]:
         """Add the topics the rules missed that the model is confident of, and drop the
         topics the rules gave on weak evidence that the model finds unlikely (both in place).
@@ -381,7 +382,8 @@ class Tagger:
             return [], {}
         evidence: list[dict[str, Any]] = []
         vetoed: dict[str, float] = {}
-        bar = {t: self._model_bar(t, topic_scores[t]) for t in wanted}
+        bar = {t: self._model_bar(t, topic_scores[t] if t in placed else 0.0)
+               for t in wanted}
         predicted = self.model.predict(
             title_keys, text_keys, explain=MODEL_REASONS,
             explain_from={t: bar.get(t, math.inf) for t in self.model.topics})
@@ -418,7 +420,10 @@ class Tagger:
     def _model_bar(self, topic: str, rules_score: float) -> float:
         """The probability at which the model adds a topic the rules did not give: its own
         threshold, or the taxonomy's lower `model_with_rules` one when the rules found some
-        of the topic (a score of at least its `score`, short of a tag)."""
+        of the topic (a score of at least its `score`) in a story set in Russia, but did not
+        give it: too little evidence, or a second topic too small beside the first. (A topic
+        the rules refused for want of Russian context gets no lower bar: the caller passes
+        it a score of 0.)"""
         assert self.model is not None
         bar = self.model.thresholds[topic]
         near = self.taxonomy.model_with_rules.get(topic)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -389,10 +390,25 @@ def test_believers_the_state_prosecutes_make_a_crackdown_story(tagger: Tagger, t
     ("В Самаре отменили концерты рок-группы", "В Самаре отменили концерты рок-группы, "
      "музыканты которой выступили против войны; организаторы сослались на «технические "
      "причины»."),
+    ("Спектакль исчез из афиши омского театра", "Спектакль по пьесе драматурга, выступившего "
+     "против войны, исчез из афиши омского драмтеатра за несколько дней до премьеры."),
+    ("Замедление WhatsApp в Казани", "Пользователи в Казани жалуются на замедление WhatsApp: "
+     "голосовые сообщения не загружаются вторые сутки."),
 ])
 def test_films_plays_and_concerts_pulled_are_censorship(title: str, text: str) -> None:
     result = _rules_only().tag(title, text)
     assert result.topics == ["crackdown"] and result.subtags == ["censorship_blocking"], result
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Woman with a blank sheet detained in Ulan-Ude", "A woman who stood on the square in "
+     "Ulan-Ude holding a blank sheet of paper was detained after ten minutes."),
+    ("Activist put into a police van in Samara", "An activist who stood with a placard outside "
+     "the Samara city hall was put into a police van on Sunday."),
+])
+def test_a_blank_sheet_and_a_police_van_are_a_detention(title: str, text: str) -> None:
+    result = _rules_only().tag(title, text)
+    assert result.topics == ["crackdown"] and "arrest_detention" in result.subtags, result
 
 
 def test_short_stems_are_not_cues(tagger: Tagger) -> None:
@@ -442,6 +458,25 @@ def test_the_model_adds_a_topic_the_rules_half_found_at_a_lower_bar(tagger: Tagg
     lowered = Tagger(load_taxonomy(loose))
     assert lowered.tag(*_HALF_FOUND).topics == ["emigration"]
     assert lowered.tag(*bare).topics == tagger.tag(*bare).topics == []
+    # Nor where the rules refused the topic for want of Russian context (a detention with no
+    # Russian place, institution or outlet): the model's own threshold stands there.
+    elsewhere = ("Blogger detained over post about land deals", "Police detained a blogger on "
+                 "Friday over a post questioning a governor's land deals, his lawyer said. He "
+                 "faces charges of disseminating false information and was placed in custody "
+                 "for two months.")
+    refused = _rules_only().tag(*elsewhere)
+    assert refused.topics == [] and refused.topic_scores["crackdown"] >= 1.5
+    assert refused.context["russia"] == 0.0
+    crackdown_line = "\n    model_with_rules: {score: 1.5, probability: 0.7}\n"
+    assert crackdown_line in text
+    loose_crackdown = tmp_path / "loose-crackdown.yaml"
+    loose_crackdown.write_text(text.replace(
+        crackdown_line, "\n    model_with_rules: {score: 1.5, probability: 0.05}\n"),
+        encoding="utf-8")
+    probability = tagger.model.predict(tagger.norm.keys(elsewhere[0]),
+                                       tagger.norm.keys(elsewhere[1]))["crackdown"][0]
+    assert 0.05 < probability < tagger.model.thresholds["crackdown"]
+    assert Tagger(load_taxonomy(loose_crackdown)).tag(*elsewhere).topics == []
     for bad, key in (("{score: 0, probability: 0.45}", "score"),
                      ("{score: 0.5, probability: 1.5}", "probability"),
                      ("{score: 0.5}", "model_with_rules")):
@@ -478,16 +513,49 @@ def test_a_weak_crackdown_beside_emigration_needs_the_models_agreement(
     off = tmp_path / "no-beside.yaml"
     off.write_text(text.replace("\n    model_veto_beside: 0.6\n", "\n"), encoding="utf-8")
     assert Tagger(load_taxonomy(off)).tag(*_BACKSTORY).topics == ["emigration", "crackdown"]
-    # Alone, the same weak crackdown finding meets only thresholds.model_veto.
-    alone = tagger.tag("A Perm news site is blocked",
-                       "Roskomnadzor blocked a Perm news site and it was labelled a foreign "
-                       "agent, its editor said.")
-    assert "crackdown" in alone.topics
     wrong = tmp_path / "wrong-beside.yaml"
     wrong.write_text(text.replace("\n    model_veto_beside: 0.6\n",
                                   "\n    model_veto_beside: high\n"), encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"topics.crackdown.model_veto_beside"):
         load_taxonomy(wrong)
+    # A bar at or under model_veto could never act: refused by name.
+    wrong.write_text(text.replace("\n    model_veto_beside: 0.6\n",
+                                  "\n    model_veto_beside: 0.3\n"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"model_veto_beside.*above thresholds.model_veto"):
+        load_taxonomy(wrong)
+
+
+class _FixedModel:
+    """The shipped model's thresholds, with probabilities fixed by the test."""
+
+    def __init__(self, model: Any, probabilities: dict[str, float]) -> None:
+        self.thresholds, self.coef = model.thresholds, model.coef
+        self.topics = model.topics
+        self.probabilities = probabilities
+
+    def predict(self, *args: Any, **kwargs: Any) -> dict[str, tuple[float, list[Any]]]:
+        return {t: (self.probabilities[t], []) for t in self.topics}
+
+
+@pytest.mark.parametrize("rules_topics, p_emigration, kept", [
+    (["crackdown"], 0.1, True),                   # alone: 0.45 meets model_veto (0.3)
+    (["crackdown", "emigration"], 0.9, False),    # beside the rules' emigration: under 0.6
+    (["crackdown"], 0.9, False),                  # beside an emigration the model adds
+    (["crackdown", "emigration"], 0.1, True),     # emigration vetoed first: alone again
+])
+def test_the_veto_beside_another_topic_decides_on_the_topics_that_stand(
+        rules_topics: list[str], p_emigration: float, kept: bool) -> None:
+    # The tagger's decision, with the model's probabilities fixed: a weak crackdown
+    # (score 3, under model_agree_below) at p 0.45; emigration weak (score 3) too.
+    tagger = Tagger(load_taxonomy())
+    assert tagger.model is not None
+    tagger.model = _FixedModel(tagger.model, {"crackdown": 0.45,  # type: ignore[assignment]
+                                              "emigration": p_emigration})
+    topics = list(rules_topics)
+    scores = {"crackdown": 3.0, "emigration": 3.0 if "emigration" in rules_topics else 0.0}
+    _, vetoed = tagger._model_topics([], [], topics, scores, set(), {"crackdown", "emigration"})
+    assert ("crackdown" in topics) is kept
+    assert ("crackdown" in vetoed) is not kept
 
 
 def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> None:
