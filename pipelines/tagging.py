@@ -382,8 +382,7 @@ class Tagger:
             return [], {}
         evidence: list[dict[str, Any]] = []
         vetoed: dict[str, float] = {}
-        bar = {t: self._model_bar(t, topic_scores[t] if t in placed else 0.0)
-               for t in wanted}
+        bar = {t: self._model_bar(t, topic_scores[t], t in placed) for t in wanted}
         predicted = self.model.predict(
             title_keys, text_keys, explain=MODEL_REASONS,
             explain_from={t: bar.get(t, math.inf) for t in self.model.topics})
@@ -417,17 +416,16 @@ class Tagger:
                                                   reason.end, reason.weight)})
         return evidence, vetoed
 
-    def _model_bar(self, topic: str, rules_score: float) -> float:
+    def _model_bar(self, topic: str, rules_score: float, placed: bool) -> float:
         """The probability at which the model adds a topic the rules did not give: its own
         threshold, or the taxonomy's lower `model_with_rules` one when the rules found some
-        of the topic (a score of at least its `score`) in a story set in Russia, but did not
-        give it: too little evidence, or a second topic too small beside the first. (A topic
-        the rules refused for want of Russian context gets no lower bar: the caller passes
-        it a score of 0.)"""
+        of the topic (a score of at least its `score`) in a story set in Russia (`placed`),
+        but did not give it: too little evidence, or a second topic too small beside the
+        first. A topic the rules refused for want of Russian context gets no lower bar."""
         assert self.model is not None
         bar = self.model.thresholds[topic]
         near = self.taxonomy.model_with_rules.get(topic)
-        if near is not None and rules_score >= near[0] > 0:
+        if placed and near is not None and rules_score >= near[0] > 0:
             bar = min(bar, near[1])
         return bar
 

@@ -88,15 +88,6 @@ class Taxonomy:
     model_path: Path | None = None
 
 
-def veto_beside_raw(data: dict[str, Any]) -> dict[str, Any]:
-    """Each topic's model_veto_beside as written (checked for its type where it is read)."""
-    return {topic: topic_data["model_veto_beside"]
-            for topic, topic_data in (data.get("topics") or {}).items()
-            if isinstance(topic_data, dict)
-            and isinstance(topic_data.get("model_veto_beside"), (int, float))
-            and not isinstance(topic_data.get("model_veto_beside"), bool)}
-
-
 def _with_rules(path: str | os.PathLike[str], topic: str, raw: Any) -> tuple[float, float]:
     entry = f"topics.{topic}.model_with_rules"
     if not isinstance(raw, dict) or set(raw) != {"score", "probability"}:
@@ -231,11 +222,6 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                             f"must be above thresholds.relevant "
                             f"({thresholds['relevant']:g}) for model_veto to act, got "
                             f"{thresholds['model_agree_below']:g}")
-    for topic, value in veto_beside_raw(data).items():
-        if thresholds["model_veto"] and value <= thresholds["model_veto"]:
-            raise TaxonomyError(path, f"topics.{topic}.model_veto_beside",
-                                f"must be above thresholds.model_veto "
-                                f"({thresholds['model_veto']:g}) to act, got {value!r}")
     context = data["context"]
     subtags: dict[str, Subtag] = {}
     foreign_allowed: set[str] = set()
@@ -256,6 +242,10 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
                     or not 0.0 <= value < 1.0:
                 raise TaxonomyError(path, f"topics.{topic}.model_veto_beside",
                                     f"must be a probability from 0 to under 1, got {value!r}")
+            if thresholds["model_veto"] and value <= thresholds["model_veto"]:
+                raise TaxonomyError(path, f"topics.{topic}.model_veto_beside",
+                                    f"must be above thresholds.model_veto "
+                                    f"({thresholds['model_veto']:g}) to act, got {value!r}")
             veto_beside[topic] = float(value)
         if "model_with_rules" in topic_data:
             model_with_rules[topic] = _with_rules(path, topic, topic_data["model_with_rules"])

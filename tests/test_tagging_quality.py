@@ -219,29 +219,20 @@ def test_excerpts_holdout_classify_path(tmp_path: Path) -> None:
     _check("tagging.excerpts_holdout.classify", scores, with_precision=True)
 
 
-def test_second_excerpts_holdout_on_both_paths(tmp_path: Path) -> None:
-    digest = hashlib.sha256(EXCERPTS_HOLDOUT2.read_bytes()).hexdigest()
-    assert digest == EXCERPTS_HOLDOUT2_SHA256, (
-        "the second excerpts holdout changed: it is frozen; write new texts into a new file")
-    gold = [{**json.loads(line), "url": None} for line in EXCERPTS_HOLDOUT2.read_text(
+@pytest.mark.parametrize("path, sha256, name", [
+    (EXCERPTS_HOLDOUT2, EXCERPTS_HOLDOUT2_SHA256, "excerpts_holdout2"),
+    (EXCERPTS_HOLDOUT3, EXCERPTS_HOLDOUT3_SHA256, "excerpts_holdout3"),
+])
+def test_later_excerpts_holdouts_on_both_paths(tmp_path: Path, path: Path, sha256: str,
+                                               name: str) -> None:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest == sha256, f"{path.name} changed: it is frozen; write new texts into a new file"
+    gold = [{**json.loads(line), "url": None} for line in path.read_text(
         encoding="utf-8").splitlines() if line.strip()]
     assert len(gold) == 190
-    _check("tagging.excerpts_holdout2.pipeline", tagging_scores(gold, _pipeline(gold)),
+    _check(f"tagging.{name}.pipeline", tagging_scores(gold, _pipeline(gold)),
            with_precision=True)
-    _check("tagging.excerpts_holdout2.classify",
-           tagging_scores(gold, _classify(gold, tmp_path)), with_precision=True)
-
-
-def test_third_excerpts_holdout_on_both_paths(tmp_path: Path) -> None:
-    digest = hashlib.sha256(EXCERPTS_HOLDOUT3.read_bytes()).hexdigest()
-    assert digest == EXCERPTS_HOLDOUT3_SHA256, (
-        "the third excerpts holdout changed: it is frozen; write new texts into a new file")
-    gold = [{**json.loads(line), "url": None} for line in EXCERPTS_HOLDOUT3.read_text(
-        encoding="utf-8").splitlines() if line.strip()]
-    assert len(gold) == 190
-    _check("tagging.excerpts_holdout3.pipeline", tagging_scores(gold, _pipeline(gold)),
-           with_precision=True)
-    _check("tagging.excerpts_holdout3.classify",
+    _check(f"tagging.{name}.classify",
            tagging_scores(gold, _classify(gold, tmp_path)), with_precision=True)
 
 
