@@ -42,9 +42,9 @@ SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_hold
         "excerpts_dev": "tagging_excerpts_dev.jsonl", "excerpts_dev3": "tagging_excerpts_dev3.jsonl",
         "excerpts_dev4": "tagging_excerpts_dev4.jsonl",
         "excerpts_dev5": "tagging_excerpts_dev5.jsonl",
+        "excerpts_dev6": "tagging_excerpts_dev6.jsonl",
         "excerpts_holdout": "tagging_excerpts_holdout.jsonl",
-        "excerpts_holdout2": "tagging_excerpts_holdout2.jsonl",
-        "excerpts_holdout3": "tagging_excerpts_holdout3.jsonl"}
+        "excerpts_holdout2": "tagging_excerpts_holdout2.jsonl"}
 
 
 def load(name: str) -> list[dict[str, Any]]:

@@ -24,11 +24,11 @@ Sets (README, "Tests, quality gates and benchmarks", says which were tuned on):
   negatives of the issue's kinds) by a fifth writer who saw only the writing spec, written
   to the make-up of the set the issue was measured on; first scored with taxonomy
   2026-12-01.1, after everything else in it was fixed; hash pinned below.
-- tagging_excerpts_holdout3.jsonl: FROZEN HOLDOUT of 190 excerpts (100 en, 90 ru; 53 hard
-  negatives) by a sixth writer who saw only a writing spec (not the taxonomy, the tagger or
-  any other set); first scored with taxonomy 2026-12-01.5; hash pinned below. The spec was
-  written after that session's rules, and some of its examples (believers fined, plays
-  pulled) are kinds those rules added.
+- tagging_excerpts_dev6.jsonl: 190 excerpts (100 en, 90 ru; 53 hard negatives) by a sixth
+  writer who saw only a writing spec. It was the third frozen holdout
+  (tagging_excerpts_holdout3.jsonl), scored with taxonomy 2026-12-01.5 and .6; since .7 it is
+  a development set: its errors were read and rules were changed for them. Not training data
+  (adding it lowered the other sets' cross-validated F1, 0.894 -> 0.893, worst 0.77 -> 0.75).
 - tagging_excerpts_dev.jsonl: 240 more such excerpts by another writer; the topic model's
   thresholds were chosen on it (cross-validated) and it is part of the model's training data.
 - tagging_excerpts_dev3.jsonl: 200 excerpts by a third writer, 120 of them hard negatives;
@@ -82,8 +82,6 @@ EXCERPTS_HOLDOUT = DATA / "tagging_excerpts_holdout.jsonl"
 EXCERPTS_HOLDOUT_SHA256 = "2bc0cf0de1cdb8a3e2c002140f4d9365c90f2019c074a38228555876abae5715"
 EXCERPTS_HOLDOUT2 = DATA / "tagging_excerpts_holdout2.jsonl"
 EXCERPTS_HOLDOUT2_SHA256 = "d7c2ca9ebde99961246fef251e3349d71f76984972d0cd344401ae290c1b0086"
-EXCERPTS_HOLDOUT3 = DATA / "tagging_excerpts_holdout3.jsonl"
-EXCERPTS_HOLDOUT3_SHA256 = "b1b9ec0e85ec37866313cb9ee6e870ce15807fb0b3c61874ddbb8282075635de"
 TOPICS = ("emigration", "crackdown")
 LANGS = ("en", "ru")
 
@@ -221,7 +219,6 @@ def test_excerpts_holdout_classify_path(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path, sha256, name", [
     (EXCERPTS_HOLDOUT2, EXCERPTS_HOLDOUT2_SHA256, "excerpts_holdout2"),
-    (EXCERPTS_HOLDOUT3, EXCERPTS_HOLDOUT3_SHA256, "excerpts_holdout3"),
 ])
 def test_later_excerpts_holdouts_on_both_paths(tmp_path: Path, path: Path, sha256: str,
                                                name: str) -> None:
@@ -234,6 +231,18 @@ def test_later_excerpts_holdouts_on_both_paths(tmp_path: Path, path: Path, sha25
            with_precision=True)
     _check(f"tagging.{name}.classify",
            tagging_scores(gold, _classify(gold, tmp_path)), with_precision=True)
+
+
+def test_retired_excerpts_holdout_on_both_paths(tmp_path: Path) -> None:
+    """The third excerpts holdout, now a development set (tuned on): still gated per topic
+    and language on both paths, so what was fixed for it stays fixed."""
+    gold = [{**json.loads(line), "url": None} for line in (DATA / "tagging_excerpts_dev6.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(gold) == 190
+    _check("tagging.excerpts_dev6.pipeline", tagging_scores(gold, _pipeline(gold)),
+           with_precision=True)
+    _check("tagging.excerpts_dev6.classify", tagging_scores(gold, _classify(gold, tmp_path)),
+           with_precision=True)
 
 
 def test_the_shipped_topic_model_is_what_its_data_trains(corpus: Path) -> None:
@@ -280,8 +289,8 @@ def test_written_sets(name: str) -> None:
 def test_labelled_sets_are_what_they_claim(corpus: Path) -> None:
     texts: dict[str, str] = {}
     for name in ("tagging_excerpts_dev", "tagging_excerpts_dev3", "tagging_excerpts_dev4",
-                 "tagging_excerpts_dev5", "tagging_excerpts_holdout", "tagging_excerpts_holdout2",
-                 "tagging_excerpts_holdout3"):
+                 "tagging_excerpts_dev5", "tagging_excerpts_dev6", "tagging_excerpts_holdout",
+                 "tagging_excerpts_holdout2"):
         rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(
             encoding="utf-8").splitlines() if line.strip()]
         assert len({r["id"] for r in rows}) == len(rows)
