@@ -36,7 +36,7 @@ class Normaliser:
         self.word = lru_cache(maxsize=200_000)(self._word)
         # Surface word -> key, filled a text at a time (the stemmer takes a batch in one call).
         self._keys: dict[str, str] = {"'s": POSSESSIVE, "’s": POSSESSIVE}
-        self._recent: dict[str, list[str]] = {}
+        self._recent: dict[str, tuple[list[str], list[str]]] = {}
 
     def _word(self, word: str) -> str:
         word = word.lower().replace("ё", "е")
@@ -56,7 +56,7 @@ class Normaliser:
         each time)."""
         recent = self._recent.get(text)
         if recent is not None:
-            return list(recent)
+            return list(recent[0])
         words = _TOKEN_OR_POSSESSIVE.findall(text)
         keys = self._keys
         try:
@@ -69,8 +69,14 @@ class Normaliser:
             found = list(map(keys.__getitem__, words))
         if len(self._recent) >= 2:
             del self._recent[next(iter(self._recent))]
-        self._recent[text] = found
+        self._recent[text] = (found, words)
         return list(found)
+
+    def tokens(self, text: str) -> list[str]:
+        """The text's tokens as written, aligned with keys(text) (kept with them for the
+        last two texts; do not modify the list returned)."""
+        recent = self._recent.get(text)
+        return recent[1] if recent is not None else _TOKEN_OR_POSSESSIVE.findall(text)
 
     def stem_text(self, text: str) -> str:
         """The text as its words' keys, space-separated: what the search index stores."""
@@ -111,6 +117,11 @@ class Normaliser:
     def phrase(self, text: str) -> tuple[str, ...]:
         return tuple(POSSESSIVE if w in ("'s", "’s") else self.word(w)
                      for w in _TOKEN_OR_POSSESSIVE.findall(text))
+
+
+def fold_words(text: str) -> tuple[str, ...]:
+    """The text's tokens as written, case and ё folded: what a "^" (exact) term matches."""
+    return tuple(w.lower().replace("ё", "е") for w in _TOKEN_OR_POSSESSIVE.findall(text))
 
 
 _per_thread = threading.local()

@@ -35,6 +35,10 @@ def _model(path: Path) -> TopicModel:
     return TopicModel.load(path)
 
 
+# An index entry: phrase, kind, strength, surface, lowercase only, exact word forms (or None).
+_Entry = tuple[Phrase, str, str, str, bool, "set[tuple[str, ...]] | None"]
+
+
 @dataclass
 class _Match:
     kind: str            # subtag name, or "ctx:russia", "ctx:political", "ctx:foreign", "ent:..."
@@ -75,12 +79,13 @@ class Tagger:
         self.taxonomy = taxonomy
         self.norm = taxonomy.normaliser
         self.model = _model(taxonomy.model_path) if taxonomy.model_path else None
-        self._index: dict[str, list[tuple[Phrase, str, str, str, bool]]] = defaultdict(list)
+        self._index: dict[str, list[_Entry]] = defaultdict(list)
 
         def add(terms: TermSet, kind: str, strength: str) -> None:
             for phrase, surface in terms.phrases.items():
                 self._index[phrase[0]].append((phrase, kind, strength, surface,
-                                               phrase in terms.lowercase_only))
+                                               phrase in terms.lowercase_only,
+                                               terms.exact.get(phrase)))
 
         for sub in taxonomy.subtags.values():
             add(sub.strong, sub.name, "strong")
@@ -98,8 +103,8 @@ class Tagger:
             entries.sort(key=lambda e: -len(e[0]))      # longest phrase first
         # Phrases of two words or more also by their first two keys: a common first word
         # ("в", "the") then costs one lookup, not a comparison with every phrase it starts.
-        self._single: dict[str, list[tuple[Phrase, str, str, str, bool]]] = {}
-        self._pairs: dict[tuple[str, str], list[tuple[Phrase, str, str, str, bool]]] = {}
+        self._single: dict[str, list[_Entry]] = {}
+        self._pairs: dict[tuple[str, str], list[_Entry]] = {}
         for first, entries in self._index.items():
             single = [e for e in entries if len(e[0]) == 1]
             if single:
@@ -110,7 +115,7 @@ class Tagger:
         # first key -> (its one-word phrases, whether longer phrases start with it): one
         # lookup for most tokens.
         starts_pairs = {first for first, _ in self._pairs}
-        self._first: dict[str, tuple[list[tuple[Phrase, str, str, str, bool]], bool]] = {
+        self._first: dict[str, tuple[list[_Entry], bool]] = {
             first: (self._single.get(first, []), first in starts_pairs)
             for first in set(self._single) | starts_pairs}
 
@@ -119,6 +124,7 @@ class Tagger:
         matches: list[_Match] = []
         covered_until: dict[str, int] = {}
         spans: dict[int, tuple[int, int]] | None = None
+        words: list[str] | None = None          # the tokens as written, for "^" terms
         first, pairs = self._first, self._pairs
         last = count - 1
         # Every token's lookup at once (in C), then only the few tokens that start a term.
@@ -134,7 +140,7 @@ class Tagger:
                     entries = longer + entries
             if not entries:
                 continue
-            for phrase, kind, strength, surface, lowercase in entries:
+            for phrase, kind, strength, surface, lowercase, exact in entries:
                 n = len(phrase)
                 if n > 2 and (tuple(keys[i + 2:i + n]) != phrase[2:]
                               or (i + n < count and keys[i + n] == POSSESSIVE)):
@@ -146,6 +152,11 @@ class Tagger:
                         spans = self.norm.spans(text, set(range(count)))
                     if not text[spans[i][0]].islower():
                         continue                # "=march" is not the month "March"
+                if exact is not None:
+                    if words is None:
+                        words = self.norm.tokens(text)
+                    if tuple(w.lower().replace("ё", "е") for w in words[i:i + n]) not in exact:
+                        continue                # "^алия" is not the name "Алёна"
                 # One kind matches a span once: "foreign agent register" is not also
                 # "foreign agent" and "register" for the same subtag.
                 if covered_until.get(kind, -1) > i:
@@ -298,15 +309,17 @@ class Tagger:
                       s == best_topic
                       or (s >= th["secondary_ratio"] * best_topic and t in strong_topics)
                       or s >= th["secondary_weak_ratio"] * best_topic)]
-        # The model may not add a topic whose negatives stand in the title or the lead (its
-        # words are used for something else there), nor a crackdown that foreign markers
-        # outweigh the Russian context of.
+        # The model may not add a topic whose negatives stand in the title, or vetoed one of
+        # its terms from the lead (their words are used for something else there: a
+        # Belarusian journalist who fled), nor a crackdown that foreign markers outweigh the
+        # Russian context of. (Any negative in the lead blocked it until taxonomy .7: the
+        # "Ukrainians" an émigré on trial was accused of helping kept the model out.)
         blocked: set[str] = set()
         if self.model is not None:
             subtags_of = self.taxonomy.subtags
             blocked = {subtags_of[k].topic for k in negatives_in_title} | {
-                subtags_of[k].topic for k, found in negatives_in_text.items()
-                if any(m.position < lead_words for m in found)}
+                subtags_of[e["tag"]].topic for e in vetoed
+                if e["_vetoed_by"].zone in ("title", "lead")}
             if context["foreign"] and not at_home:
                 blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
         model_evidence, model_vetoed = self._model_topics(

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.morphology import Normaliser, shared_normaliser
+from pipelines.morphology import Normaliser, fold_words, shared_normaliser
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 DEFAULT_GAZETTEER_PATH = Path(__file__).with_name("gazetteer.yaml")
@@ -33,15 +33,32 @@ class TermSet:
     """Phrases (as normalised token tuples) with the surface form each came from.
 
     A term written with a leading "=" ("=march") matches only where the text has it in lower
-    case: the verb "march", not the month "March".
+    case: the verb "march", not the month "March". A term written with a leading "^"
+    ("^алия") matches only its own word forms as written (case and ё folded): for words whose
+    stem is a stem of common words too ("алия" and the name "Алёна" both stem to "ал").
     """
 
     phrases: dict[Phrase, str] = field(default_factory=dict)
     lowercase_only: set[Phrase] = field(default_factory=set)
+    # Phrase -> the folded word forms that may match it (only phrases every term of which
+    # was written with "^"; one written without it matches any form).
+    exact: dict[Phrase, set[tuple[str, ...]]] = field(default_factory=dict)
 
     def add(self, phrase: Phrase, surface: str) -> None:
         if phrase:
             self.phrases.setdefault(phrase, surface)
+
+    def merge(self, other: TermSet) -> None:
+        """Add another set's terms with their marks (a topic's negatives to a subtag's)."""
+        for phrase, surface in other.phrases.items():
+            loose_here = phrase in self.phrases and phrase not in self.exact
+            self.add(phrase, surface)
+            if phrase in other.lowercase_only:
+                self.lowercase_only.add(phrase)
+            if phrase not in other.exact:
+                self.exact.pop(phrase, None)
+            elif not loose_here:
+                self.exact.setdefault(phrase, set()).update(other.exact[phrase])
 
 
 @dataclass
@@ -132,13 +149,19 @@ def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Norma
                                     f"quote numbers like \"280.3\"")
         for value in values:
             lowercase = value.startswith("=")
-            surface = value[1:] if lowercase else value
+            exact = value.startswith("^")
+            surface = value[1:] if lowercase or exact else value
             phrase = normaliser.phrase(surface)
             if not phrase:
                 raise TaxonomyError(path, f"{entry}.{lang}", f"term {value!r} has no words")
+            loose_before = phrase in terms.phrases and phrase not in terms.exact
             terms.add(phrase, surface)
             if lowercase:
                 terms.lowercase_only.add(phrase)
+            if not exact:
+                terms.exact.pop(phrase, None)
+            elif not loose_before:
+                terms.exact.setdefault(phrase, set()).add(fold_words(surface))
     return terms
 
 
@@ -262,8 +285,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None,
             if unknown:
                 raise TaxonomyError(path, f"{entry}.{sorted(unknown)[0]}", "unknown key")
             negatives = _terms(path, f"{entry}.negatives", sub.get("negatives"), normaliser)
-            for phrase, surface in topic_negatives.phrases.items():
-                negatives.add(phrase, surface)
+            negatives.merge(topic_negatives)
             subtags[name] = Subtag(name, topic,
                                    _terms(path, f"{entry}.strong", sub.get("strong"),
                                           normaliser, required=True),
