@@ -44,7 +44,8 @@ SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_hold
         "excerpts_dev5": "tagging_excerpts_dev5.jsonl",
         "excerpts_dev6": "tagging_excerpts_dev6.jsonl",
         "excerpts_holdout": "tagging_excerpts_holdout.jsonl",
-        "excerpts_holdout2": "tagging_excerpts_holdout2.jsonl"}
+        "excerpts_holdout2": "tagging_excerpts_holdout2.jsonl",
+        "excerpts_holdout4": "tagging_excerpts_holdout4.jsonl"}
 
 
 def load(name: str) -> list[dict[str, Any]]:
