@@ -38,13 +38,13 @@ SWEEP: dict[str, tuple[Any, ...]] = {
     "rewrite": (0.3, 0.4, 0.5, 0.6, 0.7),
     "anchors_short": (0.4, 0.5, 0.6, 0.7),
     "anchor_order": (0.5, 0.6, 0.7, 0.75, 0.8, 0.9),
-    "anchors_long": (0.15, 0.25, 0.35, 0.45),
+    "anchors_long": (0.25, 0.35, 0.38, 0.42, 0.45),
     "spun": (0.4, 0.43, 0.47, 0.5, 0.55, 0.6),
     "spun_words": (0, 30, 60, 100),
     "rewrite_sentences": (1, 2, 3),
     "summary_ratio": (0.0, 0.3, 0.4, 0.5),
     "summary_anchors": (0.75, 0.85, 1.0),
-    "summary_words": (0.5, 0.6, 0.7, 0.8),
+    "summary_words": (0.5, 0.6, 0.65, 0.7, 0.8),
 }
 
 
@@ -95,7 +95,8 @@ def pr(scores: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = ["written_dev", "written_dev2", "written_dev3", "written_holdout", "written_holdout2",
+    names = ["written_dev", "written_dev2", "written_dev3", "written_dev4", "written_holdout",
+             "written_holdout2",
              "real_dev",
              "real_holdout"]
     parser.add_argument("--sets", nargs="*", default=names, choices=names)

@@ -81,6 +81,7 @@ def skeleton(word: str, lang: str) -> str:
     return _REPEAT.sub(r"\1", _VOWELS.sub("", latin))
 
 
+_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 _THOUSANDS = re.compile(r"[ ,.\u00a0\u202f](?=\d{3}\b)")
 
 
@@ -157,6 +158,44 @@ _share = _STEMS.setdefault
 _MAX_STEMS = 300_000
 
 
+# "11 тысяч" is "11,000": a number's scale word, in any of its forms (Snowball-free: the
+# forms are few), so a translation's numbers meet the original's.
+_CASES = ("", "а", "ов", "у", "ом", "ам", "ами", "ах", "е")
+_SCALE = {**dict.fromkeys(("тыс", "тысяча", "тысячи", "тысяч", "тысячу", "тысячей", "тысячам",
+                           "тысячами", "тысячах", "thousand", "thousands"), 1_000),
+          **dict.fromkeys(("млн", "million", "millions", *("миллион" + c for c in _CASES)),
+                          1_000_000),
+          **dict.fromkeys(("млрд", "billion", "billions", *("миллиард" + c for c in _CASES)),
+                          1_000_000_000)}
+
+
+def _scaled(number: str, scale: int) -> str:
+    """The number times its scale word, written as _number writes numbers (2.5 млн ->
+    2500000)."""
+    try:
+        value = round(float(number) * scale, 6)
+    except ValueError:
+        return number
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _anchors(tokens: list[str], lang: str, anchors: list[str]) -> None:
+    """Add a sentence's anchors: its numbers (with their scale word: "11 тысяч" and "11,000"
+    are one), and its capitalised words but the first."""
+    for position, token in enumerate(tokens):
+        if token[0].isdigit():
+            number = _number(token)
+            if position + 1 < len(tokens):
+                scale = _SCALE.get(tokens[position + 1].lower())
+                if scale:
+                    number = _scaled(number, scale)
+            if len(number) >= 2 or (position and number != "0"):
+                anchors.append("#" + number)
+        elif token[0].isupper() and position > 0 and len(token) > 2 and \
+                token.lower() not in _NOT_NAMES:
+            anchors.append(skeleton(token, lang))
+
+
 def profile(title: str | None, text: str, lang: str | None) -> Profile:
     if len(_STEMS) > _MAX_STEMS:
         _STEMS.clear()
@@ -169,6 +208,8 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
     count = 0
     title_words: list[str] = []
     titled = False
+    if title and " ".join(text[:len(title) + 200].split()).startswith(" ".join(title.split())):
+        title = None        # the headline is the text's opening (a post's first line): once
     for index, chunk in enumerate(([title] if title else []) + split_sentences(text)):
         tokens = _WORD.findall(chunk)
         count += len(tokens)
@@ -183,12 +224,13 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
             titled = titled or (index == 0 and bool(title))
         if index == 0:
             title_words = sorted((w for w in stems if len(w) >= 5), key=len, reverse=True)[:6]
-        for position, token in enumerate(tokens):
-            if token[0].isdigit():
-                number = _number(token)
-                if len(number) >= 2 or (position and number != "0"):
-                    anchors.append("#" + number)
-            elif token[0].isupper() and position > 0 and len(token) > 2 and \
-                    token.lower() not in _NOT_NAMES:
-                anchors.append(skeleton(token, lang))
+        # A headline of several sentences (a post's first line, made its headline) is read
+        # as the text is: a capitalised word that opens one of its sentences is no name.
+        # Times of day ("17:04") are a page's clock, not the story's facts.
+        parts = split_sentences(chunk) if index == 0 and title else [chunk]
+        if len(parts) < 2 and not _TIME.search(chunk):
+            _anchors(tokens, lang, anchors)
+        else:
+            for part in parts:
+                _anchors(_WORD.findall(_TIME.sub(" ", part)), lang, anchors)
     return Profile(lang, count, sentences, anchors, title_words, titled, built_from)

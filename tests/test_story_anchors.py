@@ -1,0 +1,43 @@
+"""Story profiles: what counts as an anchor (a name or a number) and as a headline. Each test
+failed before its fix (found on the written development set story_groups_dev4.jsonl)."""
+
+from __future__ import annotations
+
+from pipelines.storyprofile import profile, skeleton
+
+POST = ("В Верхнекамске задержали учительницу истории Надежду Сабурову: ей вменяют «фейки» об "
+        "армии из-за постов о Буче. Вечером суд в Перми решит, арестовывать ли её. "
+        "Подробности — по ссылке.")
+
+
+def test_the_words_that_open_a_headlines_sentences_are_not_names() -> None:
+    # A post has no headline: its first line is made one, and may hold several sentences.
+    anchors = profile(POST, POST + "\n\nАдвокат Сабуровой обжалует задержание.", "ru").anchors
+    assert skeleton("Вечером", "ru") not in anchors
+    assert skeleton("Подробности", "ru") not in anchors
+    assert {skeleton("Сабурову", "ru"), skeleton("Перми", "ru")} <= set(anchors)
+
+
+def test_a_headline_that_is_the_texts_opening_counts_once() -> None:
+    made = profile(POST[:200], POST, "ru")           # the first line, cut as an import cuts it
+    plain = profile(None, POST, "ru")
+    assert not made.titled
+    assert made.sentences == plain.sentences and made.anchors == plain.anchors
+    titled = profile("Учительницу из Верхнекамска задержали за посты", POST, "ru")
+    assert titled.titled and len(titled.sentences) == len(plain.sentences) + 1
+
+
+def test_numbers_carry_their_scale_word() -> None:
+    ru = profile(None, "Фонду помогли более 11 тысяч человек, бюджет составил 2,5 млн рублей, "
+                 "штрафы — 30 тысячам жителей.", "ru").anchors
+    en = profile(None, "More than 11,000 people were helped, the budget was 2.5 million "
+                 "roubles, and 30 thousand residents were fined.", "en").anchors
+    assert {"#11000", "#2500000", "#30000"} <= set(ru) & set(en)
+
+
+def test_times_of_day_are_not_anchors() -> None:
+    anchors = profile(None, "13:00 12.11.2019 Суд в Перми в 10:30 приговорил активиста к 5 "
+                      "годам.", "ru").anchors
+    assert not {"#13", "#00", "#10", "#30"} & set(anchors)
+    assert {"#12.11", "#2019", "#5"} <= set(anchors)
+
