@@ -36,9 +36,9 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SWEEP: dict[str, tuple[Any, ...]] = {
     "sentence": (0.35, 0.4, 0.5, 0.6, 0.7),
     "rewrite": (0.3, 0.4, 0.5, 0.6, 0.7),
-    "anchors_short": (0.4, 0.5, 0.6, 0.7),
-    "anchor_order": (0.5, 0.6, 0.7, 0.75, 0.8, 0.9),
-    "anchors_long": (0.25, 0.35, 0.38, 0.42, 0.45),
+    "anchors_short": (0.45, 0.5, 0.55, 0.6, 0.7),
+    "anchor_order": (0.6, 0.7, 0.72, 0.74, 0.78, 0.8, 0.9),
+    "anchors_long": (0.25, 0.35, 0.4, 0.45),
     "spun": (0.4, 0.43, 0.47, 0.5, 0.55, 0.6),
     "spun_words": (0, 30, 60, 100),
     "rewrite_sentences": (1, 2, 3),

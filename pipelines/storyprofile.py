@@ -73,7 +73,12 @@ def skeleton(word: str, lang: str) -> str:
     """A name reduced so its Cyrillic and Latin spellings, and its inflections, meet:
     stem, transliterate, fold accents, drop inner vowels, collapse repeats."""
     lowered = word.lower().replace("ё", "е")
-    stem = _stemmer("ru" if _CYRILLIC.search(lowered) else lang).stemWord(lowered)
+    cyrillic = bool(_CYRILLIC.search(lowered))
+    # A surname's nominative ends as a plural genitive does, and Snowball takes "-ов"/"-ев"
+    # off it (Сафонов -> сафон) but not off its other cases (Сафонова -> сафонов) nor the
+    # Latin spelling (Safonov): keep the nominative whole.
+    stem = lowered if cyrillic and lowered.endswith(("ов", "ев")) else \
+        _stemmer("ru" if cyrillic else lang).stemWord(lowered)
     latin = stem.translate(_TRANSLIT).translate(_LATIN_FOLD)
     latin = latin.replace("kh", "h").replace("x", "ks").replace("w", "v").replace("j", "y")
     latin = latin.replace("ph", "f").replace("ck", "k").replace("c", "k").replace("q", "k")

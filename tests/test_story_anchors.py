@@ -3,6 +3,8 @@ failed before its fix (found on the written development set story_groups_dev4.js
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.storyprofile import profile, skeleton
 
 POST = ("В Верхнекамске задержали учительницу истории Надежду Сабурову: ей вменяют «фейки» об "
@@ -41,3 +43,14 @@ def test_times_of_day_are_not_anchors() -> None:
     assert not {"#13", "#00", "#10", "#30"} & set(anchors)
     assert {"#12.11", "#2019", "#5"} <= set(anchors)
 
+
+
+@pytest.mark.parametrize("names", [
+    ("Сафонов", "Сафонова", "Сафоновым", "Safonov"), ("Медведев", "Медведеву", "Medvedev"),
+    ("Лавров", "Lavrov"), ("Киров", "Кирове", "Kirov"), ("Ростов", "Ростове", "Rostov"),
+])
+def test_a_surnames_nominative_meets_its_other_cases_and_its_latin_spelling(
+        names: tuple[str, ...]) -> None:
+    # Snowball takes "-ов" off the nominative (a plural genitive's ending) and off no other
+    # case: "Сафонов" was "sfn", "Сафонова" and "Safonov" "sfnv".
+    assert len({skeleton(n, "en" if n.isascii() else "ru") for n in names}) == 1
