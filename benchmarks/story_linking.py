@@ -5,8 +5,8 @@ Feeds each labelled set, in publication order, through the store with the story 
 pair precision and recall for same-language and cross-language pairs. Each row changes one
 threshold of pipelines/storylink.Thresholds, the rest at their defaults (marked *).
 
-Sets: the written groups (dev, holdout) in tests/data, and the real labelled pairs (dev,
-holdout) read from ../shared/corpus/news-text when it is there.
+Sets: the written groups (dev to dev4, holdout to holdout3) in tests/data, and the real
+labelled pairs (dev, holdout) read from ../shared/corpus/news-text when it is there.
 Run: python benchmarks/story_linking.py [--sets written_dev real_dev ...]
 """
 
@@ -96,7 +96,7 @@ def pr(scores: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     names = ["written_dev", "written_dev2", "written_dev3", "written_dev4", "written_holdout",
-             "written_holdout2",
+             "written_holdout2", "written_holdout3",
              "real_dev",
              "real_holdout"]
     parser.add_argument("--sets", nargs="*", default=names, choices=names)

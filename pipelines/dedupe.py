@@ -21,7 +21,7 @@ from pipelines.fingerprint import Fingerprint, fingerprint, text_hash
 from pipelines.morphology import Normaliser, shared_normaliser
 from pipelines.offload import OffReactorStage
 from pipelines.storylink import PROFILE_CHARS, story_keys
-from pipelines.storyprofile import Profile, profile, source_hash
+from pipelines.storyprofile import PROFILE_VERSION, Profile, profile, source_hash
 
 SEARCH_CHARS = 200_000       # the search index holds at most this much of a text
 
@@ -57,10 +57,12 @@ class DedupePipeline(OffReactorStage):
         self._urls.clear()
 
     def process(self, item: Any) -> Any:
-        if isinstance(item.story_profile, dict) and "titled" not in item.story_profile:
-            # From a worker of an older version, which did not say whether the profile's first
-            # sentence is the headline: everything is made again here from the text it sent,
-            # so it compares as this version's profiles do.
+        if isinstance(item.story_profile, dict) and (
+                item.story_profile.get("version") != PROFILE_VERSION
+                or "titled" not in item.story_profile):
+            # From a worker of another version (profiles made another way; before version 2,
+            # none said it): everything is made again here from the text it sent, so it
+            # compares as this version's profiles do.
             item.story_profile = None
         if isinstance(item.story_profile, dict):
             # Computed by a worker of a shared crawl, sent in wire form (crawler/shared.py).

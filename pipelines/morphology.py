@@ -36,7 +36,7 @@ class Normaliser:
         self.word = lru_cache(maxsize=200_000)(self._word)
         # Surface word -> key, filled a text at a time (the stemmer takes a batch in one call).
         self._keys: dict[str, str] = {"'s": POSSESSIVE, "’s": POSSESSIVE}
-        self._recent: dict[str, tuple[list[str], list[str]]] = {}
+        self._recent: dict[str, tuple[list[str], tuple[str, ...]]] = {}
 
     def _word(self, word: str) -> str:
         word = word.lower().replace("ё", "е")
@@ -69,14 +69,14 @@ class Normaliser:
             found = list(map(keys.__getitem__, words))
         if len(self._recent) >= 2:
             del self._recent[next(iter(self._recent))]
-        self._recent[text] = (found, words)
+        self._recent[text] = (found, tuple(words))
         return list(found)
 
-    def tokens(self, text: str) -> list[str]:
+    def tokens(self, text: str) -> tuple[str, ...]:
         """The text's tokens as written, aligned with keys(text) (kept with them for the
-        last two texts; do not modify the list returned)."""
+        last two texts)."""
         recent = self._recent.get(text)
-        return recent[1] if recent is not None else _TOKEN_OR_POSSESSIVE.findall(text)
+        return recent[1] if recent is not None else tuple(_TOKEN_OR_POSSESSIVE.findall(text))
 
     def stem_text(self, text: str) -> str:
         """The text as its words' keys, space-separated: what the search index stores."""
@@ -119,9 +119,14 @@ class Normaliser:
                      for w in _TOKEN_OR_POSSESSIVE.findall(text))
 
 
+def fold(word: str) -> str:
+    """A token as an exact ("^") term compares it: case, ё and the curly apostrophe folded."""
+    return word.lower().replace("ё", "е").replace("’", "'")
+
+
 def fold_words(text: str) -> tuple[str, ...]:
-    """The text's tokens as written, case and ё folded: what a "^" (exact) term matches."""
-    return tuple(w.lower().replace("ё", "е") for w in _TOKEN_OR_POSSESSIVE.findall(text))
+    """The text's tokens as written, folded: what a "^" (exact) term matches."""
+    return tuple(map(fold, _TOKEN_OR_POSSESSIVE.findall(text)))
 
 
 _per_thread = threading.local()

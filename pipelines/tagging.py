@@ -12,7 +12,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from pipelines.morphology import POSSESSIVE
+from pipelines.morphology import POSSESSIVE, fold
 from pipelines.taxonomy import Phrase, Taxonomy, TermSet
 from pipelines.topicmodel import TopicModel
 
@@ -124,7 +124,7 @@ class Tagger:
         matches: list[_Match] = []
         covered_until: dict[str, int] = {}
         spans: dict[int, tuple[int, int]] | None = None
-        words: list[str] | None = None          # the tokens as written, for "^" terms
+        words: tuple[str, ...] | None = None    # the tokens as written, for "^" terms
         first, pairs = self._first, self._pairs
         last = count - 1
         # Every token's lookup at once (in C), then only the few tokens that start a term.
@@ -155,7 +155,7 @@ class Tagger:
                 if exact is not None:
                     if words is None:
                         words = self.norm.tokens(text)
-                    if tuple(w.lower().replace("ё", "е") for w in words[i:i + n]) not in exact:
+                    if tuple(map(fold, words[i:i + n])) not in exact:
                         continue                # "^алия" is not the name "Алёна"
                 # One kind matches a span once: "foreign agent register" is not also
                 # "foreign agent" and "register" for the same subtag.

@@ -35,7 +35,10 @@ class TermSet:
     A term written with a leading "=" ("=march") matches only where the text has it in lower
     case: the verb "march", not the month "March". A term written with a leading "^"
     ("^алия") matches only its own word forms as written (case and ё folded): for words whose
-    stem is a stem of common words too ("алия" and the name "Алёна" both stem to "ал").
+    stem is a stem of common words too ("алия" and the name "Алёна" both stem to "ал"); list
+    each form wanted. A term cannot have both marks. When one phrase is written more than
+    once in a set: one "=" makes it lowercase-only; one written without "^" lets it match any
+    form (the marks narrow a term, and a plain term is the wider one).
     """
 
     phrases: dict[Phrase, str] = field(default_factory=dict)
@@ -44,21 +47,24 @@ class TermSet:
     # was written with "^"; one written without it matches any form).
     exact: dict[Phrase, set[tuple[str, ...]]] = field(default_factory=dict)
 
-    def add(self, phrase: Phrase, surface: str) -> None:
-        if phrase:
-            self.phrases.setdefault(phrase, surface)
+    def add(self, phrase: Phrase, surface: str, lowercase: bool = False,
+            forms: set[tuple[str, ...]] | None = None) -> None:
+        """Add a term: lowercase-only, and/or matching only these word forms (None: any)."""
+        if not phrase:
+            return
+        loose = phrase in self.phrases and phrase not in self.exact
+        self.phrases.setdefault(phrase, surface)
+        if lowercase:
+            self.lowercase_only.add(phrase)
+        if forms is None:
+            self.exact.pop(phrase, None)
+        elif not loose:
+            self.exact.setdefault(phrase, set()).update(forms)
 
     def merge(self, other: TermSet) -> None:
         """Add another set's terms with their marks (a topic's negatives to a subtag's)."""
         for phrase, surface in other.phrases.items():
-            loose_here = phrase in self.phrases and phrase not in self.exact
-            self.add(phrase, surface)
-            if phrase in other.lowercase_only:
-                self.lowercase_only.add(phrase)
-            if phrase not in other.exact:
-                self.exact.pop(phrase, None)
-            elif not loose_here:
-                self.exact.setdefault(phrase, set()).update(other.exact[phrase])
+            self.add(phrase, surface, phrase in other.lowercase_only, other.exact.get(phrase))
 
 
 @dataclass
@@ -151,17 +157,13 @@ def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Norma
             lowercase = value.startswith("=")
             exact = value.startswith("^")
             surface = value[1:] if lowercase or exact else value
+            if surface[:1] in ("=", "^"):
+                raise TaxonomyError(path, f"{entry}.{lang}", f"term {value!r} has two marks: "
+                                    f"a term is either '=' (lowercase only) or '^' (exact)")
             phrase = normaliser.phrase(surface)
             if not phrase:
                 raise TaxonomyError(path, f"{entry}.{lang}", f"term {value!r} has no words")
-            loose_before = phrase in terms.phrases and phrase not in terms.exact
-            terms.add(phrase, surface)
-            if lowercase:
-                terms.lowercase_only.add(phrase)
-            if not exact:
-                terms.exact.pop(phrase, None)
-            elif not loose_before:
-                terms.exact.setdefault(phrase, set()).add(fold_words(surface))
+            terms.add(phrase, surface, lowercase, {fold_words(surface)} if exact else None)
     return terms
 
 

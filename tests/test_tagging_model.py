@@ -279,6 +279,6 @@ def test_the_model_yields_to_a_negative_in_the_title_or_lead(tagger: Tagger) -> 
     ]:
         probability, _ = tagger.model.predict(norm.keys(title), norm.keys(text))["emigration"]
         assert probability >= tagger.model.thresholds["emigration"]   # the words look like it
-        result = tagger.tag(title, text)         # ... but "Belarusian", "club" say otherwise
+        result = tagger.tag(title, text)   # ... but "Belarusian", "striker" say otherwise
         assert not result.relevant, (title, result.evidence)
         assert not any(e["strength"] == "model" for e in result.evidence)

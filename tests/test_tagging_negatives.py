@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.morphology import Normaliser
 from pipelines.tagging import Tagger
-from pipelines.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
+from pipelines.taxonomy import DEFAULT_TAXONOMY_PATH, TaxonomyError, load_taxonomy
 
 
 def _rules_only() -> Tagger:
@@ -79,6 +79,16 @@ def test_exact_marks_survive_a_topics_negatives_joining_a_subtags(tmp_path: Path
     plain.write_text(custom.read_text(encoding="utf-8").replace("^алия,", "^алия, алия,"),
                      encoding="utf-8")
     assert ("ал",) not in load_taxonomy(plain).subtags["mass_emigration"].negatives.exact  # type: ignore[union-attr]  # noqa: E501
+
+
+@pytest.mark.parametrize("term", ["=^алия", "^=алия"])
+def test_a_term_with_both_marks_is_refused(tmp_path: Path, term: str) -> None:
+    custom = tmp_path / "t.yaml"
+    custom.write_text(DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
+        "приставов, ^алия,", f"приставов, {term},"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"two marks.*emigration\.negatives\.ru|"
+                       r"emigration\.negatives\.ru.*two marks"):
+        load_taxonomy(custom)
 
 
 @pytest.mark.parametrize("title, text", [
