@@ -67,18 +67,8 @@ def predict(tagger: Tagger, gold: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({"relevant": result.relevant, "topics": result.topics,
                     "subtags": result.subtags, "evidence": result.evidence,
                     "topic_scores": result.topic_scores,
-                    "placed": _placed(tagger, result.context)})
+                    "placed": tagger.placed(result.context)})
     return out
-
-
-def _placed(tagger: Tagger, context: dict[str, float]) -> set[str]:
-    """The topics whose Russian-context check the story passed (as Tagger.tag decides,
-    from the rounded context it reports)."""
-    th = tagger.taxonomy.thresholds
-    russia = context["russia"] + context["outlet"]
-    at_home = russia > th["foreign_factor"] * context["foreign"]
-    return {t for t in tagger.taxonomy.topics if russia >= th["context"]
-            and (at_home or t in tagger.taxonomy.foreign_allowed)}
 
 
 def report(name: str, gold: list[dict[str, Any]], predicted: list[dict[str, Any]],

@@ -293,19 +293,13 @@ class Tagger:
         topic_scores: dict[str, float] = {t: 0.0 for t in self.taxonomy.topics}
         for name, score in subtag_scores.items():
             topic_scores[self.taxonomy.subtags[name].topic] += score
-        russia = context["russia"] + source_context
-        # Russian context (the text's own, plus the outlet's when it covers Russia) must be
-        # there, and outweigh the markers of look-alike stories set elsewhere (Georgia's law,
-        # the SBU, US courts) by a clear margin.
-        at_home = russia > th["foreign_factor"] * context["foreign"]
-        context_ok = {t: russia >= th["context"] and (at_home or t in self.taxonomy.foreign_allowed)
-                      for t in topic_scores}
-        best_topic = max((s for t, s in topic_scores.items() if context_ok[t]), default=0.0)
+        at_home, placed = self._placing(context["russia"] + source_context, context["foreign"])
+        best_topic = max((s for t, s in topic_scores.items() if t in placed), default=0.0)
         strong_topics = {self.taxonomy.subtags[kind].topic for score, kind in strong_hits}
         # A second topic must be a real part of the story, not a passing mention: a strong
         # term of its own and the score a topic needs, or a large share of the first's score.
         topics = [t for t, s in topic_scores.items()
-                  if context_ok[t] and s >= th["relevant"] and (
+                  if t in placed and s >= th["relevant"] and (
                       s == best_topic
                       or (s >= th["secondary_ratio"] * best_topic and t in strong_topics)
                       or s >= th["secondary_weak_ratio"] * best_topic)]
@@ -323,8 +317,7 @@ class Tagger:
             if context["foreign"] and not at_home:
                 blocked |= {t for t in topic_scores if t not in self.taxonomy.foreign_allowed}
         model_evidence, model_vetoed = self._model_topics(
-            title_keys, text_keys, topics, topic_scores, blocked,
-            {t for t, ok in context_ok.items() if ok})
+            title_keys, text_keys, topics, topic_scores, blocked, placed)
         relevant = bool(topics)
         in_topics = {n: s for n, s in subtag_scores.items()
                      if self.taxonomy.subtags[n].topic in topics}
@@ -376,6 +369,21 @@ class Tagger:
             organisations=found["organisation"],
             people=found["person"],
         )
+
+    def _placing(self, russia: float, foreign: float) -> tuple[bool, set[str]]:
+        """Whether the story is set in Russia, and the topics it may have. Russian context
+        (the text's own, plus the outlet's when it covers Russia) must be there, and outweigh
+        the markers of look-alike stories set elsewhere (Georgia's law, the SBU, US courts) by
+        a clear margin; emigration happens abroad and only needs the context."""
+        th = self.taxonomy.thresholds
+        at_home = russia > th["foreign_factor"] * foreign
+        return at_home, {t for t in self.taxonomy.topics if russia >= th["context"]
+                         and (at_home or t in self.taxonomy.foreign_allowed)}
+
+    def placed(self, context: dict[str, float]) -> set[str]:
+        """The topics a result's story passed the Russian-context check for, from the
+        context it reports (TagResult.context)."""
+        return self._placing(context["russia"] + context["outlet"], context["foreign"])[1]
 
     def _model_topics(self, title_keys: list[str], text_keys: list[str], topics: list[str],
                       topic_scores: dict[str, float], blocked: set[str], placed: set[str]
