@@ -80,7 +80,7 @@ class Normaliser:
 
     def stem_text(self, text: str) -> str:
         """The text as its words' keys, space-separated: what the search index stores."""
-        return " ".join(k for k in self.keys(text) if k != POSSESSIVE)
+        return " ".join(filter(POSSESSIVE.__ne__, self.keys(text)))
 
     @staticmethod
     def spans(text: str, indices: set[int]) -> dict[int, tuple[int, int]]:

@@ -131,6 +131,11 @@ def test_paywall_teaser_is_kept_and_flagged(extractor: ArticleExtractor) -> None
     assert article.paywalled and "penal colony" in article.text
     free = page.replace(b"Subscribe to continue reading this article.", b"The end.")
     assert not extractor.extract(free, "https://x.org/2025/11/20/big-story").paywalled
+    # In Russian, and in capitals: the prompt is found whatever its case.
+    ru = page.replace(b"Subscribe to continue reading this article.",
+                      "ТОЛЬКО ДЛЯ ПОДПИСЧИКОВ. Оформите подписку.".encode())
+    article = extractor.extract(ru, "https://x.org/2025/11/20/big-story")
+    assert article.paywalled and "ПОДПИСЧИКОВ" not in article.text
 
 
 RULED_PAGE = """<html><head><title>Site | Home</title><meta property="og:title"
@@ -385,3 +390,24 @@ def test_the_declared_language_shortcut_agrees_with_the_model_on_real_texts(
             confirmed += _confirms(text[:500], declared)
     # Measured: the check confirms about four texts in five (the model is skipped for them).
     assert confirmed > 0.6 * len(texts)
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1251", "utf-16"])
+def test_control_characters_are_removed_in_every_encoding(extractor: ArticleExtractor,
+                                                          charset: str) -> None:
+    """Control characters (which lxml refuses or mangles) go before parsing, whatever the
+    page's encoding; a page without them is parsed as it came. The check runs on the UTF-8
+    bytes the parser is given, where such a character is always one byte of its own."""
+    words = " ".join(["Задержан активист в Москве за одиночный пикет у здания суда."] * 6)
+    page = ("<html><head><meta charset='{}'><title>Задержан активист</title></head><body>"
+            "<article><h1>Задержан активист</h1><p>{}</p><p>Второй\x00 абзац\x08 с\x7f "
+            "управляющими\x1b символами, и ещё\x0b несколько слов для длины текста.</p>"
+            "</article></body></html>").format(charset, words)
+    article = extractor.extract(page.encode(charset), "https://example.org/a/1",
+                                content_type=f"text/html; charset={charset}")
+    assert "Второй абзац с управляющими символами" in article.text
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", article.text)
+    clean = extractor.extract(page.replace("\x00", "").replace("\x08", "").replace(
+        "\x7f", "").replace("\x1b", "").replace("\x0b", "").encode(charset),
+        "https://example.org/a/1", content_type=f"text/html; charset={charset}")
+    assert clean.text == article.text

@@ -128,6 +128,15 @@ def test_bad_row_is_skipped_with_its_reason_and_the_batch_is_kept(db_path: str) 
     assert "NOT NULL" in (results[1].error or "")
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
     assert store.db.execute("SELECT count(*) FROM article_urls").fetchone()[0] == 2
+    # The batch is written first without a savepoint per row, then again row by row when
+    # one is refused: nothing of the first attempt stays, in the tables or in their indexes.
+    assert [r[0] for r in store.db.execute(
+        "SELECT url FROM articles WHERE id IN (SELECT rowid FROM articles_fts WHERE "
+        "articles_fts MATCH 'fine') ORDER BY url")] == ["https://x.org/ok", "https://x.org/ok2"]
+    store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+    assert store.db.execute("SELECT count(*) FROM stories").fetchone()[0] == 2
+    store.add(_article("https://x.org/ok3", "fine again"), [], "2025-11-21")
+    assert [r.outcome for r in store.flush()] == ["new"]
 
 
 def _writer(args: tuple[str, int]) -> int:
@@ -215,6 +224,26 @@ def test_our_minhash_is_datasketchs_affine32_bit_for_bit() -> None:
     text = " ".join(rng.choice(words) for _ in range(200))
     assert fingerprint(text) == fingerprint(text)                   # stable
     assert fingerprint(" ".join(words[:10])) is None                # too short to fingerprint
+
+
+def test_shingles_are_the_lowered_words_three_at_a_time_whatever_the_letters() -> None:
+    """Signatures on disk must stay comparable: shingles lowered in one call for the whole
+    text are those of each word lowered alone (ё as е), also with letters whose lowercase
+    depends on where they stand (Greek final sigma) or is longer (Turkish İ)."""
+    import re
+
+    from pipelines.fingerprint import shingles
+
+    def one_word_at_a_time(text: str) -> set[bytes]:
+        words = [w.lower().replace("ё", "е") for w in re.findall(r"[^\W_]+", text)]
+        return {" ".join(words[i:i + 3]).encode() for i in range(len(words) - 2)}
+
+    for text in ("Суд в Москве ОШТРАФОВАЛ Алёну Ёлкину, 2024-й год; Court FINES «Мемориал»",
+                 "ΟΔΥΣΣΕΥΣ and ΣΟΦΟΣ met Σ at İstanbul İİ after Iİ and ıI",
+                 "ΟΔΥΣΣΕΥΣ sailed home across the wine dark sea to Ithaca at last"):
+        assert shingles(text) == one_word_at_a_time(text)
+    assert len(shingles("a b c d")) == 2 and shingles("a b") == set()
+    assert shingles("one two three four", size=2) == {b"one two", b"two three", b"three four"}
 
 
 @pytest.mark.slow
