@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import islice
 from functools import lru_cache
 
 import Stemmer
@@ -86,14 +87,15 @@ class Normaliser:
     def spans(text: str, indices: set[int]) -> dict[int, tuple[int, int]]:
         """Character (start, end) of the tokens at these indices (only they are located)."""
         out: dict[int, tuple[int, int]] = {}
-        if not indices:
-            return out
-        last = max(indices)
-        for index, match in enumerate(_TOKEN_OR_POSSESSIVE.finditer(text)):
-            if index in indices:
-                out[index] = match.span()
-            if index >= last:
+        matches = _TOKEN_OR_POSSESSIVE.finditer(text)
+        position = 0                 # the index of the next match
+        for index in sorted(indices):
+            # The tokens between are skipped in C (islice), not one loop step each.
+            match = next(islice(matches, index - position, None), None)
+            if match is None:
                 break
+            out[index] = match.span()
+            position = index + 1
         return out
 
     def _fill(self, words: set[str]) -> None:

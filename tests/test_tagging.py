@@ -353,3 +353,19 @@ def test_the_dedupe_stage_and_the_tagger_share_one_normaliser_per_thread(
     thread.start()
     thread.join()
     assert other and other[0] is not dedupe.stemmer
+
+
+def test_token_spans_are_those_of_the_tokens_at_the_asked_indices() -> None:
+    """Evidence offsets: the character span of each asked token (words and English
+    possessives counted as the keys count them), an index past the text's end left out."""
+    from pipelines.morphology import Normaliser
+    norm = Normaliser("stem")
+    text = "Russia's court jailed Ilya Yashin, 41, for «фейки»; he'd appeal — Navalny’s ally."
+    tokens = norm.tokens(text)
+    for indices in ({0}, {1, 5}, set(range(len(tokens))), {len(tokens) - 1, 3, 0},
+                    {2, len(tokens) + 4}, set()):
+        spans = norm.spans(text, indices)
+        assert set(spans) == {i for i in indices if i < len(tokens)}
+        for index, (start, end) in spans.items():
+            assert text[start:end] == tokens[index]
+    assert len(norm.keys(text)) == len(tokens) and tokens[1] == "'s"
