@@ -69,7 +69,7 @@ def run_whole(pages: list[tuple[str, str, bytes, str]], db_dir: Path, round_no: 
     from pipelines.store import pending_article
     from pipelines.storylink import Linker
     from pipelines.tag import TagPipeline
-    from storage.captures import _compressor
+    from storage.captures import compressor as _compressor
     extractor = ArticleExtractor()
     # One normaliser for both stages, as a crawl process shares one; a new one each round, so
     # every round starts with cold word caches.
