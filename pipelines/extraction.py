@@ -179,6 +179,13 @@ def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
 # (the baseline reads an articleBody and the forum check a posting type from them);
 # <noscript> and <template> stay too (the baseline and the page-size measure read them).
 _INERT = ("style", "svg", "link", "meta")
+# <aside> and <footer>: trafilatura's cleaning deletes them before its main pass and its
+# baseline and page-size measure delete them too (basic_cleaning). The one pass that can
+# bring them back is its recall retry, when they hold every paragraph of the page: then they
+# stay. On the 210 real pages of ../shared/corpus the extracted text is identical with and
+# without them; a fifth of a news page's elements are in them, and trafilatura's copies and
+# pruning passes took 4% less time.
+_BOILERPLATE = ("aside", "footer")
 
 
 def _drop_inert(tree: lxml_html.HtmlElement) -> None:
@@ -187,6 +194,10 @@ def _drop_inert(tree: lxml_html.HtmlElement) -> None:
                    if (s.get("type") or "").strip().lower() != "application/ld+json"]:
         if script.getparent() is not None:
             script.drop_tree()              # lxml.html's own removal: the tail text stays
+    if any(next(p.iterancestors(*_BOILERPLATE), None) is None for p in tree.iter("p")):
+        for node in [n for n in tree.iter(*_BOILERPLATE)
+                     if next(n.iterancestors(*_BOILERPLATE), None) is None]:
+            node.drop_tree()
 
 
 def _looks_like_listing(text: str) -> bool:

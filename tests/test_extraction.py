@@ -320,6 +320,25 @@ def test_inert_elements_go_before_trafilatura_and_take_no_text_with_them() -> No
     assert [s.get("type") for s in tree.iter("script")] == ["application/ld+json"]
 
 
+def test_aside_and_footer_go_before_trafilatura_unless_they_hold_every_paragraph() -> None:
+    """<aside> and <footer> are deleted by every pass of trafilatura but its recall retry,
+    which keeps them when they hold all of a page's paragraphs: they are dropped first
+    (keeping the text after them) only when some paragraph stands outside them."""
+    from lxml import html as lxml_html
+
+    from pipelines.extraction import _drop_inert
+    tree = lxml_html.fromstring(
+        "<html><body><article><p>The article.</p><aside><p>Read also</p></aside>after "
+        "the aside</article><footer><p>Contacts</p><aside>nested</aside></footer></body></html>")
+    _drop_inert(tree)
+    text = tree.text_content()
+    assert "The article." in text and "after the aside" in text
+    assert "Read also" not in text and "Contacts" not in text and "nested" not in text
+    kept = lxml_html.fromstring("<html><body><footer><p>Only here.</p></footer></body></html>")
+    _drop_inert(kept)
+    assert "Only here." in kept.text_content()
+
+
 def test_prose_is_never_checked_against_the_pages_links(
         extractor: ArticleExtractor, monkeypatch: pytest.MonkeyPatch) -> None:
     """Collecting every link's text is for texts of short paragraphs only (a list of links);
