@@ -87,7 +87,17 @@ class Normaliser:
     def spans(text: str, indices: set[int]) -> dict[int, tuple[int, int]]:
         """Character (start, end) of the tokens at these indices (only they are located)."""
         out: dict[int, tuple[int, int]] = {}
+        if not indices:
+            return out
         matches = _TOKEN_OR_POSSESSIVE.finditer(text)
+        last = max(indices)
+        if len(indices) * 8 > last:                 # most tokens up to the last: each one
+            for index, match in enumerate(matches):
+                if index in indices:
+                    out[index] = match.span()
+                if index >= last:
+                    break
+            return out
         position = 0                 # the index of the next match
         for index in sorted(indices):
             # The tokens between are skipped in C (islice), not one loop step each.

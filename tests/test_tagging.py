@@ -369,3 +369,9 @@ def test_token_spans_are_those_of_the_tokens_at_the_asked_indices() -> None:
         for index, (start, end) in spans.items():
             assert text[start:end] == tokens[index]
     assert len(norm.keys(text)) == len(tokens) and tokens[1] == "'s"
+    long = " ".join([text] * 20)            # a few indices far apart, and many together
+    tokens = norm.tokens(long)
+    for indices in ({5, len(tokens) - 2}, {7, 150, 151, 299}, set(range(0, len(tokens), 2))):
+        spans = norm.spans(long, indices)
+        assert set(spans) == indices
+        assert all(long[start:end] == tokens[i] for i, (start, end) in spans.items())
