@@ -359,7 +359,7 @@ class ArticleExtractor:
                                                 f"NEWSMON_MAX_PAGE_CHARS)")
             encoded = page.encode("utf-8")
         tree = self.parse(encoded)
-        meta = read_metadata(tree)
+        meta = read_metadata(tree, page)
         fallback_title = None if meta.title else _heading_title(tree)
         fallback_authors = [] if meta.authors else _byline_authors(tree)
         figures = _body_figures(tree)

@@ -86,15 +86,16 @@ def minhash_values(grams: set[bytes] | list[bytes]) -> np.ndarray:
     # first (one join and one array instead of an unpack per shingle: 45% less time).
     sha1 = hashlib.sha1
     digests = b"".join([sha1(g).digest() for g in grams])
-    hashed = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, :1].astype(np.uint32)
+    hashed = np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
     s1, m1, s2, m2, s3 = _FMIX32
     with np.errstate(over="ignore"):
-        hashed = hashed ^ (hashed >> s1)
-        hashed = hashed * m1
-        hashed = hashed ^ (hashed >> s2)
-        hashed = hashed * m2
-        hashed = hashed ^ (hashed >> s3)
-        permuted = hashed * a + b
+        hashed ^= hashed >> s1              # in place: no temporary array per step
+        hashed *= m1
+        hashed ^= hashed >> s2
+        hashed *= m2
+        hashed ^= hashed >> s3
+        permuted = np.multiply.outer(hashed, a)     # shingles x permutations
+        permuted += b
     return permuted.min(axis=0).astype("<u4")
 
 

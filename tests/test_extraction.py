@@ -105,6 +105,25 @@ def test_date_evidence_order(extractor: ArticleExtractor) -> None:
     assert (article.published_at, article.published_from) == ("2025-11-19T00:00:00+00:00", "url")
 
 
+@pytest.mark.parametrize("markup", [
+    "<span itemprop='datePublished' content='2024-03-05T10:00:00Z'></span>",
+    "<SPAN ITEMPROP='datePublished' CONTENT='2024-03-05T10:00:00Z'></SPAN>",
+    "<span Itemprop='datePublished' content='2024-03-05T10:00:00Z'></span>",
+    "<time datetime='2024-03-05T10:00:00Z'>5 March</time>",
+    "<TIME DATETIME='2024-03-05T10:00:00Z'>5 March</TIME>"])
+def test_microdata_and_time_dates_are_read_however_the_markup_is_cased(
+        extractor: ArticleExtractor, markup: str) -> None:
+    """Microdata and <time> are looked for only in pages whose markup names them (a
+    substring search instead of two walks of the tree): in lowercase, uppercase or
+    capitalised, as HTML writes names."""
+    page = ("<html><head><title>T</title></head><body><article><h1>Заголовок</h1>" + markup
+            + "<p>" + "Суд в Москве арестовал активиста по делу о фейках. " * 20
+            + "</p></article></body></html>").encode()
+    article = extractor.extract(page, "https://x.org/news/a")
+    assert (article.published_at, article.published_from) == \
+        ("2024-03-05T10:00:00+00:00", "markup")
+
+
 @pytest.mark.parametrize("page, reason", [
     ("<html><head><title>Page not found</title></head><body><h1>404</h1><p>Sorry.</p></body></html>",
      "no_text|error_page|too_short"),
