@@ -101,10 +101,10 @@ class Normaliser:
         position = 0                 # the index of the next match
         for index in sorted(indices):
             # The tokens between are skipped in C (islice), not one loop step each.
-            match = next(islice(matches, index - position, None), None)
-            if match is None:
+            found = next(islice(matches, index - position, None), None)
+            if found is None:
                 break
-            out[index] = match.span()
+            out[index] = found.span()
             position = index + 1
         return out
 
