@@ -69,26 +69,32 @@ def crawl(size: int, db: Path, sources: Path, prefix: str, env: dict[str, str]
     last: dict[str, int] = {}
     peak_anon = peak_file = 0
     next_count = 0.0
-    while True:
-        # wait4 rather than poll(): the exit status comes with the process's CPU time.
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        now = memory(proc.pid)
-        if now:
-            last = now
-            peak_anon = max(peak_anon, now.get("RssAnon", 0))
-            peak_file = max(peak_file, now.get("RssFile", 0))
-            if time.perf_counter() >= next_count:     # counting rows costs a little: 1/s
-                samples.append((stored(db), now))
-                next_count = time.perf_counter() + 1.0
-        time.sleep(0.25)
+    try:
+        while True:
+            # wait4 rather than poll(): the exit status comes with the process's CPU time.
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            now = memory(proc.pid)
+            if now:
+                last = now
+                peak_anon = max(peak_anon, now.get("RssAnon", 0))
+                peak_file = max(peak_file, now.get("RssFile", 0))
+                if time.perf_counter() >= next_count:     # counting rows costs a little
+                    samples.append((stored(db), now))
+                    next_count = time.perf_counter() + 1.0
+            time.sleep(0.25)
+    except BaseException:
+        proc.kill()                 # interrupted: the crawl does not outlive the benchmark
+        proc.wait()
+        raise
+    finally:
+        log.seek(0)
+        stderr = log.read().decode(errors="replace")
+        log.close()
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    log.seek(0)
-    stderr = log.read().decode(errors="replace")
-    log.close()
     if proc.returncode:
         raise SystemExit(f"crawl of {size} failed (exit {proc.returncode}):\n{stderr[-3000:]}")
     last["PeakAnon"], last["PeakFile"] = peak_anon, peak_file
@@ -130,14 +136,16 @@ def main() -> None:
                 goal = largest * tenth // 10
                 # The last sample taken before the store passed each tenth (the store
                 # writes in batches, so the counts are those of the batch boundaries).
-                before = [s for s in curve if s[0] <= goal] or curve[:1]
+                before = [s for s in curve if 0 < s[0] <= goal]
                 if before and before[-1] not in shown:
                     shown.append(before[-1])
             for count, mem in shown:
                 print(f"  {count:>6}: {mem.get('VmRSS', 0) / mb:.0f} MB, "
                       f"{mem.get('RssAnon', 0) / mb:.0f} MB, {mem.get('RssFile', 0) / mb:.0f} MB")
             half = [m for c, m in curve if c >= largest // 2]
-            if half:
+            if len(half) < 5:
+                print("second half of the crawl: too few samples to tell (a larger --sizes)")
+            else:
                 growth = {k: (half[-1].get(k, 0) - half[0].get(k, 0)) / mb
                           for k in ("VmRSS", "RssAnon")}
                 print(f"second half of the crawl: RSS {growth['VmRSS']:+.0f} MB, anonymous "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import copy
 from functools import lru_cache
@@ -13,6 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from htmldate import find_date
 from trafilatura import bare_extraction
+from trafilatura.settings import MANUALLY_CLEANED
 from trafilatura.settings import Extractor as TrafilaturaOptions
 
 from crawler.dates import date_from_url, to_utc, to_utc_iso
@@ -30,7 +31,8 @@ _ERROR_TITLE = re.compile(
     r"^\W*(404|410|error 404|404 error|page not found|not found|oops\b.*|"
     r"страница не найдена|ошибка 404|404 - страница не найдена)\W*$", re.IGNORECASE)
 # Matched against lowercased text: with re.IGNORECASE the scan of an article's text cost
-# seven times more (0.35 ms a page).
+# seven times more (0.35 ms a page). (IGNORECASE also took "ſ" for "s", "ı" for "i" and the
+# old Cyrillic letter variants for their letters; no prompt is written with those.)
 _PAYWALL = re.compile(
     r"(subscribe to (continue|read)|subscribers only|for subscribers|already a subscriber|"
     r"доступ(ен|но) только (для )?подписчик|только для подписчиков|оформите подписку|"
@@ -147,8 +149,11 @@ _HEAVY = re.compile(r"<(script|style|svg)\b.*?</\1\s*>|data:[a-z]+/[a-z0-9.+-]+;
                     re.IGNORECASE | re.DOTALL)
 
 
-def _link_texts(tree: lxml_html.HtmlElement) -> set[str]:
-    return {" ".join(a.text_content().split()).lower() for a in tree.iter("a")}
+def _link_texts(tree: lxml_html.HtmlElement,
+                also: list[lxml_html.HtmlElement] | None = None) -> set[str]:
+    """The texts of the page's links (and of those in elements taken out of it)."""
+    return {" ".join(a.text_content().split()).lower()
+            for root in (tree, *(also or ())) for a in root.iter("a")}
 
 
 # Navigation links are short: a paragraph longer than this is taken for prose, not for the
@@ -179,25 +184,36 @@ def _is_link_list(paragraphs: list[str], links: set[str]) -> bool:
 # (the baseline reads an articleBody and the forum check a posting type from them);
 # <noscript> and <template> stay too (the baseline and the page-size measure read them).
 _INERT = ("style", "svg", "link", "meta")
-# <aside> and <footer>: trafilatura's cleaning deletes them before its main pass and its
-# baseline and page-size measure delete them too (basic_cleaning). The one pass that can
-# bring them back is its recall retry, when they hold every paragraph of the page: then they
-# stay. On the 210 real pages of ../shared/corpus the extracted text is identical with and
-# without them; a fifth of a news page's elements are in them, and trafilatura's copies and
-# pruning passes took 4% less time.
+# <aside> and <footer>: trafilatura's cleaning deletes them before its main pass, and its
+# baseline and page-size measure delete them too (basic_cleaning), so its fast pass reads
+# the same page without them. Three things still see them, and get them: the full pass
+# (readability reads the raw tree: it gets the page parsed again, see _body_text), the
+# link-list check (the links in them count, see _drop_inert's return), and trafilatura's
+# recall retry, which brings back everything its cleaning deleted when that was every
+# paragraph of the page: then nothing is dropped here. A fifth of a news page's elements
+# are in them; trafilatura's copies and pruning passes take 4% less time without them.
 _BOILERPLATE = ("aside", "footer")
+_CLEANED = tuple(MANUALLY_CLEANED)        # what trafilatura's cleaning deletes
 
 
-def _drop_inert(tree: lxml_html.HtmlElement) -> None:
+def _drop_inert(tree: lxml_html.HtmlElement, boilerplate: bool = True
+                ) -> list[lxml_html.HtmlElement]:
+    """Drop what no pass of trafilatura reads from the tree; return the <aside> and <footer>
+    elements dropped (with `boilerplate`: when a paragraph stands outside everything
+    trafilatura's cleaning deletes)."""
     etree.strip_elements(tree, *_INERT, with_tail=False)
     for script in [s for s in tree.iter("script")
                    if (s.get("type") or "").strip().lower() != "application/ld+json"]:
         if script.getparent() is not None:
             script.drop_tree()              # lxml.html's own removal: the tail text stays
-    if any(next(p.iterancestors(*_BOILERPLATE), None) is None for p in tree.iter("p")):
-        for node in [n for n in tree.iter(*_BOILERPLATE)
-                     if next(n.iterancestors(*_BOILERPLATE), None) is None]:
-            node.drop_tree()
+    if not boilerplate or not any(next(p.iterancestors(*_CLEANED), None) is None
+                                  for p in tree.iter("p")):
+        return []
+    dropped = [n for n in tree.iter(*_BOILERPLATE)
+               if next(n.iterancestors(*_BOILERPLATE), None) is None]
+    for node in dropped:
+        node.drop_tree()                    # the tail text stays
+    return dropped
 
 
 def _looks_like_listing(text: str) -> bool:
@@ -286,13 +302,17 @@ class ArticleExtractor:
             raise NotAnArticle("unparseable", str(exc)) from None
         return tree
 
-    def _body_text(self, tree: lxml_html.HtmlElement, url: str) -> str:
-        # trafilatura copies a tree it is given, so both passes read the same page.
+    def _body_text(self, tree: lxml_html.HtmlElement, url: str,
+                   whole: Callable[[], lxml_html.HtmlElement] | None = None) -> str:
+        """The fast pass on the tree; the full pass where it found little, on `whole()` (the
+        tree with the <aside> and <footer> _drop_inert took out) when given. trafilatura
+        copies a tree it is given, so both passes read the same page."""
         doc = bare_extraction(tree, url=url, options=self.options)
         text = getattr(doc, "text", None) or ""
         if len(text) < FULL_PASS_BELOW_CHARS or _menu_lines(text):
-            full = getattr(bare_extraction(tree, url=url, options=self.full_options), "text",
-                           None) or ""
+            full_tree = whole() if whole is not None else tree
+            full = getattr(bare_extraction(full_tree, url=url, options=self.full_options),
+                           "text", None) or ""
             if full.strip():
                 text = full
         return text
@@ -347,7 +367,10 @@ class ArticleExtractor:
             raise NotAnArticle("not_html", f"{url} is {content_type}")
         decoded = decode_html(body, content_type)
         page = decoded.text
-        encoded = page.encode("utf-8")
+        try:
+            encoded = page.encode("utf-8")
+        except UnicodeEncodeError as exc:         # a lone surrogate (UTF-7, say)
+            raise NotAnArticle("unparseable", str(exc)) from None
         if len(encoded.translate(None, _CONTROL_BYTES)) != len(encoded):
             page = _CONTROL.sub("", page)         # lxml refuses or mangles them
             encoded = page.encode("utf-8")
@@ -373,8 +396,18 @@ class ArticleExtractor:
                            (hints.published_at, hint_origin), (date_from_url(url), "url")]
         if self.detect_text_dates and not any(v for v, _ in date_candidates):
             date_candidates.append((_date_from_text(tree), "text"))
-        _drop_inert(content)
-        body_text = self._body_text(content, url)
+        boilerplate = _drop_inert(content)
+
+        def whole() -> lxml_html.HtmlElement:
+            # The page again, as it was before its <aside> and <footer> went: parsed, the
+            # site's rules applied (they give the same tree again), the inert rest dropped.
+            again = self.parse(encoded)
+            if rules is not None:
+                again = self._apply_rules(again, rules)[0]
+            _drop_inert(again, boilerplate=False)
+            return again
+
+        body_text = self._body_text(content, url, whole if boilerplate else None)
         if not body_text.strip():
             raise NotAnArticle("no_text", f"trafilatura found no main text in {url}")
         text = _BLANK_LINES.sub("\n\n", body_text.strip())
@@ -401,8 +434,10 @@ class ArticleExtractor:
         paragraphs = [p for p in text.split("\n\n") if p.strip()]
         # The page's link texts are collected only for a text that could be a list of them,
         # after the site's drop rules and _drop_inert (links in what they removed cannot be
-        # paragraphs of this text either).
-        if _could_be_link_list(paragraphs) and _is_link_list(paragraphs, _link_texts(tree)):
+        # paragraphs of this text either), with those of the <aside> and <footer> it took
+        # out (the same link may stand there and in the text).
+        if _could_be_link_list(paragraphs) and _is_link_list(
+                paragraphs, _link_texts(tree, boilerplate)):
             raise NotAnArticle("not_article", f"{url} is a list of links (a navigation page)")
         paywalled = prompt_cut or meta.accessible_for_free is False or \
             bool(_PAYWALL.search(text.lower()))

@@ -47,9 +47,11 @@ def text_hash(text: str) -> str:
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    if "\u0130" in text:
-        # "İ" is the one letter whose lowercase is two characters, the second no word
-        # character: lowered in the whole text, it would split its word in two.
+    if "\u0130" in text or "\u03a3" in text:
+        # The two letters whose lowercase str.lower() does not take from the letter alone:
+        # "İ" lowers to two characters, the second no word character (lowered in the whole
+        # text, it would split its word in two); "Σ" becomes "ς" or "σ" by its neighbours,
+        # and in the whole text its neighbours reach past punctuation ("ΝΟΜΟΣ.ΤΟ").
         words = [w.lower().replace("ё", "е") for w in _WORD.findall(text)]
     else:
         # The same words, lowered in one call instead of one per word (40% less time).

@@ -175,8 +175,12 @@ _share = _STEMS.setdefault
 _MAX_STEMS = 300_000
 # Per language, each word's stem (a dictionary lookup instead of a call into the stemmer for
 # every word of every sentence: a fifth of a profile's cost); bounded too.
+# Keyed by the stemmer's algorithm (at most the seven of _STEMMERS): 50,000 words of one
+# language take about 7 MB. Full, a language's dictionary is replaced by a new one, never
+# emptied in place: profile() runs on two threads (the dedupe stage, and the linker on the
+# store's writer), and one of them may be between filling and reading it.
 _STEMMED: dict[str, dict[str, str]] = {}
-_MAX_STEMMED = 100_000
+_MAX_STEMMED = 50_000
 
 
 # "11 тысяч" is "11,000": a number's scale word, in any of its forms (Snowball-free: the
@@ -233,11 +237,12 @@ def _opens(title: str, text: str) -> bool:
 def profile(title: str | None, text: str, lang: str | None) -> Profile:
     if len(_STEMS) > _MAX_STEMS:
         _STEMS.clear()
-        _STEMMED.clear()        # its stems are the shared strings
+        _STEMMED.clear()        # its stems are the shared strings (a new dictionary each)
     built_from = source_hash(title, text, lang)
     lang = (lang or ("ru" if _CYRILLIC.search(text[:2000]) else "en"))[:2]
     stemmer = _stemmer(lang)
-    stemmed = _STEMMED.setdefault(lang, {})
+    algorithm = _STEMMERS.get(lang, "english")
+    stemmed = _STEMMED.setdefault(algorithm, {})
     stop = STOPWORDS.get(lang, STOPWORDS["en"])
     sentences: list[frozenset[str]] = []
     anchors: list[str] = []
@@ -256,7 +261,7 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
         missing = [w for w in content if w not in stemmed]
         if missing:
             if len(stemmed) + len(missing) > _MAX_STEMMED:
-                stemmed.clear()
+                stemmed = _STEMMED[algorithm] = {}
                 missing = content
             for word, stem in zip(missing, stemmer.stemWords(missing)):
                 stemmed[word] = _share(stem, stem)

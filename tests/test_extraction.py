@@ -109,13 +109,15 @@ def test_date_evidence_order(extractor: ArticleExtractor) -> None:
     "<span itemprop='datePublished' content='2024-03-05T10:00:00Z'></span>",
     "<SPAN ITEMPROP='datePublished' CONTENT='2024-03-05T10:00:00Z'></SPAN>",
     "<span Itemprop='datePublished' content='2024-03-05T10:00:00Z'></span>",
+    "<span itemProp='datePublished' content='2024-03-05T10:00:00Z'></span>",    # React
     "<time datetime='2024-03-05T10:00:00Z'>5 March</time>",
-    "<TIME DATETIME='2024-03-05T10:00:00Z'>5 March</TIME>"])
+    "<TIME DATETIME='2024-03-05T10:00:00Z'>5 March</TIME>",
+    "<tIMe dateTime='2024-03-05T10:00:00Z'>5 March</tIMe>"])
 def test_microdata_and_time_dates_are_read_however_the_markup_is_cased(
         extractor: ArticleExtractor, markup: str) -> None:
-    """Microdata and <time> are looked for only in pages whose markup names them (a
-    substring search instead of two walks of the tree): in lowercase, uppercase or
-    capitalised, as HTML writes names."""
+    """Microdata and <time> are looked for only in pages whose markup can hold them (a
+    search of the text instead of two walks of the tree): names in any case, as lxml reads
+    them."""
     page = ("<html><head><title>T</title></head><body><article><h1>Заголовок</h1>" + markup
             + "<p>" + "Суд в Москве арестовал активиста по делу о фейках. " * 20
             + "</p></article></body></html>").encode()
@@ -339,23 +341,77 @@ def test_inert_elements_go_before_trafilatura_and_take_no_text_with_them() -> No
     assert [s.get("type") for s in tree.iter("script")] == ["application/ld+json"]
 
 
-def test_aside_and_footer_go_before_trafilatura_unless_they_hold_every_paragraph() -> None:
-    """<aside> and <footer> are deleted by every pass of trafilatura but its recall retry,
-    which keeps them when they hold all of a page's paragraphs: they are dropped first
-    (keeping the text after them) only when some paragraph stands outside them."""
+def test_a_page_that_decodes_to_a_lone_surrogate_is_unparseable(
+        extractor: ArticleExtractor) -> None:
+    # "+2AA-" is UTF-7 for half a surrogate pair: text that has no UTF-8 form.
+    page = (b"<html><head><meta charset='utf-7'><title>T</title></head><body><p>"
+            + b"Some words here. " * 40 + b"+2AA-</p></body></html>")
+    with pytest.raises(NotAnArticle, match="^unparseable"):
+        extractor.extract(page, "https://x.org/a", content_type="text/html; charset=utf-7")
+
+
+def test_aside_and_footer_go_before_trafilatura_unless_cleaning_would_take_every_paragraph(
+        ) -> None:
+    """<aside> and <footer> leave the tree (the text after them stays) when some paragraph
+    stands outside everything trafilatura's cleaning deletes; else they stay."""
     from lxml import html as lxml_html
 
     from pipelines.extraction import _drop_inert
     tree = lxml_html.fromstring(
         "<html><body><article><p>The article.</p><aside><p>Read also</p></aside>after "
         "the aside</article><footer><p>Contacts</p><aside>nested</aside></footer></body></html>")
-    _drop_inert(tree)
+    assert [n.tag for n in _drop_inert(tree)] == ["aside", "footer"]
     text = tree.text_content()
     assert "The article." in text and "after the aside" in text
     assert "Read also" not in text and "Contacts" not in text and "nested" not in text
-    kept = lxml_html.fromstring("<html><body><footer><p>Only here.</p></footer></body></html>")
-    _drop_inert(kept)
-    assert "Only here." in kept.text_content()
+    for kept in ("<footer><p>Only here.</p></footer>",
+                 "<figure><p>Photo: AP</p></figure><aside><p>Only here.</p></aside>"):
+        tree = lxml_html.fromstring(f"<html><body>{kept}</body></html>")
+        assert _drop_inert(tree) == [] and "Only here." in tree.text_content()
+
+
+_ENG = "The court in Moscow sentenced the activist to five years in a penal colony. "
+_HEADS = [f"Headline number {i} about the court case in Moscow" for i in range(10)]
+_BOILERPLATE_PAGES = {
+    # the only paragraph outside the aside is in what trafilatura's cleaning deletes
+    "figure": f"<figure><img src='a.jpg'><p>Photo: AP</p></figure>"
+              f"<aside><p>{_ENG * 4}</p><p>{_ENG * 3}</p></aside>",
+    "nav": f"<nav><p>Menu</p></nav><footer><p>{_ENG * 4}</p><p>{_ENG * 3}</p></footer>",
+    # little text in the main part: the full pass's readability reads the raw page
+    "short main": f"<div class='content'><p>{_ENG}</p></div>"
+                  f"<aside><div>{_ENG * 6}</div><div>{_ENG * 5}</div><p>{_ENG * 4}</p></aside>",
+    "text in divs": f"<div>{_ENG * 2}<br>{_ENG * 2}</div><p>x</p>"
+                    f"<footer><div><p>{_ENG * 5}</p><p>{_ENG * 5}</p></div></footer>",
+    # a list of headlines whose links are in an aside
+    "link list": "<main>" + "".join(f"<p>{h}</p>" for h in _HEADS) + "</main><aside>" + "".join(
+        f"<a href='/n/{i}'>{h}</a>" for i, h in enumerate(_HEADS)) + "</aside>",
+}
+
+
+@pytest.mark.parametrize("favor", ["balanced", "recall", "precision"])
+@pytest.mark.parametrize("name", sorted(_BOILERPLATE_PAGES))
+def test_dropping_aside_and_footer_changes_no_extraction(
+        favor: str, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What trafilatura could still read in <aside> and <footer> is given to it: the full
+    pass gets the page parsed again, their links count in the link-list check, and they
+    stay when its recall retry would bring them back. Each page comes out as it does with
+    them left in the tree."""
+    import pipelines.extraction as extraction
+    page = (f"<html><head><title>T</title></head><body>{_BOILERPLATE_PAGES[name]}"
+            f"</body></html>").encode()
+
+    def outcome() -> str:
+        try:
+            return ArticleExtractor(favor=favor, min_words=5).extract(
+                page, "https://example.org/2024/01/02/a").text
+        except NotAnArticle as exc:
+            return f"dropped: {exc.reason}"
+
+    with_drop = outcome()
+    real = extraction._drop_inert
+    monkeypatch.setattr(extraction, "_drop_inert",
+                        lambda tree, boilerplate=True: real(tree, boilerplate=False))
+    assert with_drop == outcome()
 
 
 def test_prose_is_never_checked_against_the_pages_links(
@@ -365,7 +421,8 @@ def test_prose_is_never_checked_against_the_pages_links(
     import pipelines.extraction as extraction
     calls = []
     real = extraction._link_texts
-    monkeypatch.setattr(extraction, "_link_texts", lambda tree: calls.append(1) or real(tree))
+    monkeypatch.setattr(extraction, "_link_texts",
+                        lambda *args: calls.append(1) or real(*args))
     prose = " ".join(["The court heard the case of the activist detained in March."] * 6)
     page = "<html><head><title>Case</title></head><body><article>" + "".join(
         f"<p>{prose} Paragraph {i}.</p>" for i in range(9)) + "</article></body></html>"

@@ -139,6 +139,26 @@ def test_bad_row_is_skipped_with_its_reason_and_the_batch_is_kept(db_path: str) 
     assert [r.outcome for r in store.flush()] == ["new"]
 
 
+def test_a_batch_is_written_without_a_savepoint_per_row_until_a_row_is_refused(
+        db_path: str) -> None:
+    """A savepoint makes the full-text indexes write what they hold: one per row made every
+    batch dearer. Rows go in without one; a refused row has the batch written again, each
+    row inside its own."""
+    store = ArticleStore(open_db(db_path))
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    for n in range(3):
+        store.add(_article(f"https://x.org/{n}", f"text number {n}"), [], "2025-11-20")
+    assert [r.outcome for r in store.flush()] == ["new"] * 3
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+    statements.clear()
+    store.add(_article("https://x.org/3", "fine"), [], "2025-11-20")
+    store.add({"url": None, "source": "a"}, [], "2025-11-20")
+    assert [r.outcome for r in store.flush()] == ["new", "failed"]
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 2      # the second time
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
+
+
 def _writer(args: tuple[str, int]) -> int:
     db_path, worker = args
     store = ArticleStore(open_db(db_path), batch_size=25)
@@ -240,7 +260,8 @@ def test_shingles_are_the_lowered_words_three_at_a_time_whatever_the_letters() -
 
     for text in ("Суд в Москве ОШТРАФОВАЛ Алёну Ёлкину, 2024-й год; Court FINES «Мемориал»",
                  "ΟΔΥΣΣΕΥΣ and ΣΟΦΟΣ met Σ at İstanbul İİ after Iİ and ıI",
-                 "ΟΔΥΣΣΕΥΣ sailed home across the wine dark sea to Ithaca at last"):
+                 "ΟΔΥΣΣΕΥΣ sailed home across the wine dark sea to Ithaca at last",
+                 "ΝΟΜΟΣ.ΤΟ ΚΡΑΤΟΣ ΕΙΝΑΙ Ο ΝΟΜΟΣ’ΤΟΥ ΛΑΟΥ:ΟΛΟΙ ΙΣΟΙ"):
         assert shingles(text) == one_word_at_a_time(text)
     assert len(shingles("a b c d")) == 2 and shingles("a b") == set()
     assert shingles("one two three four", size=2) == {b"one two", b"two three", b"three four"}
