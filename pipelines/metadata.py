@@ -134,8 +134,19 @@ def _first_str(value: Any) -> str | None:
 # What the two walks below look for, as the page's markup must spell it: an attribute named
 # itemprop (in any case: lxml lowers names) whose value is exactly "datePublished" (XPath
 # compares values as written; only a character reference could hide it), and a <time> tag.
-_ITEMPROP = re.compile(r"itemprop", re.IGNORECASE)
+# The name is looked for just before each "datePublished" (a case-free search of a whole
+# page costs more than the walk it would save).
+_ITEMPROP_BEFORE = re.compile(r"itemprop\s*=\s*[\"']?$")
 _TIME_TAG = re.compile(r"<time", re.IGNORECASE)
+
+
+def _may_have_microdata_date(page: str) -> bool:
+    start = 0
+    while (found := page.find("datePublished", start)) >= 0:
+        if _ITEMPROP_BEFORE.search(page[max(0, found - 200):found].lower()):
+            return True
+        start = found + 1
+    return False
 
 
 def read_metadata(tree: lxml_html.HtmlElement, page: str | None = None) -> PageMetadata:
@@ -218,7 +229,7 @@ def read_metadata(tree: lxml_html.HtmlElement, page: str | None = None) -> PageM
             meta.canonical = node.get("href", "").strip()
             break
     # Microdata and <time datetime>: declared in markup, weaker than JSON-LD and meta.
-    if page is None or ("datePublished" in page and _ITEMPROP.search(page)):
+    if page is None or _may_have_microdata_date(page):
         for node in tree.xpath("//*[@itemprop='datePublished']"):
             value = node.get("datetime") or node.get("content")
             if value:

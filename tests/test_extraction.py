@@ -110,6 +110,8 @@ def test_date_evidence_order(extractor: ArticleExtractor) -> None:
     "<SPAN ITEMPROP='datePublished' CONTENT='2024-03-05T10:00:00Z'></SPAN>",
     "<span Itemprop='datePublished' content='2024-03-05T10:00:00Z'></span>",
     "<span itemProp='datePublished' content='2024-03-05T10:00:00Z'></span>",    # React
+    "<span itemprop = \"datePublished\" content='2024-03-05T10:00:00Z'></span>",
+    "<span class=d itemprop=datePublished content=2024-03-05T10:00:00Z></span>",
     "<time datetime='2024-03-05T10:00:00Z'>5 March</time>",
     "<TIME DATETIME='2024-03-05T10:00:00Z'>5 March</TIME>",
     "<tIMe dateTime='2024-03-05T10:00:00Z'>5 March</tIMe>"])
