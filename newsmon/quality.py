@@ -365,7 +365,7 @@ def stories_after_import(docs: list[dict[str, Any]], workdir: Path) -> dict[str,
                             cwd=Path(__file__).resolve().parent.parent)
     if result.returncode not in (0, 1):
         raise RuntimeError(f"newsmon import failed: {result.stderr[-2000:]}")
-    from storage.articles import stories_by_url
+    from storage.stories import stories_by_url
     from storage.db import open_db
     database = open_db(db, readonly=True)
     try:

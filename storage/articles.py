@@ -6,7 +6,6 @@ import difflib
 import json
 import logging
 import sqlite3
-import struct
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,9 +14,10 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from storage.db import update_by_id, write_transaction
-from storage.neardup import add_fingerprint, candidates, merge_recent
+from storage.neardup import add_fingerprint, candidates, merge_recent, signature_similarity
 from storage.reviews import send_back_for_review
 from storage.search_index import index_stems
+from storage.stories import refresh_story
 from storage.tags import write_tags
 from storage.unstored import resolve_unstored
 
@@ -417,16 +417,6 @@ def write_articles(db: sqlite_utils.Database, batch: list[PendingArticle],
     return results
 
 
-def signature_similarity(a: bytes, b: bytes) -> float:
-    """Share of equal MinHash values: the estimated Jaccard similarity of two texts."""
-    if len(a) != len(b) or not a:
-        return 0.0
-    size = len(a) // 4
-    va = struct.unpack(f"<{size}I", a)
-    vb = struct.unpack(f"<{size}I", b)
-    return sum(1 for x, y in zip(va, vb) if x == y) / size
-
-
 def diff_summary(old: str, new: str, old_title: str | None = None,
                  new_title: str | None = None) -> str:
     """A short account of an edit: title change, paragraphs and words added and removed."""
@@ -448,42 +438,6 @@ def diff_summary(old: str, new: str, old_title: str | None = None,
     parts.append(f"paragraphs +{added} -{removed} ~{changed}")
     parts.append(f"words {words:+d}")
     return "; ".join(parts)
-
-
-def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
-    """Recompute one story's row from its articles: the origin (earliest publication),
-    outlets and languages in first-published order, counts."""
-    rows = db.execute(
-        "SELECT id, source, title, published_at, lang FROM articles WHERE story_id = ? "
-        "ORDER BY coalesce(published_at, first_seen_at), id", [story_id]).fetchall()
-    if not rows:
-        db.execute("DELETE FROM stories WHERE id = ?", [story_id])
-        return
-    outlets = list(dict.fromkeys(r[1] for r in rows))
-    languages = list(dict.fromkeys(r[4] for r in rows if r[4]))
-    published = [r[3] for r in rows if r[3]]
-    db.execute(
-        "INSERT INTO stories (id, title, first_article_id, first_source, first_published_at, "
-        "last_published_at, article_count, outlet_count, outlets, languages, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now')) ON CONFLICT(id) DO UPDATE SET "
-        "title = excluded.title, first_article_id = excluded.first_article_id, "
-        "first_source = excluded.first_source, first_published_at = excluded.first_published_at,"
-        " last_published_at = excluded.last_published_at, "
-        "article_count = excluded.article_count, outlet_count = excluded.outlet_count, "
-        "outlets = excluded.outlets, languages = excluded.languages, "
-        "updated_at = excluded.updated_at",
-        [story_id, rows[0][2], rows[0][0], rows[0][1], min(published, default=None),
-         max(published, default=None), len(rows), len(outlets), json.dumps(outlets),
-         json.dumps(languages)])
-    db.execute("UPDATE articles SET story_size = ? WHERE story_id = ? AND "
-               "story_size IS NOT ?", [len(rows), story_id, len(rows)])
-
-
-def stories_by_url(db: sqlite_utils.Database) -> dict[str, int]:
-    """Every known URL (canonical, alias...) with the story of its article."""
-    return {str(url): int(story) for url, story in db.execute(
-        "SELECT u.url, a.story_id FROM article_urls u JOIN articles a ON a.id = u.article_id "
-        "WHERE a.story_id IS NOT NULL")}
 
 
 def mark_removed(db: sqlite_utils.Database, urls: list[str], removed_at: str,

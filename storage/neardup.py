@@ -7,6 +7,8 @@ writes each index page once for many rows instead of once per row. Lookups read 
 
 from __future__ import annotations
 
+import struct
+
 import sqlite_utils
 
 RECENT_LIMIT = 640_000          # about 10,000 articles of 64 buckets
@@ -46,3 +48,13 @@ def candidates(db: sqlite_utils.Database, buckets: list[int], limit: int = 25,
         f"  GROUP BY article_id ORDER BY hits DESC LIMIT ?) c ON c.article_id = f.article_id "
         f"ORDER BY c.hits DESC", [*buckets, *buckets, limit]).fetchall()
     return [(int(r[0]), bytes(r[1])) for r in rows if r[0] != exclude]
+
+
+def signature_similarity(a: bytes, b: bytes) -> float:
+    """Share of equal MinHash values: the estimated Jaccard similarity of two texts."""
+    if len(a) != len(b) or not a:
+        return 0.0
+    size = len(a) // 4
+    va = struct.unpack(f"<{size}I", a)
+    vb = struct.unpack(f"<{size}I", b)
+    return sum(1 for x, y in zip(va, vb) if x == y) / size
