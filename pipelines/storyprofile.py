@@ -173,12 +173,11 @@ def split_sentences(text: str) -> list[str]:
 _STEMS: dict[str, str] = {}
 _share = _STEMS.setdefault
 _MAX_STEMS = 300_000
-# Per language, each word's stem (a dictionary lookup instead of a call into the stemmer for
-# every word of every sentence: a fifth of a profile's cost); bounded too.
-# Keyed by the stemmer's algorithm (at most the seven of _STEMMERS): 50,000 words of one
-# language take about 7 MB. Full, a language's dictionary is replaced by a new one, never
-# emptied in place: profile() runs on two threads (the dedupe stage, and the linker on the
-# store's writer), and one of them may be between filling and reading it.
+# Each word's stem, per stemmer (at most the seven of _STEMMERS): a dictionary lookup instead
+# of a call into the stemmer for every word of every sentence, a fifth of a profile's cost.
+# 50,000 words of one language take about 7 MB. Full, a dictionary is replaced by a new one,
+# never emptied in place: profile() runs on two threads (the dedupe stage, and the linker on
+# the store's writer), and one of them may be between filling and reading it.
 _STEMMED: dict[str, dict[str, str]] = {}
 _MAX_STEMMED = 50_000
 

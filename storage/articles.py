@@ -222,9 +222,9 @@ class ArticleStore:
         attempt = 0
         while attempt < attempts:
             try:
+                write = self._upsert_row if isolate else self._upsert_unguarded
                 with write_transaction(self.db):
-                    results = [self._upsert_row(entry) if isolate else self._upsert_unguarded(entry)
-                               for entry in self._pending]
+                    results = [write(entry) for entry in self._pending]
                     merge_recent(self.db)
             except _RowRefused:
                 isolate = True
@@ -243,23 +243,25 @@ class ArticleStore:
             return results
         return []
 
+    def _write(self, entry: PendingArticle) -> UpsertResult:
+        """One article's row, URLs, indexes and story, and its tags."""
+        result = self._upsert(entry)
+        if entry.tags is not None and result.outcome != "linked":
+            write_tags(self.db, result.article_id, entry.tags)
+        return result
+
     def _upsert_unguarded(self, entry: PendingArticle) -> UpsertResult:
         """_upsert_row without its savepoint: a refused row raises _RowRefused, which undoes
         the whole batch's transaction."""
         try:
-            result = self._upsert(entry)
-            if entry.tags is not None and result.outcome != "linked":
-                write_tags(self.db, result.article_id, entry.tags)
+            return self._write(entry)
         except _ROW_ERRORS as exc:
             raise _RowRefused() from exc
-        return result
 
     def _upsert_row(self, entry: PendingArticle) -> UpsertResult:
         self.db.conn.execute("SAVEPOINT article_row")
         try:
-            result = self._upsert(entry)
-            if entry.tags is not None and result.outcome != "linked":
-                write_tags(self.db, result.article_id, entry.tags)
+            result = self._write(entry)
         except _ROW_ERRORS as exc:
             self.db.conn.execute("ROLLBACK TO SAVEPOINT article_row")
             self.db.conn.execute("RELEASE SAVEPOINT article_row")
