@@ -113,6 +113,21 @@ def test_broken_taxonomy_names_the_entry(tmp_path: Path) -> None:
         load_taxonomy(missing)
 
 
+def test_taxonomy_key_given_twice_or_broken_yaml_is_refused_by_line(tmp_path: Path) -> None:
+    text = DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8")
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(text.replace("      exit_ban:\n", "      exit_ban:\n        weight: 1\n"
+                                  "        weight: 2\n", 1), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"key 'weight' appears twice") as info:
+        load_taxonomy(twice)
+    line = text[:text.index("      exit_ban:\n")].count("\n") + 3      # the second 'weight'
+    assert f"line {line}" in str(info.value) and str(twice) in str(info.value)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: x\ntopics: [\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"line \d+.*not valid YAML"):
+        load_taxonomy(broken)
+
+
 def test_user_terms_without_code(tmp_path: Path) -> None:
     custom = tmp_path / "custom.yaml"
     custom.write_text(DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").replace(
