@@ -22,6 +22,11 @@ def spider_class_for(source: Source) -> type[SourceSpider]:
     custom: dict[str, Any] = {}
     if source.politeness.download_delay is not None:
         custom["DOWNLOAD_DELAY"] = source.politeness.download_delay
+        # AutoThrottle starts from the larger of DOWNLOAD_DELAY and its start delay (1 s): a
+        # source configured below that (its own servers, a local mirror) would wait a second
+        # after its first requests for nothing. It starts from the configured delay and
+        # still slows down with the server's latency.
+        custom["AUTOTHROTTLE_START_DELAY"] = source.politeness.download_delay
     if source.politeness.concurrency_per_domain is not None:
         custom["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.politeness.concurrency_per_domain
     if source.politeness.autothrottle is not None:

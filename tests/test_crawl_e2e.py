@@ -309,6 +309,25 @@ def test_scrapy_crawl_by_hand_is_quiet_and_bad_arguments_are_one_line(tmp_path: 
     assert run[0]["status"] == "failed" and "since='garbage'" in run[0]["error"]
 
 
+def test_the_local_server_queues_every_connection_a_crawl_opens() -> None:
+    """The demo and mock server accepts a crawl's connections as a web server does: with
+    socketserver's backlog of 5, a crawl that opened more at once (two workers, 8 per
+    domain each) had the rest of its SYNs dropped and retried by TCP a second later, an
+    idle second at the start of every crawl. Nobody accepts here: the kernel must queue
+    all of them."""
+    import socket
+    server = MockServer()                            # not started: no accept() at all
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(32):
+            opened.append(socket.create_connection(("127.0.0.1", server.port), timeout=2))
+    finally:
+        for sock in opened:
+            sock.close()
+        server.stop()
+    assert len(opened) == 32
+
+
 def test_connections_to_an_outlet_are_kept_alive(tmp_path: Path) -> None:
     """Requests reuse kept-alive connections: Scrapy's own pool closed about a third of its
     connections as they came back (103 TCP connections for 302 requests at 8 per domain),

@@ -54,3 +54,41 @@ def test_backoff_grows_and_honours_retry_after() -> None:
     assert middleware.delay_for(10) == 60.0
     assert middleware.delay_for(1, b"7") == 7.0
     assert middleware.delay_for(1, b"999") == 60.0
+
+
+def _throttle_start(politeness: str) -> tuple[float, float]:
+    """(the delay Scrapy's AutoThrottle starts a source's crawl from, its minimum delay) for
+    a source with this politeness block."""
+    import tempfile
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from scrapy.extensions.throttle import AutoThrottle
+    from scrapy.signalmanager import SignalManager
+
+    from crawler.loader import spider_class_for
+    from crawler.sources import load_sources
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sources.yaml"
+        path.write_text(
+            "sources:\n  - id: own\n    name: Own\n    homepage: https://own.example/\n"
+            "    languages: [en]\n    allowed_domains: [own.example]\n"
+            "    article_url_pattern: '/news/'\n"
+            "    discovery:\n      feeds: [https://own.example/feed.xml]\n" + politeness,
+            encoding="utf-8")
+        source, = load_sources(path)
+    settings = _settings()
+    spider_class_for(source).update_settings(settings)     # what Crawler does with it
+    throttle = AutoThrottle(SimpleNamespace(settings=settings, signals=SignalManager()))
+    throttle.mindelay = throttle._min_delay()
+    return throttle._start_delay(), throttle.mindelay
+
+
+def test_autothrottle_starts_from_the_sources_own_delay() -> None:
+    """A source configured with a delay under AutoThrottle's start delay (1 s) starts from
+    its own delay, not from a second's wait after its first requests; the defaults and a
+    slower source's delay are as before."""
+    assert _throttle_start("") == (1.0, 1.0)
+    assert _throttle_start("    politeness: {download_delay: 0}\n") == (0.0, 0.0)
+    assert _throttle_start("    politeness: {download_delay: 0.25}\n") == (0.25, 0.25)
+    assert _throttle_start("    politeness: {download_delay: 3}\n") == (3.0, 3.0)

@@ -115,6 +115,13 @@ class LoggedRequest:
     client: tuple[str, int] | None = None    # the client's address: one per TCP connection
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a crawler opening more connections than that
+    # at once has the rest of its SYNs dropped, which TCP retries a second later, a stall in
+    # every crawl of this server that no production web server causes.
+    request_queue_size = 128
+
+
 class SnapshotServer:
     """Serve a site directory on 127.0.0.1 (random port by default) in a background thread."""
 
@@ -129,7 +136,7 @@ class SnapshotServer:
         self.requests: list[LoggedRequest] = []
         self.overrides: dict[str, bytes] = {}     # path -> replacement body (tests edit pages)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = _HTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -151,7 +158,8 @@ class SnapshotServer:
         self._httpd.serve_forever()
 
     def stop(self) -> None:
-        self._httpd.shutdown()
+        if self._thread is not None:          # shutdown() waits for serve_forever to end
+            self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
