@@ -30,6 +30,19 @@ from crawler.signals import flush_requested
 
 _STORED = ("new", "updated", "unchanged", "linked")
 
+# Up to ARGV[1] messages moved from the list to the processing list, each atomically, in one
+# command: a pipeline of as many LMOVEs cost the ingest a command and a reply to parse for
+# each, most of them empty when it keeps up with the workers.
+_TAKE = """
+local taken = {}
+for _ = 1, tonumber(ARGV[1]) do
+  local message = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not message then break end
+  taken[#taken + 1] = message
+end
+return taken
+"""
+
 
 def _sleep(seconds: float) -> Deferred[None]:
     from twisted.internet import reactor
@@ -60,6 +73,7 @@ class IngestSpider(scrapy.Spider):
         self.bad_messages = 0
         self._in_pipelines = 0
         self._all_passed: Deferred[None] | None = None
+        self._take_script: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IngestSpider:
@@ -120,10 +134,9 @@ class IngestSpider(scrapy.Spider):
         return back
 
     def _take(self, server: Any) -> list[bytes]:
-        pipe = server.pipeline(transaction=False)
-        for _ in range(self.batch):
-            pipe.lmove(ITEMS, PROCESSING, "RIGHT", "LEFT")
-        return [raw for raw in pipe.execute() if raw is not None]
+        if self._take_script is None:
+            self._take_script = server.register_script(_TAKE)
+        return list(self._take_script(keys=[ITEMS, PROCESSING], args=[self.batch]))
 
     async def _ingest(self, server: Any, raws: list[bytes]) -> AsyncIterator[Any]:
         items = []
