@@ -172,20 +172,36 @@ class SharedScheduler(RedisScheduler):
         assert self.keys is not None
         try:
             self.server.set(self.keys.alive(self.worker), b"1", px=ALIVE_TTL_MS)
-            self.release()
             self.rescue()
+        except Exception as exc:             # Redis away for a moment: the next tick retries
+            logger.warning("%s: Redis: %s", self.keys.requests, exc)
+            self._idle_since = None
+            return
+        self.observe()
+        self._wake()
+
+    def observe(self) -> None:
+        """Release what Scrapy is done with and look whether the shared crawl has work; the
+        idle clock starts when it first has none. Every tick does, and the engine when it
+        runs dry (spider_idle), so the clock starts when the crawl ran out of work, not up
+        to half a heartbeat later; its end wakes the engine to close then, not at the next
+        tick."""
+        assert self.keys is not None
+        try:
+            self.release()
             busy = int(self._script("busy", _BUSY)(
                 keys=[self.keys.requests, self.keys.workers], args=[self.keys.leases_prefix]))
         except Exception as exc:             # Redis away for a moment: the next tick retries
             logger.warning("%s: Redis: %s", self.keys.requests, exc)
             self._idle_since = None
             return
-        now = time.monotonic()
         if busy:
             self._idle_since = None
         elif self._idle_since is None:
-            self._idle_since = now
-        self._wake()
+            self._idle_since = time.monotonic()
+            from twisted.internet import reactor
+            # A hair late, so that the clock has run its full length when the engine looks.
+            reactor.callLater(self.idle_s + 0.01, self._wake)  # type: ignore[attr-defined,arg-type]
 
     def release(self, everything: bool = False) -> None:
         """Drop the leases of requests Scrapy is done with (downloaded, parsed, their items

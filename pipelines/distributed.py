@@ -80,7 +80,10 @@ class WorkerRun(CrawlRun):
 
     def spider_idle(self) -> None:
         scheduler = self.scheduler
-        if scheduler is not None and scheduler.idle_for() < scheduler.idle_s:
+        if scheduler is None:
+            return
+        scheduler.observe()
+        if scheduler.idle_for() < scheduler.idle_s:
             raise DontCloseSpider
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:

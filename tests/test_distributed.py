@@ -166,6 +166,24 @@ def test_two_workers_and_one_ingest_store_every_article_once(
     assert stored(db)[0] == urls
 
 
+def test_a_worker_exits_once_the_shared_crawl_has_had_no_work_for_idle_s(
+        redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+    """NEWSMON_REDIS_IDLE_S after its last request (nothing queued, nothing leased by any
+    worker since), not before, and without waiting out Scrapy's 5 s heartbeat."""
+    server, outlet, sources, db = outlet_site
+    sink = ingest(redis_url, db)
+    crawl = worker(redis_url, sources)
+    deadline = time.monotonic() + 180
+    while crawl.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    exited = time.monotonic()
+    code, _, err = finish(crawl)
+    assert code == 0, err[-2000:]
+    assert finish(sink)[0] == 0
+    idle = exited - max(r.at for r in server.requests)
+    assert float(IDLE_S) <= idle <= float(IDLE_S) + 2.5, idle
+
+
 def test_a_worker_killed_mid_run_loses_nothing(
         redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet, Path, Path],
         tmp_path: Path, client: redis.Redis) -> None:
