@@ -4,8 +4,8 @@ Workers push finished articles, raw captures, pages they could not store and the
 outcomes onto one Redis list. The ingest takes them with the reliable-queue pattern: each
 message moves atomically from the list to a processing list (LMOVE) and goes through the
 crawl's own stages as an item of this offline spider (the workers did the per-article work:
-dedupe and tag take what they computed; the store links stories and writes); the
-processing list is emptied only once every stage has committed what it holds. An ingest
+dedupe and tag take what they computed; the store links stories and writes); a batch
+leaves the processing list only once every stage has committed what it holds. An ingest
 killed with `kill -9` leaves its messages in the processing list, and the next ingest puts
 them back first. A message stored twice that way finds its article stored already
 (unchanged, keyed on the URL), never makes a second copy.
@@ -133,6 +133,19 @@ class IngestSpider(scrapy.Spider):
             back += 1
         return back
 
+    def _acknowledge(self, server: Any, taken: int, urls: list[str]) -> int:
+        """Let go of the `taken` messages of the last take, all stored (they are the newest
+        of the processing list), with the stored URLs made known, in one transaction. Anything
+        still there was taken by a take this ingest never saw the reply of (a timeout that
+        redis-py retried after Redis had moved the messages): it goes back on the list, not
+        away with the rest. Returns how many went back."""
+        pipe = server.pipeline(transaction=True)
+        if urls:
+            pipe.sadd(KNOWN, *urls)
+        pipe.ltrim(PROCESSING, taken, -1)
+        pipe.execute()
+        return self._recover(server) if server.llen(PROCESSING) else 0
+
     def _take(self, server: Any) -> list[bytes]:
         if self._take_script is None:
             self._take_script = server.register_script(_TAKE)
@@ -162,10 +175,9 @@ class IngestSpider(scrapy.Spider):
         self.worker_runs += [i for i in items if isinstance(i, WorkerOutcome)]
         urls = [u for a in items if isinstance(a, Article) and a.stored in _STORED
                 for u in (a.url, *a.aliases)]
-        pipe = server.pipeline(transaction=True)
-        if urls:
-            pipe.sadd(KNOWN, *urls)
-        pipe.delete(PROCESSING)                 # acknowledged: all of it is stored
-        pipe.execute()
+        back = self._acknowledge(server, len(raws), urls)
+        if back:
+            self.logger.warning("put back %d message(s) taken by a take whose reply was lost",
+                                back)
         self._count("messages", len(raws))
         self._count("articles", sum(isinstance(i, Article) for i in items))
