@@ -87,7 +87,10 @@ class SharedScheduler(RedisScheduler):
         self.fresh = False                   # this worker started the shared crawl
         self._leased: dict[Request, bytes] = {}
         self._idle_since: float | None = None
+        self._observed_at = float("-inf")
         self._ticker: Any = None
+        self.clock: Any = None               # callLater's provider: the reactor (tests: a Clock)
+        self._wake_call: Any = None          # the wake at the idle clock's end
         self._scripts: dict[str, Any] = {}
 
     @classmethod
@@ -118,12 +121,17 @@ class SharedScheduler(RedisScheduler):
         if self.crawler is not None:
             self.crawler.signals.send_catch_log(shared_crawl_joined, scheduler=self)
         from twisted.internet.task import LoopingCall
+        if self.clock is None:
+            from twisted.internet import reactor
+            self.clock = reactor
         self._ticker = LoopingCall(self.tick)
+        self._ticker.clock = self.clock
         self._ticker.start(HEARTBEAT_S / 2, now=False)
 
     def close(self, reason: str) -> None:
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
+        self._end_idle()
         if self.keys is not None:
             self.release(everything=reason != "shutdown")
             pipe = self.server.pipeline()
@@ -175,33 +183,42 @@ class SharedScheduler(RedisScheduler):
             self.rescue()
         except Exception as exc:             # Redis away for a moment: the next tick retries
             logger.warning("%s: Redis: %s", self.keys.requests, exc)
-            self._idle_since = None
+            self._end_idle()
             return
         self.observe()
         self._wake()
 
-    def observe(self) -> None:
+    def observe(self, unless_within: float = 0.0) -> None:
         """Release what Scrapy is done with and look whether the shared crawl has work; the
         idle clock starts when it first has none. Every tick does, and the engine when it
-        runs dry (spider_idle), so the clock starts when the crawl ran out of work, not up
-        to half a heartbeat later; its end wakes the engine to close then, not at the next
-        tick."""
+        runs dry (spider_idle; not again if the tick that woke it just did, `unless_within`
+        seconds), so the clock starts when the crawl ran out of work, not up to half a
+        heartbeat later; its end wakes the engine to close then, not at the next tick."""
         assert self.keys is not None
+        now = time.monotonic()
+        if now - self._observed_at < unless_within:
+            return
+        self._observed_at = now
         try:
             self.release()
             busy = int(self._script("busy", _BUSY)(
                 keys=[self.keys.requests, self.keys.workers], args=[self.keys.leases_prefix]))
         except Exception as exc:             # Redis away for a moment: the next tick retries
             logger.warning("%s: Redis: %s", self.keys.requests, exc)
-            self._idle_since = None
+            self._end_idle()
             return
         if busy:
-            self._idle_since = None
+            self._end_idle()
         elif self._idle_since is None:
-            self._idle_since = time.monotonic()
-            from twisted.internet import reactor
+            self._idle_since = now
             # A hair late, so that the clock has run its full length when the engine looks.
-            reactor.callLater(self.idle_s + 0.01, self._wake)  # type: ignore[attr-defined,arg-type]
+            self._wake_call = self.clock.callLater(self.idle_s + 0.01, self._wake)
+
+    def _end_idle(self) -> None:
+        self._idle_since = None
+        if self._wake_call is not None and self._wake_call.active():
+            self._wake_call.cancel()
+        self._wake_call = None
 
     def release(self, everything: bool = False) -> None:
         """Drop the leases of requests Scrapy is done with (downloaded, parsed, their items

@@ -82,7 +82,7 @@ class WorkerRun(CrawlRun):
         scheduler = self.scheduler
         if scheduler is None:
             return
-        scheduler.observe()
+        scheduler.observe(unless_within=0.05)
         if scheduler.idle_for() < scheduler.idle_s:
             raise DontCloseSpider
 

@@ -184,6 +184,84 @@ def test_a_worker_exits_once_the_shared_crawl_has_had_no_work_for_idle_s(
     assert float(IDLE_S) <= idle <= float(IDLE_S) + 2.5, idle
 
 
+def test_the_idle_clock_starts_when_the_shared_crawl_runs_out_of_work(redis_url: str) -> None:
+    """The scheduler's idle clock, on a test clock: it starts when nothing is queued or
+    leased (as the engine asks when it runs dry), a request queued or leased stops it and
+    cancels its wake, and its wake comes NEWSMON_REDIS_IDLE_S after the start, not at a tick."""
+    from types import SimpleNamespace
+
+    from scrapy import Request, Spider
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+    from twisted.internet import reactor  # noqa: F401  (get_crawler wants one installed)
+    from twisted.internet.task import Clock
+
+    from crawler.shared import apply_redis_settings
+    from crawler.shared_scheduler import SharedScheduler
+
+    class Unit(Spider):
+        name = "idle-unit"
+
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    settings.set("NEWSMON_REDIS_URL", redis_url)
+    settings.set("NEWSMON_REDIS_IDLE_S", 3.0)
+    apply_redis_settings(settings)
+    crawler = get_crawler(Unit, {**dict(settings.items()), "TWISTED_REACTOR": None})
+    in_progress: set[Request] = set()
+    crawler.engine = SimpleNamespace(_slot=SimpleNamespace(   # type: ignore[assignment]
+        inprogress=in_progress, nextcall=SimpleNamespace(schedule=lambda: None)))
+    scheduler = SharedScheduler.from_crawler(crawler)
+    scheduler.clock = clock = Clock()
+    scheduler.open(Unit.from_crawler(crawler))
+
+    def wakes() -> list[float]:
+        return [c.getTime() for c in clock.getDelayedCalls() if c.func == scheduler._wake]
+
+    try:
+        scheduler.observe()                                   # nothing queued, nothing leased
+        assert scheduler.idle_for() >= 0 and scheduler._idle_since is not None
+        assert wakes() == [pytest.approx(3.01)]
+        scheduler.enqueue_request(Request("http://x.example/a"))
+        scheduler.observe()
+        assert scheduler._idle_since is None and wakes() == []
+        request = scheduler.next_request()                    # leased while Scrapy works on it
+        assert request is not None
+        in_progress.add(request)
+        clock.advance(1.0)
+        scheduler.observe()
+        assert scheduler._idle_since is None and wakes() == []
+        in_progress.discard(request)                          # done: the lease goes
+        clock.advance(0.2)
+        scheduler.observe()
+        assert scheduler._idle_since is not None and wakes() == [pytest.approx(4.21)]
+        scheduler.observe()                                   # still idle: one wake, not two
+        assert wakes() == [pytest.approx(4.21)]
+    finally:
+        scheduler.close("finished")
+    assert wakes() == []
+
+
+def test_a_take_whose_reply_was_lost_loses_no_message(client: redis.Redis) -> None:
+    """redis-py retries a command that timed out: a take Redis ran but whose reply never
+    came leaves messages in the processing list that the ingest did not see. Acknowledging
+    the messages it stored lets go of those only; the others go back on the list, oldest
+    first (it used to delete the whole processing list)."""
+    from crawler.spiders.ingest import IngestSpider
+    client.delete(ITEMS, PROCESSING)
+    client.lpush(ITEMS, b"m1", b"m2", b"m3", b"m4", b"m5")    # m1 is read first
+    spider = IngestSpider(redis_url="redis://unused", batch=3)
+    client.lmove(ITEMS, PROCESSING, "RIGHT", "LEFT")         # the lost take's work: m1
+    client.lmove(ITEMS, PROCESSING, "RIGHT", "LEFT")         # ... and m2
+    taken = spider._take(client)                             # the retried take's
+    assert taken == [b"m3", b"m4", b"m5"]
+    assert spider._acknowledge(client, len(taken), ["https://x.example/a"]) == 2
+    assert client.llen(PROCESSING) == 0 and client.sismember(KNOWN, "https://x.example/a")
+    assert spider._take(client) == [b"m1", b"m2"]            # seen now, in order
+    assert spider._acknowledge(client, 2, []) == 0
+    assert client.llen(ITEMS) == client.llen(PROCESSING) == 0
+
+
 def test_a_worker_killed_mid_run_loses_nothing(
         redis_url: str, outlet_site: tuple[MockServer, SyntheticOutlet, Path, Path],
         tmp_path: Path, client: redis.Redis) -> None:

@@ -139,6 +139,7 @@ class SnapshotServer:
         self._httpd = _HTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._serving = False                     # serve_forever() runs in the caller's thread
 
     @property
     def port(self) -> int:
@@ -155,10 +156,11 @@ class SnapshotServer:
         return self
 
     def serve_forever(self) -> None:
+        self._serving = True
         self._httpd.serve_forever()
 
     def stop(self) -> None:
-        if self._thread is not None:          # shutdown() waits for serve_forever to end
+        if self._serving or self._thread is not None:   # shutdown() waits for serve_forever
             self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
