@@ -328,6 +328,28 @@ def test_the_local_server_queues_every_connection_a_crawl_opens() -> None:
     assert len(opened) == 32
 
 
+def test_a_crawl_process_imports_nothing_it_does_not_run(tmp_path: Path) -> None:
+    """Each crawl process pays for what it imports at startup (with `--workers` and on a
+    schedule, once per source): not scipy (datasketch's import), not the model-training or
+    review-web stacks, not Scrapy's telnet console, remote control or cookie handling."""
+    with MockServer() as server:
+        server.add_outlet(SyntheticOutlet("imports", 3, seed=2))
+        sources = server.write_sources(tmp_path, demo=False)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "newsmon.cli", "crawl",
+                                 "--sources", str(sources), "--db", str(tmp_path / "i.db"),
+                                 "imports"], env=env, cwd=REPO, capture_output=True, text=True,
+                                timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert {"scrapy", "trafilatura", "pipelines.tagging", "storage.articles"} <= imported
+    for module in ("scipy", "datasketch", "sklearn", "datasette", "selenium",
+                   "scrapy.extensions.telnet", "scrapy.extensions.remote_control",
+                   "scrapy.downloadermiddlewares.cookies"):
+        assert module not in imported, module
+
+
 def test_connections_to_an_outlet_are_kept_alive(tmp_path: Path) -> None:
     """Requests reuse kept-alive connections: Scrapy's own pool closed about a third of its
     connections as they came back (103 TCP connections for 302 requests at 8 per domain),
