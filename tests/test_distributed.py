@@ -184,6 +184,7 @@ def test_a_worker_exits_once_the_shared_crawl_has_had_no_work_for_idle_s(
     assert float(IDLE_S) <= idle <= float(IDLE_S) + 2.5, idle
 
 
+@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")    # scrapy-redis' own call
 def test_the_idle_clock_starts_when_the_shared_crawl_runs_out_of_work(redis_url: str) -> None:
     """The scheduler's idle clock, on a test clock: it starts when nothing is queued or
     leased (as the engine asks when it runs dry), a request queued or leased stops it and
