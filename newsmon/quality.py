@@ -145,6 +145,11 @@ def compare_extraction(pages: list[tuple[str, str, bytes, str]],
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
 _MD_MARK = re.compile(r"(\*\*|__)")
 _HTML_TAG = re.compile(r"<[^>]+>")
+_SITEMAP_URL = re.compile(r"<url>(.*?)</url>", re.S)
+_SITEMAP_TITLE = re.compile(r"<news:title>(.*?)</news:title>", re.S)
+_RSS_ITEM = re.compile(r"<item>(.*?)</item>", re.S)
+_RSS_FIELD = {field: re.compile(rf"<{field}>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{field}>", re.S)
+              for field in ("title", "description")}
 
 
 class CorpusText:
@@ -154,7 +159,10 @@ class CorpusText:
     Full Article" link. Telegram posts (BBC Russian, RIA): no title, the post without
     Markdown. Meduza long-form: the title from the file index, the whole text. Articles of
     the tgcontest pairs (item "ROW:first" or "ROW:second" of a pool file): their title, text
-    and URL.
+    and URL. News sitemaps (RFE/RL's, item = the <url> element's index): the headline alone.
+    Meduza's RSS (item = the <item>'s index): title and description. An outlet's page
+    (`outlets/...`, no item): title and text as newsmon's extractor gives them, the path a
+    crawled page takes.
     """
 
     def __init__(self, corpus: Path = SHARED_CORPUS) -> None:
@@ -169,6 +177,9 @@ class CorpusText:
                 if "tg-channels" in name:
                     data = {m["message_id"]: m for m in data}
                 self._files[name] = data
+            elif name.startswith(("feeds/", "outlets/")):
+                raw = path.read_bytes()
+                self._files[name] = gzip.decompress(raw) if name.endswith(".gz") else raw
             elif "tgcontest-pairs" in name:
                 import csv
                 csv.field_size_limit(10 ** 8)
@@ -192,6 +203,21 @@ class CorpusText:
         if "tg-channels" in name:
             text = self._load(name)[label["item"]].get("text") or ""
             return "", _MD_MARK.sub("", _MD_LINK.sub(r"\1", text)), ""
+        if name.startswith("feeds/sitemaps/"):
+            url = _SITEMAP_URL.findall(self._load(name).decode("utf-8"))[label["item"]]
+            title = _SITEMAP_TITLE.search(url)
+            return (html_lib.unescape(title.group(1)).strip() if title else "", "",
+                    label.get("link") or "")
+        if name.startswith("feeds/rss/"):
+            entry = _RSS_ITEM.findall(self._load(name).decode("utf-8"))[label["item"]]
+            parts = [_RSS_FIELD[field].search(entry) for field in ("title", "description")]
+            title, description = (_HTML_TAG.sub(" ", html_lib.unescape(m.group(1))) if m else ""
+                                  for m in parts)
+            return title.strip(), " ".join(description.split()), label.get("link") or ""
+        if name.startswith("outlets/"):
+            from pipelines.extraction import ArticleExtractor
+            article = ArticleExtractor().extract(self._load(name), label["link"])
+            return article.title or "", article.text, label["link"]
         if "tgcontest-pairs" in name:
             row_number, side = str(label["item"]).split(":")
             row = self._load(name)[int(row_number)]
@@ -230,6 +256,8 @@ OUTLET_HOSTS = {"rss-2023-tmt": "www.themoscowtimes.com", "rss-2023-rt": "www.rt
 
 
 def outlet_host(label: dict[str, Any]) -> str:
+    if label["file"].startswith(("feeds/", "outlets/")):     # the page's own outlet
+        return urlsplit(label["link"]).hostname or ""
     if "tgcontest-pairs" in label["file"]:        # many outlets: the article's own
         return urlsplit(label.get("url") or label.get("link") or "").hostname \
             or "tgcontest.example"
