@@ -38,6 +38,7 @@ CORPUS = BENCHMARK_DIR.parent
 SETS = {"real_dev": "tagging_real_dev.jsonl", "real_holdout": "tagging_real_holdout.jsonl",
         "real_holdout2": "tagging_real_holdout2.jsonl",
         "real_holdout3": "tagging_real_holdout3.jsonl",
+        "real_holdout4": "tagging_real_holdout4.jsonl",
         "written": "tagging_labelled.jsonl", "written_holdout": "tagging_holdout.jsonl",
         "excerpts_dev": "tagging_excerpts_dev.jsonl", "excerpts_dev3": "tagging_excerpts_dev3.jsonl",
         "excerpts_dev4": "tagging_excerpts_dev4.jsonl",
