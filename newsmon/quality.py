@@ -205,15 +205,15 @@ class CorpusText:
             return "", _MD_MARK.sub("", _MD_LINK.sub(r"\1", text)), ""
         if name.startswith("feeds/sitemaps/"):
             url = _SITEMAP_URL.findall(self._load(name).decode("utf-8"))[label["item"]]
-            title = _SITEMAP_TITLE.search(url)
-            return (html_lib.unescape(title.group(1)).strip() if title else "", "",
+            headline = _SITEMAP_TITLE.search(url)
+            return (html_lib.unescape(headline.group(1)).strip() if headline else "", "",
                     label.get("link") or "")
         if name.startswith("feeds/rss/"):
             entry = _RSS_ITEM.findall(self._load(name).decode("utf-8"))[label["item"]]
             parts = [_RSS_FIELD[field].search(entry) for field in ("title", "description")]
-            title, description = (_HTML_TAG.sub(" ", html_lib.unescape(m.group(1))) if m else ""
-                                  for m in parts)
-            return title.strip(), " ".join(description.split()), label.get("link") or ""
+            heading, description = (_HTML_TAG.sub(" ", html_lib.unescape(m.group(1))) if m
+                                    else "" for m in parts)
+            return heading.strip(), " ".join(description.split()), label.get("link") or ""
         if name.startswith("outlets/"):
             from pipelines.extraction import ArticleExtractor
             article = ArticleExtractor().extract(self._load(name), label["link"])
