@@ -45,6 +45,7 @@ SWEEP: dict[str, tuple[Any, ...]] = {
     "summary_ratio": (0.0, 0.3, 0.4, 0.5),
     "summary_anchors": (0.75, 0.85, 1.0),
     "summary_words": (0.5, 0.6, 0.65, 0.7, 0.8),
+    "bridge_anchors": (0.0, 0.3, 0.5, 0.7),
 }
 
 

@@ -17,7 +17,7 @@ from storage.db import update_by_id, write_transaction
 from storage.neardup import add_fingerprint, candidates, merge_recent, signature_similarity
 from storage.reviews import send_back_for_review
 from storage.search_index import index_stems
-from storage.stories import refresh_story
+from storage.stories import merge_stories, refresh_story
 from storage.tags import write_tags
 from storage.unstored import resolve_unstored
 
@@ -86,9 +86,13 @@ class StoryLink(Protocol):
 
 class Linker(Protocol):
     """The second stage of story linking (pipelines/storylink.Linker): given the new
-    article's profile and candidate rows (id, title, text, lang), the best link or None."""
+    article's profile and candidate rows (id, title, text, lang), its links, best first."""
 
-    def relate(self, new: Any, candidates: list[dict[str, Any]]) -> StoryLink | None: ...
+    def related(self, new: Any, candidates: list[dict[str, Any]]) -> list[StoryLink]:
+        """Every candidate the new article is a copy of, best first."""
+
+    def bridges(self, link: Any, joined: dict[str, Any], other: dict[str, Any]) -> bool:
+        """Whether the new article's link to `other` joins its story to `joined`'s."""
 
     def remember(self, article_id: int, title: str | None, text: str | None,
                  lang: str | None, found: Any) -> None:
@@ -155,22 +159,22 @@ class ArticleStore:
                 best = (article_id, score)
         return best
 
-    def find_story_link(self, entry: PendingArticle, day: str,
-                        near: list[int] | None = None) -> StoryLink | None:
+    def find_story_links(self, entry: PendingArticle, day: str,
+                         near: list[int] | None = None) -> list[StoryLink]:
         """Second stage: the near-duplicates MinHash found and the articles of the days
         around this one sharing names, numbers or headline words, compared by the linker
         (which also sees rewrites, teasers and translations MinHash does not)."""
         if self.linker is None or entry.profile is None:
-            return None
+            return []
         ids = list(near or [])
         if len(entry.story_keys) >= MIN_SHARED_KEYS:
             ids += [i for i in self._key_candidates(entry.story_keys, day) if i not in ids]
         if not ids:
-            return None
+            return []
         marks = ",".join("?" * len(ids))
         rows = {r[0]: r for r in self.db.execute(
             f"SELECT id, title, text, lang FROM articles WHERE id IN ({marks})", ids)}
-        return self.linker.relate(entry.profile, [
+        return self.linker.related(entry.profile, [
             {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
             for r in (rows.get(i) for i in ids) if r is not None])
 
@@ -345,6 +349,7 @@ class ArticleStore:
             return UpsertResult("linked", same_text[0], same_text[0])
         row.update(first_seen_at=seen_at, last_seen_at=seen_at)
         linked_to: int | None = None
+        bridges: list[StoryLink] = []
         day = _day(row, seen_at)
         if same_text is not None:
             linked_to = same_text[0]
@@ -361,11 +366,13 @@ class ArticleStore:
                 row.update(near_duplicate_of=near[0], similarity=round(near[1], 3),
                            story_id=self._story_of(near[0]), related_to=near[0],
                            story_relation="verbatim" if near[1] >= 0.8 else "rewrite")
+                bridges = self.find_story_links(entry, day)
             else:
                 # MinHash's weaker candidates are checked sentence by sentence with the rest:
                 # two one-line posts can share half their shingles and tell different news.
-                link = self.find_story_link(entry, day, [near[0]] if near else None)
-                if link is not None:
+                links = self.find_story_links(entry, day, [near[0]] if near else None)
+                if links:
+                    link, bridges = links[0], links[1:]
                     linked_to = link.article_id
                     row.update(related_to=link.article_id, story_relation=link.kind,
                                similarity=round(link.similarity, 3),
@@ -385,11 +392,27 @@ class ArticleStore:
                             [article_id, article_id])
         self._link_urls(article_id, url_keys, seen_at)
         self._index(article_id, entry, day)
+        if linked_to is not None:
+            self._bridge(int(story_id), linked_to, bridges)
         refresh_story(self.db, int(story_id))
         if self.linker is not None and entry.profile is not None:
             self.linker.remember(article_id, row["title"], row["text"], row["lang"],
                                  entry.profile)
         return UpsertResult("new", article_id, linked_to)
+
+    def _bridge(self, story_id: int, joined: int, links: list[StoryLink]) -> None:
+        """The new article joined `joined`'s story; a link of it to an article of another
+        story joins that story too when the linker says the two articles are alike."""
+        for link in links:
+            other = self._story_of(link.article_id)
+            if other == story_id or self.linker is None:
+                continue
+            rows = {r[0]: {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
+                    for r in self.db.execute("SELECT id, title, text, lang FROM articles "
+                                             "WHERE id IN (?, ?)", [joined, link.article_id])}
+            if len(rows) == 2 and self.linker.bridges(link, rows[joined],
+                                                       rows[link.article_id]):
+                merge_stories(self.db, story_id, other)
 
     def _story_of(self, article_id: int) -> int:
         story = self.db.execute("SELECT story_id FROM articles WHERE id = ?",

@@ -37,6 +37,15 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
                "story_size IS NOT ?", [len(rows), story_id, len(rows)])
 
 
+def merge_stories(db: sqlite_utils.Database, into: int, other: int | None) -> None:
+    """Move every article of story `other` into story `into` (an article that is a copy of
+    both joined them); the caller refreshes `into`."""
+    if other is None or other == into:
+        return
+    db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [into, other])
+    refresh_story(db, other)                 # no articles left: its row goes
+
+
 def stories_by_url(db: sqlite_utils.Database) -> dict[str, int]:
     """Every known URL (canonical, alias...) with the story of its article."""
     return {str(url): int(story) for url, story in db.execute(

@@ -265,6 +265,81 @@ def test_the_store_records_relation_origin_and_languages(tmp_path: Path) -> None
     assert first.endswith("g01-origin")
 
 
+# Written for the project: a flash, a podcast episode's page about the same case (no
+# sentence in common with the flash), and the channel's full post that is both; then two
+# flashes of unrelated news and the evening digest that repeats both.
+_FLASH = ("Kazan court jails activist Renat Gabdullin for 7 years",
+          "A court in Kazan sentenced activist Renat Gabdullin, 34, to 7 years in a penal colony "
+          "on Tuesday over his Telegram posts about the war. Memorial lists him as a political "
+          "prisoner. His lawyer Marina Orlova said the defence would appeal.")
+_EPISODE = ("Podcast: why Kazan jailed Renat Gabdullin",
+            "In this episode our correspondent Ilya Sokolov talks to lawyer Marina Orlova about "
+            "the case against Renat Gabdullin in Kazan. Orlova explains how the prosecution "
+            "built its case on a linguistic expert examination of a handful of Telegram "
+            "posts.\n\nSokolov describes the courtroom, where forty supporters waited outside "
+            "in the snow and the judge read the verdict in under ten minutes.\n\nWe also ask "
+            "what Memorial's list of political prisoners means for the families of those on "
+            "it, and why appeals in such cases almost never succeed.\n\nListen on our website "
+            "or wherever you get your podcasts.")
+_NALCHIK = ("Police detain 12 at Nalchik memorial rally",
+            "Police in Nalchik detained 12 people at a rally in memory of the victims of the "
+            "Caucasian War on Wednesday, the rights group OVD-Info said. They face charges "
+            "under the article on unauthorised protests.")
+_ROSTOV = ("Rostov blogger fined 30,000 roubles",
+           "A court in Rostov-on-Don fined blogger Artyom Lebedev 30,000 roubles for a video of "
+           "a traffic police officer, his lawyer Pavel Gusev said. Lebedev says the video was "
+           "in the public interest.")
+
+
+def _store_in_order(tmp_path: Path, texts: list[tuple[str, str]],
+                    thresholds: Thresholds | None = None) -> list[dict[str, Any]]:
+    """Store English texts one a day from different outlets as the dedupe stage hands them
+    over (MinHash signature, profile, story keys); their rows in order."""
+    from pipelines.fingerprint import fingerprint
+    store = ArticleStore(open_db(tmp_path / f"bridge-{len(list(tmp_path.iterdir()))}.db"),
+                         linker=Linker(thresholds))
+    for i, (title, text) in enumerate(texts):
+        prof, fp = profile(title, text, "en"), fingerprint(text)
+        assert fp is not None
+        url = f"https://outlet{i}.example/{i}"
+        store.upsert({"url": url, "canonical_url": url, "source": f"outlet{i}", "title": title,
+                      "text": text, "lang": "en", "published_at": f"2024-04-1{i}T10:00:00Z",
+                      "text_hash": hashlib.sha256(text.encode()).hexdigest()}, [],
+                     "2024-04-13T00:00:00+00:00", signature=fp.signature, buckets=fp.bands,
+                     shingles=fp.shingles, story_keys=story_keys(prof), profile=prof)
+    rows = [dict(r) for r in store.db.query("SELECT * FROM articles ORDER BY id")]
+    stories = {r["id"]: r for r in store.db.query("SELECT * FROM stories")}
+    for row in rows:
+        row["story"] = stories[row["story_id"]]
+    return rows
+
+
+def test_an_article_that_copies_two_stories_joins_them(tmp_path: Path) -> None:
+    """The flash and the episode page share no sentence, so they start two stories; the full
+    post is a near-verbatim copy of the episode (MinHash) and the flash is its teaser: the
+    two stories become one, its origin the flash. An evening digest repeating two unrelated
+    flashes is the full text of each, but the flashes name different people and places:
+    their stories stay apart."""
+    full = (_EPISODE[0], _FLASH[1] + "\n\n" + _EPISODE[1])
+    assert compare(profile(*_FLASH, "en"), profile(*_EPISODE, "en")) is None
+    flash, episode, post = _store_in_order(tmp_path, [_FLASH, _EPISODE, full])
+    assert post["near_duplicate_of"] == episode["id"]
+    assert flash["story_id"] == episode["story_id"] == post["story_id"]
+    assert post["story"]["article_count"] == 3
+    assert post["story"]["first_article_id"] == flash["id"]
+    assert len({r["story_id"] for r in _store_in_order(tmp_path, [_FLASH, _EPISODE, full],
+                                                     Thresholds(bridge_anchors=0))}) == 2
+    digest = ("Main news of the evening", f"{_NALCHIK[1]}\n\n{_ROSTOV[1]}\n\nMore news "
+              "tomorrow morning.")
+    for short in (_NALCHIK, _ROSTOV):
+        got = compare(profile(*short, "en"), profile(*digest, "en"))
+        assert got is not None and got.kind == "teaser"
+    nalchik, rostov, evening = _store_in_order(tmp_path, [_NALCHIK, _ROSTOV, digest])
+    assert nalchik["story_id"] != rostov["story_id"]
+    assert evening["story_id"] in (nalchik["story_id"], rostov["story_id"])
+    assert nalchik["story"]["article_count"] + rostov["story"]["article_count"] == 3
+
+
 def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
                                                                   monkeypatch: Any) -> None:
     """An article just stored keeps the profile the dedupe stage made, so it is not rebuilt
