@@ -146,10 +146,10 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
 _MD_MARK = re.compile(r"(\*\*|__)")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _SITEMAP_URL = re.compile(r"<url>(.*?)</url>", re.S)
-_SITEMAP_TITLE = re.compile(r"<news:title>(.*?)</news:title>", re.S)
 _RSS_ITEM = re.compile(r"<item>(.*?)</item>", re.S)
-_RSS_FIELD = {field: re.compile(rf"<{field}>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{field}>", re.S)
-              for field in ("title", "description")}
+_FEED_FIELD = {field: re.compile(rf"<{field}>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{field}>",
+                                 re.S)
+               for field in ("loc", "news:title", "link", "title", "description")}
 
 
 class CorpusText:
@@ -189,6 +189,29 @@ class CorpusText:
                 self._files[name] = path.read_text(encoding="utf-8")
         return self._files[name]
 
+    def _feed_item(self, label: dict[str, Any]) -> tuple[str, str, str]:
+        """A news sitemap's or an RSS feed's item by its index, checked against the label's
+        link (a feed file fetched again would otherwise hand the label another text)."""
+        import html as html_lib
+        name = label["file"]
+        key = f"{name}#items"
+        if key not in self._files:
+            document = self._load(name).decode("utf-8")
+            items = []
+            for part in (_SITEMAP_URL if "/sitemaps/" in name else _RSS_ITEM).findall(document):
+                fields = [_FEED_FIELD[field].search(part) for field in
+                          (("loc", "news:title") if "/sitemaps/" in name
+                           else ("link", "title", "description"))]
+                texts = [" ".join(_HTML_TAG.sub(" ", html_lib.unescape(m.group(1))).split())
+                         if m else "" for m in fields]
+                items.append((texts[0], texts[1], texts[2] if len(texts) > 2 else ""))
+            self._files[key] = items
+        link, title, text = self._files[key][label["item"]]
+        if link != label["link"]:
+            raise ValueError(f"{name} item {label['item']} is {link}, but its label is for "
+                             f"{label['link']}: the file changed; label it again")
+        return title, text, link
+
     def read(self, label: dict[str, Any]) -> tuple[str, str, str]:
         """(title, text, url) for one label."""
         import html as html_lib
@@ -203,17 +226,8 @@ class CorpusText:
         if "tg-channels" in name:
             text = self._load(name)[label["item"]].get("text") or ""
             return "", _MD_MARK.sub("", _MD_LINK.sub(r"\1", text)), ""
-        if name.startswith("feeds/sitemaps/"):
-            url = _SITEMAP_URL.findall(self._load(name).decode("utf-8"))[label["item"]]
-            headline = _SITEMAP_TITLE.search(url)
-            return (html_lib.unescape(headline.group(1)).strip() if headline else "", "",
-                    label.get("link") or "")
-        if name.startswith("feeds/rss/"):
-            entry = _RSS_ITEM.findall(self._load(name).decode("utf-8"))[label["item"]]
-            parts = [_RSS_FIELD[field].search(entry) for field in ("title", "description")]
-            heading, description = (_HTML_TAG.sub(" ", html_lib.unescape(m.group(1))) if m
-                                    else "" for m in parts)
-            return heading.strip(), " ".join(description.split()), label.get("link") or ""
+        if name.startswith("feeds/"):
+            return self._feed_item(label)
         if name.startswith("outlets/"):
             from pipelines.extraction import ArticleExtractor
             article = ArticleExtractor().extract(self._load(name), label["link"])

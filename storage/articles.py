@@ -8,8 +8,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import sqlite_utils
 
@@ -17,7 +16,9 @@ from storage.db import update_by_id, write_transaction
 from storage.neardup import add_fingerprint, candidates, merge_recent, signature_similarity
 from storage.reviews import send_back_for_review
 from storage.search_index import index_stems
-from storage.stories import merge_stories, refresh_story
+from storage.stories import refresh_story
+from storage.storylinking import (CANDIDATES, KEY_WINDOW_DAYS, MIN_SHARED_KEYS,  # noqa: F401
+                                 Linker, StoryCandidates, StoryLink)
 from storage.tags import write_tags
 from storage.unstored import resolve_unstored
 
@@ -78,39 +79,13 @@ class PendingArticle:
     stems: tuple[str, str] | None = None  # title and text as stems, for the search index
 
 
-class StoryLink(Protocol):
-    article_id: int
-    kind: str
-    similarity: float
-
-
-class Linker(Protocol):
-    """The second stage of story linking (pipelines/storylink.Linker): given the new
-    article's profile and candidate rows (id, title, text, lang), its links, best first."""
-
-    def related(self, new: Any, candidates: list[dict[str, Any]]) -> list[StoryLink]:
-        """Every candidate the new article is a copy of, best first."""
-
-    def bridges(self, link: Any, joined: dict[str, Any], other: dict[str, Any]) -> bool:
-        """Whether the new article's link to `other` joins its story to `joined`'s."""
-
-    def remember(self, article_id: int, title: str | None, text: str | None,
-                 lang: str | None, found: Any) -> None:
-        """Keep the profile of an article just stored (it will be a candidate soon)."""
-
-
-# Candidates of the second stage: articles published within this many days that share at
-# least MIN_SHARED_KEYS names or numbers; the best CANDIDATES of them are compared.
-KEY_WINDOW_DAYS = 3
-MIN_SHARED_KEYS = 2
-CANDIDATES = 8
 # A MinHash similarity from which a copy needs no second look (most shingles in common).
 STRONG_NEAR_DUP = 0.6
 # Texts with fewer word 3-shingles than this (about 100 words) get that second look.
 LONG_TEXT_SHINGLES = 100
 
 
-class ArticleStore:
+class ArticleStore(StoryCandidates):
     """Buffers article rows and writes them in one transaction per batch.
 
     Linking happens here, inside the write transaction, so concurrent crawls agree: a known
@@ -158,39 +133,6 @@ class ArticleStore:
             if score >= self.near_dup_threshold and (best is None or score > best[1]):
                 best = (article_id, score)
         return best
-
-    def find_story_links(self, entry: PendingArticle, day: str,
-                         near: list[int] | None = None) -> list[StoryLink]:
-        """Second stage: the near-duplicates MinHash found and the articles of the days
-        around this one sharing names, numbers or headline words, compared by the linker
-        (which also sees rewrites, teasers and translations MinHash does not)."""
-        if self.linker is None or entry.profile is None:
-            return []
-        ids = list(near or [])
-        if len(entry.story_keys) >= MIN_SHARED_KEYS:
-            ids += [i for i in self._key_candidates(entry.story_keys, day) if i not in ids]
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = {r[0]: r for r in self.db.execute(
-            f"SELECT id, title, text, lang FROM articles WHERE id IN ({marks})", ids)}
-        return self.linker.related(entry.profile, [
-            {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
-            for r in (rows.get(i) for i in ids) if r is not None])
-
-    def _key_candidates(self, keys: list[str], day: str) -> list[int]:
-        try:
-            middle = date.fromisoformat(day)
-        except ValueError:
-            return []
-        low = (middle - timedelta(days=KEY_WINDOW_DAYS)).isoformat()
-        high = (middle + timedelta(days=KEY_WINDOW_DAYS)).isoformat()
-        marks = ",".join("?" * len(keys))
-        return [int(r[0]) for r in self.db.execute(
-            f"SELECT article_id, count(*) AS shared FROM story_keys"
-            f" WHERE key IN ({marks}) AND day BETWEEN ? AND ?"
-            f" GROUP BY article_id HAVING shared >= ? ORDER BY shared DESC LIMIT ?",
-            [*keys, low, high, MIN_SHARED_KEYS, CANDIDATES])]
 
     # -- writes --------------------------------------------------------------------------
 
@@ -366,13 +308,13 @@ class ArticleStore:
                 row.update(near_duplicate_of=near[0], similarity=round(near[1], 3),
                            story_id=self._story_of(near[0]), related_to=near[0],
                            story_relation="verbatim" if near[1] >= 0.8 else "rewrite")
-                bridges = self.find_story_links(entry, day)
+                bridges = self._outlet_bridges(entry, day, near[0])
             else:
                 # MinHash's weaker candidates are checked sentence by sentence with the rest:
                 # two one-line posts can share half their shingles and tell different news.
                 links = self.find_story_links(entry, day, [near[0]] if near else None)
                 if links:
-                    link, bridges = links[0], links[1:]
+                    link = links[0]
                     linked_to = link.article_id
                     row.update(related_to=link.article_id, story_relation=link.kind,
                                similarity=round(link.similarity, 3),
@@ -392,32 +334,13 @@ class ArticleStore:
                             [article_id, article_id])
         self._link_urls(article_id, url_keys, seen_at)
         self._index(article_id, entry, day)
-        if linked_to is not None:
-            self._bridge(int(story_id), linked_to, bridges)
+        if linked_to is not None and bridges:
+            story_id = self._bridge(int(story_id), linked_to, bridges)
         refresh_story(self.db, int(story_id))
         if self.linker is not None and entry.profile is not None:
             self.linker.remember(article_id, row["title"], row["text"], row["lang"],
                                  entry.profile)
         return UpsertResult("new", article_id, linked_to)
-
-    def _bridge(self, story_id: int, joined: int, links: list[StoryLink]) -> None:
-        """The new article joined `joined`'s story; a link of it to an article of another
-        story joins that story too when the linker says the two articles are alike."""
-        for link in links:
-            other = self._story_of(link.article_id)
-            if other == story_id or self.linker is None:
-                continue
-            rows = {r[0]: {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
-                    for r in self.db.execute("SELECT id, title, text, lang FROM articles "
-                                             "WHERE id IN (?, ?)", [joined, link.article_id])}
-            if len(rows) == 2 and self.linker.bridges(link, rows[joined],
-                                                       rows[link.article_id]):
-                merge_stories(self.db, story_id, other)
-
-    def _story_of(self, article_id: int) -> int:
-        story = self.db.execute("SELECT story_id FROM articles WHERE id = ?",
-                                [article_id]).fetchone()
-        return int(story[0]) if story and story[0] else article_id
 
 
 def _day(row: dict[str, Any], seen_at: str) -> str:

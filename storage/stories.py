@@ -37,13 +37,16 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
                "story_size IS NOT ?", [len(rows), story_id, len(rows)])
 
 
-def merge_stories(db: sqlite_utils.Database, into: int, other: int | None) -> None:
-    """Move every article of story `other` into story `into` (an article that is a copy of
-    both joined them); the caller refreshes `into`."""
-    if other is None or other == into:
-        return
-    db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [into, other])
-    refresh_story(db, other)                 # no articles left: its row goes
+def merge_stories(db: sqlite_utils.Database, one: int, other: int) -> int:
+    """Join two stories (an article that is a copy of both): the older id (the lower) keeps
+    every article and the alerts already queued for either; the other story's row goes.
+    Returns the story that remains; the caller refreshes it."""
+    keep, gone = min(one, other), max(one, other)
+    if keep != gone:
+        db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [keep, gone])
+        db.execute("UPDATE alert_outbox SET story_id = ? WHERE story_id = ?", [keep, gone])
+        refresh_story(db, gone)                 # no articles left: its row goes
+    return keep
 
 
 def stories_by_url(db: sqlite_utils.Database) -> dict[str, int]:

@@ -291,53 +291,101 @@ _ROSTOV = ("Rostov blogger fined 30,000 roubles",
            "in the public interest.")
 
 
-def _store_in_order(tmp_path: Path, texts: list[tuple[str, str]],
-                    thresholds: Thresholds | None = None) -> list[dict[str, Any]]:
-    """Store English texts one a day from different outlets as the dedupe stage hands them
-    over (MinHash signature, profile, story keys); their rows in order."""
-    from pipelines.fingerprint import fingerprint
+def _store_in_order(tmp_path: Path, texts: list[tuple[str, str, str]],
+                    thresholds: Thresholds | None = None) -> tuple[ArticleStore,
+                                                                  list[dict[str, Any]]]:
+    """Store English texts (title, text, outlet) an hour apart as the dedupe stage hands
+    them over (MinHash signature, profile, story keys); the store and their rows in order,
+    each with its story's row."""
     store = ArticleStore(open_db(tmp_path / f"bridge-{len(list(tmp_path.iterdir()))}.db"),
                          linker=Linker(thresholds))
-    for i, (title, text) in enumerate(texts):
-        prof, fp = profile(title, text, "en"), fingerprint(text)
-        assert fp is not None
-        url = f"https://outlet{i}.example/{i}"
-        store.upsert({"url": url, "canonical_url": url, "source": f"outlet{i}", "title": title,
-                      "text": text, "lang": "en", "published_at": f"2024-04-1{i}T10:00:00Z",
-                      "text_hash": hashlib.sha256(text.encode()).hexdigest()}, [],
-                     "2024-04-13T00:00:00+00:00", signature=fp.signature, buckets=fp.bands,
-                     shingles=fp.shingles, story_keys=story_keys(prof), profile=prof)
+    for i, (title, text, outlet) in enumerate(texts):
+        _store_one(store, title, text, outlet, f"https://{outlet}.example/{i}",
+                   f"2024-04-12T{i:02d}:00:00+00:00")
     rows = [dict(r) for r in store.db.query("SELECT * FROM articles ORDER BY id")]
     stories = {r["id"]: r for r in store.db.query("SELECT * FROM stories")}
     for row in rows:
         row["story"] = stories[row["story_id"]]
-    return rows
+    return store, rows
 
 
-def test_an_article_that_copies_two_stories_joins_them(tmp_path: Path) -> None:
-    """The flash and the episode page share no sentence, so they start two stories; the full
-    post is a near-verbatim copy of the episode (MinHash) and the flash is its teaser: the
-    two stories become one, its origin the flash. An evening digest repeating two unrelated
-    flashes is the full text of each, but the flashes name different people and places:
-    their stories stay apart."""
-    full = (_EPISODE[0], _FLASH[1] + "\n\n" + _EPISODE[1])
+def _store_one(store: ArticleStore, title: str, text: str, outlet: str, url: str,
+               published_at: str) -> None:
+    from pipelines.fingerprint import fingerprint
+    prof, fp = profile(title, text, "en"), fingerprint(text)
+    assert fp is not None
+    store.upsert({"url": url, "canonical_url": url, "source": outlet, "title": title,
+                  "text": text, "lang": "en", "published_at": published_at,
+                  "text_hash": hashlib.sha256(text.encode()).hexdigest()}, [],
+                 "2024-04-13T00:00:00+00:00", signature=fp.signature, buckets=fp.bands,
+                 shingles=fp.shingles, story_keys=story_keys(prof), profile=prof)
+
+
+def _full_post(channel: str = "channel") -> list[tuple[str, str, str]]:
+    return [(*_FLASH, channel), (*_EPISODE, channel),
+            (_EPISODE[0], _FLASH[1] + "\n\n" + _EPISODE[1], channel)]
+
+
+def test_an_outlets_post_that_copies_two_of_its_stories_joins_them(tmp_path: Path) -> None:
+    """The channel's flash and its episode page share no sentence, so they start two
+    stories; its full post is a near-verbatim copy of the episode (MinHash) and repeats the
+    flash: the two stories become one, its origin the flash. Off, or when the full post is
+    another outlet's, they stay apart; the channel's own copies of the episode do not crowd
+    the flash out of the candidates."""
     assert compare(profile(*_FLASH, "en"), profile(*_EPISODE, "en")) is None
-    flash, episode, post = _store_in_order(tmp_path, [_FLASH, _EPISODE, full])
+    texts = _full_post()
+    _, (flash, episode, post) = _store_in_order(tmp_path, texts)
     assert post["near_duplicate_of"] == episode["id"]
     assert flash["story_id"] == episode["story_id"] == post["story_id"]
     assert post["story"]["article_count"] == 3
     assert post["story"]["first_article_id"] == flash["id"]
-    assert len({r["story_id"] for r in _store_in_order(tmp_path, [_FLASH, _EPISODE, full],
-                                                     Thresholds(bridge_anchors=0))}) == 2
-    digest = ("Main news of the evening", f"{_NALCHIK[1]}\n\n{_ROSTOV[1]}\n\nMore news "
-              "tomorrow morning.")
-    for short in (_NALCHIK, _ROSTOV):
-        got = compare(profile(*short, "en"), profile(*digest, "en"))
-        assert got is not None and got.kind == "teaser"
-    nalchik, rostov, evening = _store_in_order(tmp_path, [_NALCHIK, _ROSTOV, digest])
-    assert nalchik["story_id"] != rostov["story_id"]
-    assert evening["story_id"] in (nalchik["story_id"], rostov["story_id"])
-    assert nalchik["story"]["article_count"] + rostov["story"]["article_count"] == 3
+    _, off = _store_in_order(tmp_path, texts, Thresholds(bridge_anchors=0))
+    assert len({r["story_id"] for r in off}) == 2
+    _, elsewhere = _store_in_order(tmp_path, texts[:2] + [(*texts[2][:2], "aggregator")])
+    assert len({r["story_id"] for r in elsewhere}) == 2
+    copies = [(_EPISODE[0], _EPISODE[1] + f"\n\nRepeat number {n}.", "channel")
+              for n in range(8)]
+    _, crowded = _store_in_order(tmp_path, texts[:2] + copies + texts[2:])
+    assert len({r["story_id"] for r in crowded}) == 1 and len(crowded) == 11
+
+
+def test_a_merge_keeps_the_older_story_and_its_queued_alerts(tmp_path: Path) -> None:
+    """The full post joins the episode's story (the newer, id 2) first; the merge keeps the
+    flash's (the older, id 1), and the alert queued for the episode's story moves with it."""
+    texts = _full_post()
+    store, _ = _store_in_order(tmp_path, texts[:2])
+    store.db.execute("INSERT INTO alert_outbox (subscription, event, subject, article_id, "
+                     "story_id, queued_at) VALUES ('desk', 'new_article', 'article:2', 2, 2, "
+                     "'2024-04-12T02:00:00+00:00')")
+    _store_one(store, *texts[2], "https://channel.example/post", "2024-04-12T03:00:00+00:00")
+    assert store.db.execute("SELECT related_to FROM articles WHERE id = 3").fetchone()[0] == 2
+    assert {r["story_id"] for r in store.db.query("SELECT story_id FROM articles")} == {1}
+    assert [r["id"] for r in store.db.query("SELECT id FROM stories")] == [1]
+    assert store.db.execute("SELECT story_id FROM alert_outbox").fetchone()[0] == 1
+
+
+def test_only_a_shared_sentence_and_shared_names_bridge_two_stories() -> None:
+    """The linker's verdict on a second link: a translation, a spun rewrite or a summary
+    rests on names, numbers and words, which same-event reports share, so none bridges; two
+    articles with fewer than three names and numbers, or naming different ones (an evening
+    digest repeating unrelated flashes), do not either."""
+    from pipelines.storylink import Link
+    linker = Linker()
+    flash = {"id": 1, "title": _FLASH[0], "text": _FLASH[1], "lang": "en"}
+    episode = {"id": 2, "title": _EPISODE[0], "text": _EPISODE[1], "lang": "en"}
+    teaser = Link(2, "teaser", 0.8, {"close_short": 0.8})
+    assert linker.bridges(teaser, flash, episode)
+    for kind, detail in (("translation", {}), ("rewrite", {"spun": 0.6}),
+                         ("teaser", {"contained": 0.8})):
+        assert not linker.bridges(Link(2, kind, 0.8, detail), flash, episode), kind
+    nalchik = {"id": 3, "title": _NALCHIK[0], "text": _NALCHIK[1], "lang": "en"}
+    rostov = {"id": 4, "title": _ROSTOV[0], "text": _ROSTOV[1], "lang": "en"}
+    assert not linker.bridges(teaser, nalchik, rostov)
+    few = {"id": 5, "title": "Gabdullin jailed", "text": "Renat Gabdullin was jailed.",
+           "lang": "en"}
+    assert len(profile(few["title"], few["text"], "en").anchor_set) < 3
+    assert not linker.bridges(teaser, few, episode)
+    assert not Linker(Thresholds(bridge_anchors=0)).bridges(teaser, flash, episode)
 
 
 def test_the_linker_reuses_stored_profiles_and_never_a_stale_one(tmp_path: Path,
