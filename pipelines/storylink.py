@@ -92,18 +92,20 @@ class Thresholds:
     # of one statement align in headline and first sentence). Chosen on the real development
     # set: 2 same-event pairs apart, 1 rewrite lost.
     rewrite_sentences: int = 2
-    # A new article that is a copy of articles in two stories joins the stories when its link
-    # to the second one rests on shared sentences (verbatim, a teaser or a rewrite by
-    # sentence alignment: never a translation, a spun rewrite or a summary, whose measures
-    # are names, numbers and words, the very things a same-event report shares) and the two
-    # stored articles are alike themselves: most of the shorter one's names and numbers are
-    # in the other. Two flashes a daily digest "expands" name different things; two posts of
-    # one podcast the same ones. Chosen on the development sets (real dev: the two bridged
-    # pairs shared 0.71 and 0.78 of the shorter's anchors) and on the merges over every BBC
-    # Russian / RIA post and Moscow Times / RT entry in ../shared/corpus/news-text
-    # (unlabelled, read by hand: podcast posts 0.57-0.71; digests joining unrelated flashes
-    # 0.40 and under). The words' cosine (0.23-0.47 for the good pairs, 0-0.37 for the bad)
-    # and containment did not tell them apart. bridge_anchors 0 turns bridging off.
+    # An outlet's MinHash copy of one of its articles that also copies another of its
+    # articles, of another story, joins the two stories (storage/storylinking.py) when that
+    # link rests on shared sentences (verbatim, a teaser or a rewrite by sentence alignment:
+    # never a translation, a spun rewrite or a summary, whose measures are names, numbers
+    # and words, the very things a same-event report shares) and the two stored articles
+    # name the same things: bridge_anchors of the shorter one's names and numbers (at least
+    # bridge_min_anchors) are in the other. Two flashes a daily digest repeats name different
+    # things; two posts of one podcast the same ones. Chosen on the real development set
+    # (the two joined pairs shared 0.71 and 0.78 of the shorter's anchors) and on the merges
+    # over every BBC Russian / RIA post and Moscow Times / RT entry in
+    # ../shared/corpus/news-text (unlabelled, read by hand: podcast posts 0.57-0.71; digests
+    # joining unrelated flashes 0.40 and under). The words' cosine (0.23-0.47 for the good
+    # pairs, 0-0.37 for the bad) and containment did not tell them apart. bridge_anchors 0
+    # turns joining off.
     bridge_anchors: float = 0.5
     bridge_min_anchors: int = 3
 
