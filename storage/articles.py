@@ -308,7 +308,8 @@ class ArticleStore(StoryCandidates):
                 row.update(near_duplicate_of=near[0], similarity=round(near[1], 3),
                            story_id=self._story_of(near[0]), related_to=near[0],
                            story_relation="verbatim" if near[1] >= 0.8 else "rewrite")
-                bridges = self._outlet_bridges(entry, day, near[0])
+                if near[1] < 0.8:       # a verbatim copy repeats nothing its original lacks
+                    bridges = self._outlet_bridges(entry, day, near[0])
             else:
                 # MinHash's weaker candidates are checked sentence by sentence with the rest:
                 # two one-line posts can share half their shingles and tell different news.

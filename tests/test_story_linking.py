@@ -349,6 +349,27 @@ def test_an_outlets_post_that_copies_two_of_its_stories_joins_them(tmp_path: Pat
     assert len({r["story_id"] for r in crowded}) == 1 and len(crowded) == 11
 
 
+def test_a_verbatim_repost_does_not_search_for_stories_to_join(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An outlet that posts its text again (a correction, a re-post) repeats nothing its
+    original did not: the search for other stories runs for rewrites only (its cost grows
+    with the outlet's copies of the story)."""
+    searched: list[int] = []
+    original = ArticleStore._outlet_bridges
+
+    def counting(self: ArticleStore, entry: Any, day: str, joined: int) -> Any:
+        searched.append(joined)
+        return original(self, entry, day, joined)
+
+    monkeypatch.setattr(ArticleStore, "_outlet_bridges", counting)
+    texts = _full_post()
+    _store_in_order(tmp_path, texts[:2] + [(*texts[1][:1], texts[1][1] + " Updated.",
+                                            "channel")])
+    assert searched == []
+    _store_in_order(tmp_path, texts)
+    assert searched == [2]
+
+
 def test_a_merge_keeps_the_older_story_and_its_queued_alerts(tmp_path: Path) -> None:
     """The full post joins the episode's story (the newer, id 2) first; the merge keeps the
     flash's (the older, id 1), and the alert queued for the episode's story moves with it."""
