@@ -17,8 +17,7 @@ from storage.neardup import add_fingerprint, candidates, merge_recent, signature
 from storage.reviews import send_back_for_review
 from storage.search_index import index_stems
 from storage.stories import refresh_story
-from storage.storylinking import (CANDIDATES, KEY_WINDOW_DAYS, MIN_SHARED_KEYS,  # noqa: F401
-                                 Linker, StoryCandidates, StoryLink)
+from storage.storylinking import Linker, StoryCandidates, StoryLink
 from storage.tags import write_tags
 from storage.unstored import resolve_unstored
 
