@@ -430,6 +430,11 @@ class Linker:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = found.pack()
 
+    @property
+    def joins_stories(self) -> bool:
+        """Whether a copy of two stories may join them (Thresholds.bridge_anchors > 0)."""
+        return self.thresholds.bridge_anchors > 0
+
     def bridges(self, link: Link, joined: dict[str, Any], other: dict[str, Any]) -> bool:
         """Whether `link` (the new article's to `other`, an article of another story than
         the one it `joined`) joins the two stories: the link is strong enough and the two

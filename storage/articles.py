@@ -335,7 +335,7 @@ class ArticleStore(StoryCandidates):
         self._link_urls(article_id, url_keys, seen_at)
         self._index(article_id, entry, day)
         if linked_to is not None and bridges:
-            story_id = self._bridge(int(story_id), linked_to, bridges)
+            story_id = self._bridge(int(story_id), article_id, linked_to, bridges)
         refresh_story(self.db, int(story_id))
         if self.linker is not None and entry.profile is not None:
             self.linker.remember(article_id, row["title"], row["text"], row["lang"],

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from storage.stories import merge_stories
+from storage.stories import merge_stories, refresh_story
 
 
 class StoryLink(Protocol):
@@ -23,6 +23,10 @@ class Linker(Protocol):
 
     def related(self, new: Any, candidates: list[dict[str, Any]]) -> list[StoryLink]:
         """Every candidate the new article is a copy of, best first."""
+
+    @property
+    def joins_stories(self) -> bool:
+        """Whether a copy of two stories may join them at all."""
 
     def bridges(self, link: Any, joined: dict[str, Any], other: dict[str, Any]) -> bool:
         """Whether the new article's link to `other` joins its story to `joined`'s."""
@@ -58,18 +62,22 @@ class StoryCandidates:
         return self._links(entry, ids)
 
     def _outlet_bridges(self, entry: Any, day: str, joined: int) -> list[StoryLink]:
-        """An outlet's copy of its own article (MinHash) that also repeats another of its
-        articles, of another story (a channel's full post repeating its flash and its
-        episode page, which share no sentence): the links to those, for _bridge."""
+        """An outlet's copy of its own story (MinHash found it a copy of `joined`, whose story
+        holds an article of the same outlet) that also repeats another of its articles, of
+        another story (a channel's full post repeating its flash and its episode page, which
+        share no sentence): the links to those, for _bridge."""
         if self.linker is None or entry.profile is None or \
-                len(entry.story_keys) < MIN_SHARED_KEYS:
+                len(entry.story_keys) < MIN_SHARED_KEYS or not self.linker.joins_stories:
             return []
-        found = self.db.execute("SELECT story_id FROM articles WHERE id = ? AND source = ?",
-                                [joined, entry.row["source"]]).fetchone()
+        source = entry.row["source"]
+        found = self.db.execute(
+            "SELECT story_id FROM articles WHERE id = ? AND EXISTS (SELECT 1 FROM articles o "
+            "WHERE o.story_id = articles.story_id AND o.source = ?)", [joined, source]
+        ).fetchone()
         if found is None:
             return []
-        return self._links(entry, self._key_candidates(
-            entry.story_keys, day, (entry.row["source"], found[0])))
+        return self._links(entry, self._key_candidates(entry.story_keys, day,
+                                                       (source, found[0])))
 
     def _links(self, entry: Any, ids: list[int]) -> list[StoryLink]:
         if not ids or self.linker is None:
@@ -92,20 +100,24 @@ class StoryCandidates:
         low = (middle - timedelta(days=KEY_WINDOW_DAYS)).isoformat()
         high = (middle + timedelta(days=KEY_WINDOW_DAYS)).isoformat()
         marks = ",".join("?" * len(keys))
-        where, extra = "", []
-        if outlet is not None:
-            where = (" AND EXISTS (SELECT 1 FROM articles a WHERE a.id = article_id AND "
-                     "a.source = ? AND a.story_id IS NOT ?)")
-            extra = list(outlet)
-        return [int(r[0]) for r in self.db.execute(
-            f"SELECT article_id, count(*) AS shared FROM story_keys"
-            f" WHERE key IN ({marks}) AND day BETWEEN ? AND ?{where}"
-            f" GROUP BY article_id HAVING shared >= ? ORDER BY shared DESC LIMIT ?",
-            [*keys, low, high, *extra, MIN_SHARED_KEYS, CANDIDATES])]
+        grouped = (f"SELECT article_id, count(*) AS shared FROM story_keys"
+                   f" WHERE key IN ({marks}) AND day BETWEEN ? AND ?"
+                   f" GROUP BY article_id HAVING shared >= ?")
+        if outlet is None:
+            sql, args = f"{grouped} ORDER BY shared DESC LIMIT ?", [
+                *keys, low, high, MIN_SHARED_KEYS, CANDIDATES]
+        else:       # filtered once per candidate, after the grouping
+            sql = (f"SELECT k.article_id, k.shared FROM ({grouped}) k JOIN articles a ON "
+                   f"a.id = k.article_id WHERE a.source = ? AND a.story_id IS NOT ? "
+                   f"ORDER BY k.shared DESC LIMIT ?")
+            args = [*keys, low, high, MIN_SHARED_KEYS, *outlet, CANDIDATES]
+        return [int(r[0]) for r in self.db.execute(sql, args)]
 
-    def _bridge(self, story_id: int, joined: int, links: list[StoryLink]) -> int:
+    def _bridge(self, story_id: int, new: int, joined: int, links: list[StoryLink]) -> int:
         """The new article joined `joined`'s story; a link of it to an article of another
-        story joins that story too when the linker says so. Returns the story it is in."""
+        story joins that story too when the linker says so. The joined story's first report
+        then says how it came in: `story_relation` "joined", `related_to` the new article.
+        Returns the story the new article is in."""
         for link in links:
             other = self._story_of(link.article_id)
             rows = {r[0]: {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
@@ -113,7 +125,18 @@ class StoryCandidates:
                                              "WHERE id IN (?, ?)", [joined, link.article_id])}
             if other != story_id and len(rows) == 2 and self.linker is not None and \
                     self.linker.bridges(link, rows[joined], rows[link.article_id]):
+                firsts = [r[0] for r in self.db.execute(
+                    "SELECT id FROM articles WHERE story_id IN (?, ?) AND story_relation IS "
+                    "NULL AND id != ?", [story_id, other, new])]
                 story_id = merge_stories(self.db, story_id, other)
+                refresh_story(self.db, story_id)
+                if not firsts:
+                    continue
+                self.db.execute(
+                    f"UPDATE articles SET story_relation = 'joined', related_to = ?, "
+                    f"similarity = ? WHERE id IN ({','.join('?' * len(firsts))}) AND id != "
+                    f"(SELECT first_article_id FROM stories WHERE id = ?)",
+                    [new, round(link.similarity, 3), *firsts, story_id])
         return story_id
 
     def _story_of(self, article_id: int) -> int:

@@ -339,6 +339,9 @@ def test_an_outlets_post_that_copies_two_of_its_stories_joins_them(tmp_path: Pat
     assert flash["story_id"] == episode["story_id"] == post["story_id"]
     assert post["story"]["article_count"] == 3
     assert post["story"]["first_article_id"] == flash["id"]
+    # One first report: the episode says how its story came in.
+    assert flash["story_relation"] is None and post["story_relation"] == "rewrite"
+    assert (episode["story_relation"], episode["related_to"]) == ("joined", post["id"])
     _, off = _store_in_order(tmp_path, texts, Thresholds(bridge_anchors=0))
     assert len({r["story_id"] for r in off}) == 2
     _, elsewhere = _store_in_order(tmp_path, texts[:2] + [(*texts[2][:2], "aggregator")])
@@ -347,6 +350,37 @@ def test_an_outlets_post_that_copies_two_of_its_stories_joins_them(tmp_path: Pat
               for n in range(8)]
     _, crowded = _store_in_order(tmp_path, texts[:2] + copies + texts[2:])
     assert len({r["story_id"] for r in crowded}) == 1 and len(crowded) == 11
+
+
+_SUPPORTERS = ("Supporters wait outside Kazan court for Renat Gabdullin",
+               "About forty supporters of Renat Gabdullin stood in the snow outside the Kazan "
+               "court for most of Tuesday. Marina Orlova, his lawyer, came out to thank them. "
+               "Several held portraits and the list of political prisoners kept by Memorial.")
+
+
+def test_which_outlets_copies_join_stories(tmp_path: Path) -> None:
+    """Only an outlet's copy of its own story joins its other stories: not when the flash is
+    another outlet's, nor when an aggregator copies the channel's episode and repeats its
+    own flash. A third outlet's verbatim copy of the episode, stored before or after it,
+    does not change the answer for the channel's post; a post that repeats two of the
+    channel's stories joins both."""
+    flash, episode, post = _full_post()
+    other_flash = (*flash[:2], "wire")
+    assert len({r["story_id"] for r in _store_in_order(
+        tmp_path, [other_flash, episode, post])[1]}) == 2
+    aggregator = [(*flash[:2], "aggregator"), episode,
+                  (post[0], post[1] + "\n\nVia the channel.", "aggregator")]
+    assert len({r["story_id"] for r in _store_in_order(tmp_path, aggregator)[1]}) == 2
+    copy = (*episode[:2], "mirror")
+    for order in ([flash, copy, episode, post], [flash, episode, copy, post]):
+        rows = _store_in_order(tmp_path, order)[1]
+        assert len({r["story_id"] for r in rows}) == 1, order
+    supporters = (*_SUPPORTERS, "channel")
+    assert compare(profile(*_SUPPORTERS, "en"), profile(*_FLASH, "en")) is None
+    both = (post[0], f"{_FLASH[1]}\n\n{_SUPPORTERS[1]}\n\n{_EPISODE[1]}", "channel")
+    rows = _store_in_order(tmp_path, [flash, supporters, episode, both])[1]
+    assert len({r["story_id"] for r in rows}) == 1
+    assert [r["story_relation"] for r in rows[:3]] == [None, "joined", "joined"]
 
 
 def test_a_verbatim_repost_does_not_search_for_stories_to_join(

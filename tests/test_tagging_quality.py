@@ -349,3 +349,22 @@ def test_labelled_sets_are_what_they_claim(corpus: Path) -> None:
         mine = [r for r in written if r["lang"] == lang]
         assert sum(r["kind"] == "hard_negative" for r in mine) >= 20
         assert sum(r["kind"] == "hard_positive" for r in mine) >= 10
+
+
+def test_a_feed_item_is_read_only_while_it_is_the_one_labelled(tmp_path: Path) -> None:
+    """Feed labels point at an item by its index: a feed file fetched again must not hand a
+    label another text (the link is checked)."""
+    from newsmon.quality import CorpusText
+    feed = tmp_path / "feeds" / "rss" / "x" / "feed.xml"
+    feed.parent.mkdir(parents=True)
+    feed.write_text("<rss><channel><item><title><![CDATA[First &amp; only]]></title>"
+                    "<link>https://x.example/1</link><description><![CDATA[<p>Police "
+                    "detained  an activist.</p>]]></description></item><item><title>Second"
+                    "</title><link>https://x.example/2</link></item></channel></rss>",
+                    encoding="utf-8")
+    reader = CorpusText(tmp_path)
+    label = {"file": "feeds/rss/x/feed.xml", "item": 0, "link": "https://x.example/1"}
+    assert reader.read(label) == ("First & only", "Police detained an activist.",
+                                  "https://x.example/1")
+    with pytest.raises(ValueError, match="item 1 is https://x.example/2, but its label is"):
+        reader.read({**label, "item": 1})
