@@ -145,11 +145,6 @@ def compare_extraction(pages: list[tuple[str, str, bytes, str]],
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
 _MD_MARK = re.compile(r"(\*\*|__)")
 _HTML_TAG = re.compile(r"<[^>]+>")
-_SITEMAP_URL = re.compile(r"<url>(.*?)</url>", re.S)
-_RSS_ITEM = re.compile(r"<item>(.*?)</item>", re.S)
-_FEED_FIELD = {field: re.compile(rf"<{field}>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{field}>",
-                                 re.S)
-               for field in ("loc", "news:title", "link", "title", "description")}
 
 
 class CorpusText:
@@ -190,27 +185,23 @@ class CorpusText:
         return self._files[name]
 
     def _feed_item(self, label: dict[str, Any]) -> tuple[str, str, str]:
-        """A news sitemap's or an RSS feed's item by its index, checked against the label's
-        link (a feed file fetched again would otherwise hand the label another text)."""
-        import html as html_lib
+        """A news sitemap's or an RSS feed's item by its index, read by the crawler's own
+        parsers and checked against the label's link (a feed file fetched again would
+        otherwise hand the label another text)."""
+        from crawler.discovery.feeds import parse_feed
+        from crawler.discovery.sitemaps import parse_sitemap
         name = label["file"]
         key = f"{name}#items"
         if key not in self._files:
-            document = self._load(name).decode("utf-8")
-            items = []
-            for part in (_SITEMAP_URL if "/sitemaps/" in name else _RSS_ITEM).findall(document):
-                fields = [_FEED_FIELD[field].search(part) for field in
-                          (("loc", "news:title") if "/sitemaps/" in name
-                           else ("link", "title", "description"))]
-                texts = [" ".join(_HTML_TAG.sub(" ", html_lib.unescape(m.group(1))).split())
-                         if m else "" for m in fields]
-                items.append((texts[0], texts[1], texts[2] if len(texts) > 2 else ""))
-            self._files[key] = items
+            body, url = self._load(name), f"https://corpus.invalid/{name}"
+            self._files[key] = [(e.url, e.title, "") for e in parse_sitemap(body, url).entries] \
+                if "/sitemaps/" in name else \
+                [(e.url, e.title, e.description) for e in parse_feed(body, url)]
         link, title, text = self._files[key][label["item"]]
         if link != label["link"]:
             raise ValueError(f"{name} item {label['item']} is {link}, but its label is for "
                              f"{label['link']}: the file changed; label it again")
-        return title, text, link
+        return " ".join((title or "").split()), " ".join((text or "").split()), link
 
     def read(self, label: dict[str, Any]) -> tuple[str, str, str]:
         """(title, text, url) for one label."""

@@ -357,7 +357,7 @@ def test_a_feed_item_is_read_only_while_it_is_the_one_labelled(tmp_path: Path) -
     from newsmon.quality import CorpusText
     feed = tmp_path / "feeds" / "rss" / "x" / "feed.xml"
     feed.parent.mkdir(parents=True)
-    feed.write_text("<rss><channel><item><title><![CDATA[First &amp; only]]></title>"
+    feed.write_text("<rss><channel><item><title>First &amp; only</title>"
                     "<link>https://x.example/1</link><description><![CDATA[<p>Police "
                     "detained  an activist.</p>]]></description></item><item><title>Second"
                     "</title><link>https://x.example/2</link></item></channel></rss>",
