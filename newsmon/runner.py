@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Imported first, before the rest of the crawl's modules: Scrapy's TLS modules build their
+# deprecated class aliases with inspect.stack() and inspect.getmodule(), which resolves the
+# real path of every module loaded so far; here that is a few hundred fewer (about 45 ms
+# less CPU per crawl process, measured on a no-op recrawl).
+import scrapy.core.downloader.handlers.http11  # noqa: F401, I001
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings

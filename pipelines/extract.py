@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import REDIRECT_STATUSES, Dropped, PageItem, Removal
 from crawler.urls import canonicalize
-from pipelines.extraction import ArticleExtractor, NotAnArticle
 from pipelines.offload import OffReactorStage
+
+if TYPE_CHECKING:
+    from pipelines.extraction import ArticleExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -20,19 +23,32 @@ logger = logging.getLogger(__name__)
 class ExtractPipeline(OffReactorStage):
     handles = PageItem
 
-    def __init__(self, extractor: ArticleExtractor, stats: StatsCollector | None = None) -> None:
-        self.extractor = extractor
+    def __init__(self, extractor: ArticleExtractor | None = None,
+                 stats: StatsCollector | None = None, **options: Any) -> None:
+        """`extractor`, or one built from `options` (ArticleExtractor's keywords) when the
+        first page comes: trafilatura and its dependencies cost a crawl process about 70 ms
+        of CPU to import, which a recrawl that finds nothing new need not pay."""
+        self._extractor = extractor
+        self._building = threading.Lock()
+        self.options = options
         self.stats = stats
+
+    @property
+    def extractor(self) -> ArticleExtractor:
+        with self._building:
+            if self._extractor is None:
+                from pipelines.extraction import ArticleExtractor
+                self._extractor = ArticleExtractor(**self.options)
+            return self._extractor
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         settings = crawler.settings
-        extractor = ArticleExtractor(
-            min_words=settings.getint("NEWSMON_MIN_WORDS", 25),
-            favor=settings.get("NEWSMON_EXTRACT_FAVOR", "balanced"),
-            detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True),
-            max_page_chars=settings.getint("NEWSMON_MAX_PAGE_CHARS", 2_000_000))
-        return cls(extractor, crawler.stats)
+        return cls(None, crawler.stats,
+                   min_words=settings.getint("NEWSMON_MIN_WORDS", 25),
+                   favor=settings.get("NEWSMON_EXTRACT_FAVOR", "balanced"),
+                   detect_text_dates=settings.getbool("NEWSMON_EXTRACT_TEXT_DATES", True),
+                   max_page_chars=settings.getint("NEWSMON_MAX_PAGE_CHARS", 2_000_000))
 
     def _drop(self, reason: str, message: str) -> Dropped:
         if self.stats is not None:
@@ -55,11 +71,13 @@ class ExtractPipeline(OffReactorStage):
         if item.recheck and item.url != item.requested_url and item.article_pattern \
                 and not re.search(item.article_pattern, canonicalize(item.url)):
             return self._removal(item, f"redirected to {item.url}")
+        from pipelines.extraction import NotAnArticle
         try:
             article = self.extractor.extract(
                 item.body, item.url, source=item.source,
                 content_type=item.headers.get("content-type"), hints=item.hints,
-                status=item.status, fetched_at=item.fetched_at, rules=item.rules)
+                status=item.status, fetched_at=item.fetched_at, rules=item.rules,
+                languages=item.source_languages)
         except NotAnArticle as exc:
             if item.recheck:
                 # A page that fails extraction now (a paywall, a block page) is not proof of

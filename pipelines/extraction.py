@@ -360,8 +360,12 @@ class ArticleExtractor:
 
     def extract(self, body: bytes, url: str, *, source: str = "", content_type: str | None = None,
                 hints: Hints | None = None, status: int | None = 200,
-                fetched_at: str | None = None, rules: ExtractRules | None = None) -> Article:
-        """Extract one page; raise NotAnArticle with a reason for pages we do not keep."""
+                fetched_at: str | None = None, rules: ExtractRules | None = None,
+                languages: tuple[str, ...] | list[str] = ()) -> Article:
+        """Extract one page; raise NotAnArticle with a reason for pages we do not keep.
+        `languages` are the source's configured ones: a page that declares none is checked
+        against the source's only language before the language model is asked (loading
+        py3langid's model costs a process about 0.4 CPU-s)."""
         hints = hints or Hints()
         if content_type and not re.search(r"html|xml", content_type, re.IGNORECASE):
             raise NotAnArticle("not_html", f"{url} is {content_type}")
@@ -447,7 +451,8 @@ class ArticleExtractor:
         if published and modified and to_utc(modified) < to_utc(published):  # type: ignore[operator]
             modified, modified_from = None, None
         declared = normalise_lang(meta.lang) or normalise_lang(hints.lang)
-        detected = detect_language(text, declared=declared)
+        expected = normalise_lang(languages[0]) if len(languages) == 1 else None
+        detected = detect_language(text, declared=declared or expected)
         keywords = [k for k in map(clean_text, meta.keywords) if k]
         for keyword in map(clean_text, hints.keywords):
             if keyword and keyword.lower() not in (k.lower() for k in keywords):

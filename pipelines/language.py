@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import py3langid
-
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -61,5 +59,6 @@ def detect_language(text: str, sample_chars: int = 500, declared: str | None = N
         return None
     if declared in ("en", "ru") and _confirms(sample, declared):
         return declared
+    import py3langid        # here: a crawl that extracts nothing need not load it
     lang: str = py3langid.classify(sample)[0]
     return lang

@@ -466,6 +466,35 @@ def test_a_declared_english_or_russian_the_text_plainly_is_needs_no_language_mod
         detect_language(russian)                                  # nothing declared
 
 
+def test_a_page_that_declares_no_language_is_checked_against_its_source_s_one_language(
+        extractor: ArticleExtractor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page without a declared language from a source configured with one language is
+    taken in that language when its text plainly is; otherwise (another language, or a
+    source of several languages) py3langid decides, as for any page (texts written here)."""
+    import py3langid
+    asked: list[str] = []
+
+    def model(text: str) -> tuple[str, float]:
+        asked.append(text)
+        return ("de" if "Gericht" in text else "en"), 1.0
+    monkeypatch.setattr(py3langid, "classify", model)
+    english = " ".join(["The court in Moscow arrested a journalist in the case of fakes about "
+                        "the army, and the defence will appeal, the lawyer said."] * 5)
+    german = " ".join(["Ein Gericht in Moskau hat einen Journalisten wegen angeblicher "
+                       "Falschmeldungen über die Armee verhaftet, sagte sein Anwalt."] * 5)
+
+    def page(text: str) -> bytes:
+        return (f"<html><head><title>Arrest</title></head><body><article><p>{text}</p>"
+                f"<p>{text}</p></article></body></html>").encode()
+    article = extractor.extract(page(english), "https://x.org/a", languages=["en"])
+    assert (article.lang, article.lang_declared, asked) == ("en", None, [])
+    assert extractor.extract(page(german), "https://x.org/b", languages=["en"]).lang == "de"
+    assert len(asked) == 1
+    assert extractor.extract(page(english), "https://x.org/c", languages=["en", "ru"]
+                             ).lang == "en"
+    assert len(asked) == 2                                   # two languages: no guess
+
+
 def test_the_declared_language_shortcut_agrees_with_the_model_on_real_texts(
         corpus: Path) -> None:
     """On the real texts of the tagging sets (RSS entries, Telegram posts, Meduza), declaring
@@ -508,3 +537,39 @@ def test_control_characters_are_removed_in_every_encoding(extractor: ArticleExtr
         "\x7f", "").replace("\x1b", "").replace("\x0b", "").encode(charset),
         "https://example.org/a/1", content_type=f"text/html; charset={charset}")
     assert clean.text == article.text
+
+
+def test_a_crawl_process_loads_trafilatura_and_the_language_model_only_for_a_page() -> None:
+    """A recrawl that finds nothing new never extracts: the crawl's modules and the extract
+    stage, built as Scrapy builds it, leave trafilatura and py3langid unloaded (they cost a
+    process about 0.5 CPU-s); the first page loads them with the stage's settings."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    script = """
+import sys
+from scrapy.utils.test import get_crawler
+import crawler.settings, newsmon.runner
+from scrapy.utils.misc import load_object
+for path in crawler.settings.ITEM_PIPELINES:
+    load_object(path)
+from pipelines.extract import ExtractPipeline
+stage = ExtractPipeline.from_crawler(get_crawler(settings_dict={"NEWSMON_MIN_WORDS": 400}))
+loaded = sorted(m for m in ("trafilatura", "py3langid", "pipelines.extraction") if m in sys.modules)
+assert not loaded, loaded
+text = " ".join(["Ein Gericht in Moskau hat einen Journalisten verhaftet."] * 40)
+page = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+from pipelines.extraction import NotAnArticle
+try:
+    stage.extractor.extract(page, "https://x.org/a")
+except NotAnArticle as exc:
+    assert exc.reason == "too_short", exc.reason          # 280 words, 400 asked for
+else:
+    raise AssertionError("NEWSMON_MIN_WORDS was not applied")
+print("ok", "trafilatura" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["ok", "True"]
