@@ -83,8 +83,15 @@ class WorkerRun(CrawlRun):
         if scheduler is None:
             return
         scheduler.observe(unless_within=0.05)
-        if scheduler.idle_for() < scheduler.idle_s:
+        idle = scheduler.idle_for()
+        if idle < scheduler.idle_s:
             raise DontCloseSpider
+        # How long the shared crawl had no work when this worker ended (NEWSMON_REDIS_IDLE_S
+        # and at most a moment more: the idle clock's end wakes the engine).
+        if self.stats is not None:
+            self.stats.set_value("newsmon/shared/idle_s_at_close", round(idle, 3))
+        logger.info("%s: the shared crawl has had no work for %.1f s (NEWSMON_REDIS_IDLE_S "
+                    "%g): this worker ends", self.name, idle, scheduler.idle_s)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._hard_stop is not None:

@@ -348,4 +348,8 @@ def test_extraction_does_not_stall_the_reactor(tmp_path: Path) -> None:
         heavy = conn.execute("SELECT word_count FROM articles WHERE url LIKE ?",
                              [f"%{outlet.article(2).path}"]).fetchone()
     assert heavy is not None and heavy[0] > 100_000       # it was extracted, and is big
-    assert stats["newsmon/probe/max_stall_ms"] < 250, stats["newsmon/probe/max_stall_ms"]
+    # Relative to the crawl's own length (half of it the heavy page's extraction, about
+    # half a second here): extraction on the reactor thread would stall it that long,
+    # while a busy shared machine stretches both the ticks' gaps and the crawl alike.
+    stall_ms, crawl_ms = stats["newsmon/probe/max_stall_ms"], stats["elapsed_time_seconds"] * 1000
+    assert stall_ms < 0.25 * crawl_ms, (stall_ms, crawl_ms)   # blocked: about 0.5
