@@ -1,6 +1,7 @@
 """What a crawl process costs before it does any work: CPU seconds of `newsmon crawl` runs of a
 generated local outlet (tests/mockserver's synthetic outlet on 127.0.0.1) that find nothing
-new (a recrawl: robots.txt, a feed answered 304, the run recorded), and of runs that find
+new (a recrawl: robots.txt, the feed fetched and every entry found stored, the run
+recorded), and of runs that find
 one new article (the same, plus the extraction, tagging and storage modules loaded and one
 article stored). Rounds interleave the two kinds, so machine noise hits both alike; prints
 every round and the medians. Target (issue 17): startup under 1 CPU-s.

@@ -542,7 +542,8 @@ def test_control_characters_are_removed_in_every_encoding(extractor: ArticleExtr
 def test_a_crawl_process_loads_trafilatura_and_the_language_model_only_for_a_page() -> None:
     """A recrawl that finds nothing new never extracts: the crawl's modules and the extract
     stage, built as Scrapy builds it, leave trafilatura and py3langid unloaded (they cost a
-    process about 0.5 CPU-s); the first page loads them with the stage's settings."""
+    process about 0.5 CPU-s); the first page loads the extractor, with the stage's
+    settings."""
     import subprocess
     import sys
 
