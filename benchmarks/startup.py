@@ -11,10 +11,7 @@ Run: python benchmarks/startup.py [--rounds 7]
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,22 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.crawl_workers import crawl  # noqa: E402
 from tests.mockserver import MockServer  # noqa: E402
 from tests.mockserver.synthetic import SyntheticOutlet  # noqa: E402
-
-
-def crawl(db: Path, sources: Path, source: str) -> float:
-    """CPU seconds (user + system) of one `newsmon crawl` child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run([sys.executable, "-m", "newsmon.cli", "crawl", "--db", str(db),
-                             "--sources", str(sources), "--workers", "1", source],
-                            cwd=REPO, capture_output=True, text=True, timeout=600,
-                            env={k: v for k, v in os.environ.items()
-                                 if not k.startswith("NEWSMON_")})
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise SystemExit(f"crawl failed:\n{result.stdout}\n{result.stderr[-3000:]}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -55,12 +39,12 @@ def main() -> None:
             sources = server.write_sources(Path(tmp), demo=False)
             db = Path(tmp) / "startup.db"
             for outlet in (quiet, growing):                   # stores the first 20 of each
-                crawl(db, sources, outlet.prefix)
+                crawl(db, sources, 1, [outlet.prefix])
             for round_no in range(args.rounds):
                 growing.count += 1                            # one article more each round
                 kinds = [("noop", quiet), ("one new", growing)]
                 for kind, outlet in kinds if round_no % 2 == 0 else kinds[::-1]:
-                    cpu = crawl(db, sources, outlet.prefix)
+                    _, cpu = crawl(db, sources, 1, [outlet.prefix])
                     (noop if kind == "noop" else one_new).append(cpu)
                     print(f"round {round_no + 1}, {kind}: {cpu:.2f} CPU-s")
     finally:
