@@ -16,7 +16,8 @@ crawl of its source:
   another taxonomy version than its own.
 - A request is leased, not just popped: taking it from the queue also puts it in the
   worker's lease set in the same Redis script, and it leaves the lease set only when Scrapy
-  is done with it (downloaded, parsed, its items pushed). A worker killed with ``kill -9``
+  is done with it (downloaded, parsed, its items pushed: the worker pushes in batches and
+  empties its batch before it drops leases). A worker killed with ``kill -9``
   stops refreshing its heartbeat key; the next worker that looks puts its leases back on the
   queue. The seen-request filter keeps them from being requested twice meanwhile.
 - A worker ends when the shared queue has been empty, and no live worker held a lease, for
@@ -60,7 +61,7 @@ HEARTBEAT_S = 1.0
 ALIVE_TTL_MS = 6000                          # a worker silent this long is dead
 DISCOVERY_KINDS = ("feed", "sitemap", "listing")
 
-MESSAGE_VERSION = 1
+MESSAGE_VERSION = 2                          # 2: a capture's body after the JSON line
 
 
 class RedisSettingError(ValueError):
@@ -144,8 +145,16 @@ _LOCAL = threading.local()
 
 
 def encode_message(message: dict[str, Any], worker: str) -> bytes:
-    return json.dumps({"v": MESSAGE_VERSION, "worker": worker, **message},
-                      ensure_ascii=False).encode("utf-8")
+    """A message: one line of JSON; a capture's compressed body follows the line as it is
+    (version 1 carried it in the JSON as base64, 0.3 ms more per page for the worker and
+    the ingest; the ingest reads both)."""
+    body = None
+    if message.get("type") == "capture" and isinstance(message["capture"]["compressed"], bytes):
+        body = message["capture"]["compressed"]
+        message = {**message, "capture": {**message["capture"], "compressed": len(body)}}
+    head = json.dumps({"v": MESSAGE_VERSION, "worker": worker, **message},
+                      ensure_ascii=False).encode("utf-8")       # no raw newline in JSON
+    return head if body is None else head + b"\n" + body
 
 
 def article_message(article: Article) -> dict[str, Any]:
@@ -170,7 +179,7 @@ def capture_message(item: PageItem) -> dict[str, Any]:
         "url": item.url, "requested_url": item.requested_url, "source": item.source,
         "fetched_at": item.fetched_at, "status": item.status, "headers": item.headers,
         "sha256": hashlib.sha256(item.body).hexdigest(), "size": len(item.body),
-        "compressed": base64.b64encode(body).decode("ascii")}}
+        "compressed": body}}
 
 
 def outcome_message(outcome: WorkerOutcome) -> dict[str, Any]:
@@ -184,8 +193,11 @@ class MessageError(ValueError):
 def decode_message(raw: bytes) -> Article | Capture | Unstored | Removal | WorkerOutcome | Seen:
     """The item a worker's message carries."""
     try:
-        message = json.loads(raw)
+        head, newline, body = raw.partition(b"\n")
+        message = json.loads(head)
         kind = message["type"]
+        if newline and kind != "capture":
+            raise MessageError(f"a {kind!r} message has a payload after its JSON")
         if kind == "article":
             data = message["article"]
             unknown = set(data) - _ARTICLE_FIELDS
@@ -194,7 +206,13 @@ def decode_message(raw: bytes) -> Article | Capture | Unstored | Removal | Worke
             return Article(**data)
         if kind == "capture":
             data = dict(message["capture"])
-            data["compressed"] = base64.b64decode(data["compressed"], validate=True)
+            if newline:
+                if data["compressed"] != len(body):
+                    raise MessageError(f"capture of {data.get('url')!r}: {len(body)} bytes of "
+                                       f"body, {data['compressed']!r} announced")
+                data["compressed"] = body
+            else:                            # version 1: base64 in the JSON
+                data["compressed"] = base64.b64decode(data["compressed"], validate=True)
             return Capture(**data)
         if kind == "unstored":
             return Unstored(**message["unstored"])

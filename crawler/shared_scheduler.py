@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -92,6 +92,9 @@ class SharedScheduler(RedisScheduler):
         self.clock: Any = None               # callLater's provider: the reactor (tests: a Clock)
         self._wake_call: Any = None          # the wake at the idle clock's end
         self._scripts: dict[str, Any] = {}
+        # Called before leases are dropped (the worker pushes its waiting messages); one
+        # that raises keeps them.
+        self.before_release: list[Callable[[], None]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
@@ -230,6 +233,8 @@ class SharedScheduler(RedisScheduler):
         done = [r for r in self._leased if everything or r not in (in_progress or ())]
         if not done:
             return
+        for hook in self.before_release:
+            hook()
         self.server.zrem(self.keys.leases(self.worker), *[self._leased[r] for r in done])
         for request in done:
             del self._leased[request]

@@ -27,6 +27,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# A worker's messages go to Redis in batches, one LPUSH each (a command per message cost
+# the worker and Redis about 0.3 ms of CPU per page): when this many are waiting, or
+# this many bytes, or every PUSH_EVERY_S, and always before a lease is released.
+PUSH_BATCH = 32
+PUSH_BATCH_BYTES = 4 << 20
+PUSH_EVERY_S = 0.25
+# Held while Redis cannot be reached; past this an item fails (it is not held unbounded).
+PUSH_HELD_MAX_BYTES = 256 << 20
+
 
 class WorkerRun(CrawlRun):
     """The run owner of a worker: no lock (many workers crawl one source) and no database;
@@ -46,6 +55,10 @@ class WorkerRun(CrawlRun):
         run.server = connect(settings["NEWSMON_REDIS_URL"])
         run.started_at = utc_now_iso()
         run.scheduler = None
+        run._pending = []
+        run._pending_bytes = 0
+        run._pending_articles = 0
+        run._pusher = None
         run.connect(crawler)
         crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(run.joined, signal=shared_crawl_joined)
@@ -54,16 +67,51 @@ class WorkerRun(CrawlRun):
     server: Any
     started_at: str
     scheduler: SharedScheduler | None
+    _pending: list[bytes]
+    _pending_bytes: int
+    _pending_articles: int
+    _pusher: Any
 
     def joined(self, scheduler: SharedScheduler) -> None:
         self.scheduler = scheduler
+        # A request's lease goes only once the messages of its items are in Redis.
+        scheduler.before_release.append(self.flush_pushes)
 
     @property
     def worker(self) -> str:
         return self.scheduler.worker if self.scheduler is not None else "?"
 
-    def push(self, message: dict[str, Any]) -> None:
-        self.server.lpush(ITEMS, encode_message(message, self.worker))
+    def push(self, message: dict[str, Any], *, article: bool = False) -> None:
+        """Queue a message for the ingest; it reaches Redis with its batch (PUSH_BATCH)."""
+        raw = encode_message(message, self.worker)
+        if self._pending_bytes + len(raw) > PUSH_HELD_MAX_BYTES:
+            self.flush_pushes()              # Redis still away: this item fails
+        self._pending.append(raw)
+        self._pending_bytes += len(raw)
+        self._pending_articles += article
+        if len(self._pending) >= PUSH_BATCH or self._pending_bytes >= PUSH_BATCH_BYTES:
+            try:
+                self.flush_pushes()
+            except Exception as exc:         # kept; the next flush tries again
+                logger.warning("%s: Redis: %s (%d message(s) held)", self.name, exc,
+                               len(self._pending))
+
+    def flush_pushes(self) -> None:
+        """Push the waiting messages in one LPUSH, oldest first for the ingest; raises (and
+        keeps them) when Redis cannot take them."""
+        if not self._pending:
+            return
+        self.server.lpush(ITEMS, *self._pending)
+        if self._pending_articles and self.stats is not None:
+            self.stats.inc_value("newsmon/redis/articles_pushed", self._pending_articles)
+        self._pending, self._pending_bytes, self._pending_articles = [], 0, 0
+
+    def _flush_on_timer(self) -> None:
+        try:
+            self.flush_pushes()
+        except Exception as exc:
+            logger.warning("%s: Redis: %s (%d message(s) held)", self.name, exc,
+                           len(self._pending))
 
     def record(self, unstored: Unstored) -> None:
         self.push({"type": "unstored", "unstored": dict(unstored.__dict__)})
@@ -77,6 +125,9 @@ class WorkerRun(CrawlRun):
     async def spider_opened(self, spider: Spider) -> None:
         self.held = True
         self._watch_stops()
+        from twisted.internet.task import LoopingCall
+        self._pusher = LoopingCall(self._flush_on_timer)
+        self._pusher.start(PUSH_EVERY_S, now=False)
 
     def spider_idle(self) -> None:
         scheduler = self.scheduler
@@ -96,15 +147,19 @@ class WorkerRun(CrawlRun):
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._hard_stop is not None:
             self._hard_stop.cancel()
+        if self._pusher is not None and self._pusher.running:
+            self._pusher.stop()
         self._push_outcome(reason, reason)
         self._finished.set()
 
     def _push_outcome(self, reason: str, status_reason: str, error: str | None = None) -> None:
+        self.flush_pushes()                  # the items first (and their count in the stats)
         stats = self._stats_copy()
         status, why, counters = run_outcome(status_reason, stats, None)
         self.push(outcome_message(WorkerOutcome(
             self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
             error or why, counters, json.loads(json.dumps(stats, default=str)))))
+        self.flush_pushes()
 
     def _end_now(self, status: str, why: str) -> None:
         if self._finished.is_set():
@@ -202,8 +257,7 @@ class PushPipeline(_WorkerStage):
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):
-            self.run.push(article_message(item))
-            self.run._count("newsmon/redis/articles_pushed")
+            self.run.push(article_message(item), article=True)
         elif isinstance(item, Unstored):
             self.run.record(item)
         elif isinstance(item, Removal):

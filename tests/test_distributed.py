@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -194,14 +195,13 @@ def test_a_worker_exits_once_the_shared_crawl_has_had_no_work_for_idle_s(
     assert float(IDLE_S) <= stats["newsmon/shared/idle_s_at_close"] <= float(IDLE_S) + 1.0
 
 
-@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")    # scrapy-redis' own call
-def test_the_idle_clock_starts_when_the_shared_crawl_runs_out_of_work(redis_url: str) -> None:
-    """The scheduler's idle clock, on a test clock: it starts when nothing is queued or
-    leased (as the engine asks when it runs dry), a request queued or leased stops it and
-    cancels its wake, and its wake comes NEWSMON_REDIS_IDLE_S after the start, not at a tick."""
+def _unit_scheduler(redis_url: str, name: str, in_progress: set[Any],
+                    **settings_: Any) -> tuple[Any, Any, Any]:
+    """A shared crawl's scheduler (and the worker's run owner) outside a crawl, on a test
+    clock, with the engine's in-progress set in the caller's hands."""
     from types import SimpleNamespace
 
-    from scrapy import Request, Spider
+    from scrapy import Spider
     from scrapy.settings import Settings
     from scrapy.utils.test import get_crawler
     from twisted.internet import reactor  # noqa: F401  (get_crawler wants one installed)
@@ -209,22 +209,34 @@ def test_the_idle_clock_starts_when_the_shared_crawl_runs_out_of_work(redis_url:
 
     from crawler.shared import apply_redis_settings
     from crawler.shared_scheduler import SharedScheduler
+    from pipelines.distributed import WorkerRun
 
-    class Unit(Spider):
-        name = "idle-unit"
-
+    unit = type("Unit", (Spider,), {"name": name})
     settings = Settings()
     settings.setmodule("crawler.settings")
     settings.set("NEWSMON_REDIS_URL", redis_url)
-    settings.set("NEWSMON_REDIS_IDLE_S", 3.0)
+    for key, value in settings_.items():
+        settings.set(key, value)
     apply_redis_settings(settings)
-    crawler = get_crawler(Unit, {**dict(settings.items()), "TWISTED_REACTOR": None})
-    in_progress: set[Request] = set()
+    crawler = get_crawler(unit, {**dict(settings.items()), "TWISTED_REACTOR": None})
     crawler.engine = SimpleNamespace(_slot=SimpleNamespace(   # type: ignore[assignment]
         inprogress=in_progress, nextcall=SimpleNamespace(schedule=lambda: None)))
+    run = WorkerRun.from_crawler(crawler)
     scheduler = SharedScheduler.from_crawler(crawler)
     scheduler.clock = clock = Clock()
-    scheduler.open(Unit.from_crawler(crawler))
+    scheduler.open(unit.from_crawler(crawler))
+    return scheduler, run, clock
+
+
+@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")    # scrapy-redis' own call
+def test_the_idle_clock_starts_when_the_shared_crawl_runs_out_of_work(redis_url: str) -> None:
+    """The scheduler's idle clock, on a test clock: it starts when nothing is queued or
+    leased (as the engine asks when it runs dry), a request queued or leased stops it and
+    cancels its wake, and its wake comes NEWSMON_REDIS_IDLE_S after the start, not at a tick."""
+    from scrapy import Request
+    in_progress: set[Request] = set()
+    scheduler, _, clock = _unit_scheduler(redis_url, "idle-unit", in_progress,
+                                          NEWSMON_REDIS_IDLE_S=3.0)
 
     def wakes() -> list[float]:
         return [c.getTime() for c in clock.getDelayedCalls() if c.func == scheduler._wake]
@@ -251,6 +263,48 @@ def test_the_idle_clock_starts_when_the_shared_crawl_runs_out_of_work(redis_url:
     finally:
         scheduler.close("finished")
     assert wakes() == []
+
+
+@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")    # scrapy-redis' own call
+def test_a_lease_goes_only_once_its_items_are_in_redis(
+        redis_url: str, client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker pushes its messages in batches (one LPUSH per PUSH_BATCH, or per timer);
+    the lease of a request Scrapy is done with is dropped only after the messages waiting
+    are in Redis, and not at all while Redis refuses them (a worker killed then loses
+    nothing: its leases go back on the queue). The ingest reads them oldest first."""
+    from scrapy import Request
+
+    from pipelines import distributed
+    in_progress: set[Request] = set()
+    scheduler, run, _ = _unit_scheduler(redis_url, "lease-unit", in_progress)
+    client.delete(ITEMS)
+    leases = scheduler.keys.leases(scheduler.worker)
+    try:
+        scheduler.enqueue_request(Request("http://x.example/a"))
+        request = scheduler.next_request()
+        assert request is not None and client.zcard(leases) == 1
+        in_progress.add(request)
+        run.push({"type": "touch", "urls": ["http://x.example/a"]})
+        run.push({"type": "touch", "urls": ["http://x.example/b"]})
+        assert client.llen(ITEMS) == 0                        # waiting for its batch
+        in_progress.discard(request)                          # Scrapy is done with it
+
+        def refused(*args: Any) -> None:
+            raise redis.ConnectionError("Redis went away")
+        monkeypatch.setattr(run.server, "lpush", refused)
+        scheduler.observe()                                   # the push fails: lease kept
+        assert client.zcard(leases) == 1 and client.llen(ITEMS) == 0
+        monkeypatch.undo()
+        scheduler.observe()
+        assert client.zcard(leases) == 0
+        assert [json.loads(client.rpop(ITEMS))["urls"] for _ in range(2)] == \
+            [["http://x.example/a"], ["http://x.example/b"]]   # oldest first
+        for n in range(distributed.PUSH_BATCH):               # a full batch goes at once
+            run.push({"type": "touch", "urls": [f"http://x.example/{n}"]})
+        assert client.llen(ITEMS) == distributed.PUSH_BATCH
+    finally:
+        scheduler.close("finished")
+        client.delete(ITEMS)
 
 
 def test_a_take_whose_reply_was_lost_loses_no_message(client: redis.Redis) -> None:
@@ -354,3 +408,33 @@ def test_bad_or_unreachable_redis_is_one_clear_error(tmp_path: Path) -> None:
                                 env=_env(), capture_output=True, text=True, timeout=60)
         assert result.returncode == status, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_capture_travels_as_bytes_and_version_1_messages_still_read() -> None:
+    """A capture's compressed body follows its JSON line as it is (no base64); the ingest
+    still reads version-1 messages (base64 in the JSON), and a body whose length is not the
+    one announced is an unreadable message, not a capture stored cut short."""
+    import base64
+
+    import zstandard
+
+    from crawler.items import Capture, PageItem
+    from crawler.shared import MessageError, capture_message, decode_message, encode_message
+    page = b"<html>\n<p>\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n\n</p></html>" * 50
+    item = PageItem("unit", "https://x.example/a", "https://x.example/a?utm=1", 200, page,
+                    {"Content-Type": "text/html"}, "2026-12-01T00:00:00Z")
+    raw = encode_message(capture_message(item), "w1")
+    head = raw.partition(b"\n")[0]
+    assert json.loads(head)["v"] == 2 and len(raw) < len(head) + len(page)
+    capture = decode_message(raw)
+    assert isinstance(capture, Capture) and capture.size == len(page)
+    assert zstandard.ZstdDecompressor().decompress(capture.compressed) == page
+    old = json.loads(head)
+    old["v"] = 1
+    old["capture"]["compressed"] = base64.b64encode(capture.compressed).decode("ascii")
+    again = decode_message(json.dumps(old).encode())
+    assert isinstance(again, Capture) and again.compressed == capture.compressed
+    with pytest.raises(MessageError, match="bytes of body"):
+        decode_message(raw[:-1])
+    with pytest.raises(MessageError, match="payload after its JSON"):
+        decode_message(json.dumps({"v": 2, "type": "touch", "urls": []}).encode() + b"\nx")
