@@ -136,11 +136,17 @@ class SharedScheduler(RedisScheduler):
             self._ticker.stop()
         self._end_idle()
         if self.keys is not None:
-            self.release(everything=reason != "shutdown")
+            give_back = reason == "shutdown"
+            try:
+                self.release(everything=not give_back)
+            except Exception as exc:         # its items did not reach Redis: crawled again
+                logger.warning("%s: %s; the worker's requests go back on the queue",
+                               self.keys.requests, exc)
+                give_back = True
             pipe = self.server.pipeline()
             pipe.srem(self.keys.workers, self.worker)
             pipe.delete(self.keys.alive(self.worker))
-            if reason == "shutdown":
+            if give_back:
                 # Stopped before its leases were done: give them back now, not after the TTL.
                 pipe.zunionstore(self.keys.requests,
                                  [self.keys.requests, self.keys.leases(self.worker)],

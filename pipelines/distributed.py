@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
@@ -37,6 +38,10 @@ PUSH_EVERY_S = 0.25
 PUSH_HELD_MAX_BYTES = 256 << 20
 
 
+class RedisHeldError(RuntimeError):
+    """A worker held as many messages as it may while Redis took none."""
+
+
 class WorkerRun(CrawlRun):
     """The run owner of a worker: no lock (many workers crawl one source) and no database;
     pages it did not store, and its outcome, are pushed for the ingest to record."""
@@ -59,6 +64,8 @@ class WorkerRun(CrawlRun):
         run._pending_bytes = 0
         run._pending_articles = 0
         run._pusher = None
+        run._push_lock = threading.Lock()
+        run._refusing = ""
         run.connect(crawler)
         crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(run.joined, signal=shared_crawl_joined)
@@ -71,11 +78,13 @@ class WorkerRun(CrawlRun):
     _pending_bytes: int
     _pending_articles: int
     _pusher: Any
+    _push_lock: threading.Lock
+    _refusing: str
 
     def joined(self, scheduler: SharedScheduler) -> None:
         self.scheduler = scheduler
         # A request's lease goes only once the messages of its items are in Redis.
-        scheduler.before_release.append(self.flush_pushes)
+        scheduler.before_release.append(self.before_release)
 
     @property
     def worker(self) -> str:
@@ -84,27 +93,61 @@ class WorkerRun(CrawlRun):
     def push(self, message: dict[str, Any], *, article: bool = False) -> None:
         """Queue a message for the ingest; it reaches Redis with its batch (PUSH_BATCH)."""
         raw = encode_message(message, self.worker)
-        if self._pending_bytes + len(raw) > PUSH_HELD_MAX_BYTES:
-            self.flush_pushes()              # Redis still away: this item fails
-        self._pending.append(raw)
-        self._pending_bytes += len(raw)
-        self._pending_articles += article
-        if len(self._pending) >= PUSH_BATCH or self._pending_bytes >= PUSH_BATCH_BYTES:
+        with self._push_lock:
+            if self._refusing:
+                raise RedisHeldError(self._refusing)
+            if self._pending_bytes + len(raw) > PUSH_HELD_MAX_BYTES:
+                try:
+                    self._flush_locked()
+                except Exception as exc:
+                    self._refuse(f"Redis took no message while {self._pending_bytes} bytes "
+                                 f"were held ({type(exc).__name__}: {exc})")
+                    raise RedisHeldError(self._refusing) from None
+            self._pending.append(raw)
+            self._pending_bytes += len(raw)
+            self._pending_articles += article
+            if len(self._pending) < PUSH_BATCH and self._pending_bytes < PUSH_BATCH_BYTES:
+                return
             try:
-                self.flush_pushes()
+                self._flush_locked()
             except Exception as exc:         # kept; the next flush tries again
                 logger.warning("%s: Redis: %s (%d message(s) held)", self.name, exc,
                                len(self._pending))
 
     def flush_pushes(self) -> None:
         """Push the waiting messages in one LPUSH, oldest first for the ingest; raises (and
-        keeps them) when Redis cannot take them."""
+        keeps them) when Redis cannot take them. The reactor and the hard stop's timer
+        thread both flush: one at a time."""
+        with self._push_lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         if not self._pending:
             return
         self.server.lpush(ITEMS, *self._pending)
         if self._pending_articles and self.stats is not None:
             self.stats.inc_value("newsmon/redis/articles_pushed", self._pending_articles)
         self._pending, self._pending_bytes, self._pending_articles = [], 0, 0
+
+    def before_release(self) -> None:
+        """The scheduler's hook: leases go only once the items' messages are in Redis, and
+        not at all after this worker refused an item (its request must be crawled again)."""
+        if self._refusing:
+            raise RedisHeldError(f"{self._refusing}: the leases are kept")
+        self.flush_pushes()
+
+    def _refuse(self, why: str) -> None:
+        """Past PUSH_HELD_MAX_BYTES held: refuse further items, keep every lease (they go back
+        on the queue when this worker's heartbeat stops) and end this worker."""
+        self._refusing = why
+        logger.error("%s: %s; this worker ends and leaves its requests to the others",
+                     self.name, why)
+        if self.stats is not None:
+            self.stats.set_value("newsmon/redis/refused", why)
+        if self.crawler is not None and self.crawler.engine is not None:
+            from scrapy.utils.defer import deferred_from_coro      # pushes run on the reactor
+            deferred_from_coro(self.crawler.engine.close_spider_async(
+                reason="redis_unreachable"))
 
     def _flush_on_timer(self) -> None:
         try:
@@ -149,17 +192,19 @@ class WorkerRun(CrawlRun):
             self._hard_stop.cancel()
         if self._pusher is not None and self._pusher.running:
             self._pusher.stop()
-        self._push_outcome(reason, reason)
+        self._push_outcome(reason, reason, self._refusing or None)
         self._finished.set()
 
     def _push_outcome(self, reason: str, status_reason: str, error: str | None = None) -> None:
         self.flush_pushes()                  # the items first (and their count in the stats)
         stats = self._stats_copy()
         status, why, counters = run_outcome(status_reason, stats, None)
-        self.push(outcome_message(WorkerOutcome(
+        raw = encode_message(outcome_message(WorkerOutcome(
             self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
-            error or why, counters, json.loads(json.dumps(stats, default=str)))))
-        self.flush_pushes()
+            error or why, counters, json.loads(json.dumps(stats, default=str)))), self.worker)
+        with self._push_lock:                # also after a refusal: the outcome goes
+            self._pending.append(raw)
+            self._flush_locked()
 
     def _end_now(self, status: str, why: str) -> None:
         if self._finished.is_set():
