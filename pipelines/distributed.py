@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 PUSH_BATCH = 32
 PUSH_BATCH_BYTES = 4 << 20
 PUSH_EVERY_S = 0.25
-# Held while Redis cannot be reached; past this an item fails (it is not held unbounded).
+# Held while Redis cannot be reached; past this an item fails and the worker ends.
 PUSH_HELD_MAX_BYTES = 256 << 20
 
 
@@ -64,7 +64,7 @@ class WorkerRun(CrawlRun):
         run._pending_bytes = 0
         run._pending_articles = 0
         run._pusher = None
-        run._push_lock = threading.Lock()
+        run._push_lock = threading.RLock()   # _refuse may close the spider inside
         run._refusing = ""
         run.connect(crawler)
         crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
@@ -78,7 +78,7 @@ class WorkerRun(CrawlRun):
     _pending_bytes: int
     _pending_articles: int
     _pusher: Any
-    _push_lock: threading.Lock
+    _push_lock: threading.RLock
     _refusing: str
 
     def joined(self, scheduler: SharedScheduler) -> None:
@@ -137,8 +137,9 @@ class WorkerRun(CrawlRun):
         self.flush_pushes()
 
     def _refuse(self, why: str) -> None:
-        """Past PUSH_HELD_MAX_BYTES held: refuse further items, keep every lease (they go back
-        on the queue when this worker's heartbeat stops) and end this worker."""
+        """Past PUSH_HELD_MAX_BYTES held: refuse further items, keep every lease and end this
+        worker (its scheduler gives the leases back to the queue as it closes, or, if Redis
+        is still away then, the other workers do once its heartbeat key expires)."""
         self._refusing = why
         logger.error("%s: %s; this worker ends and leaves its requests to the others",
                      self.name, why)
