@@ -119,7 +119,8 @@ def shared(db: Path, sources: Path, workers: int, ids: list[str], redis_url: str
         time.sleep(0.05)
         drained = client.llen("newsmon:items") == 0 \
             and client.llen("newsmon:items:processing") == 0
-        if stored is None and drained and all(client.smismember("newsmon:known", urls)):
+        if stored is None and drained and client.scard("newsmon:known") >= len(urls) \
+                and all(client.smismember("newsmon:known", urls)):
             stored = time.perf_counter()     # every article page is stored
         if crawl.poll() == 0 and drained:
             done = time.perf_counter()

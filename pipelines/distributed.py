@@ -106,13 +106,8 @@ class WorkerRun(CrawlRun):
             self._pending.append(raw)
             self._pending_bytes += len(raw)
             self._pending_articles += article
-            if len(self._pending) < PUSH_BATCH and self._pending_bytes < PUSH_BATCH_BYTES:
-                return
-            try:
-                self._flush_locked()
-            except Exception as exc:         # kept; the next flush tries again
-                logger.warning("%s: Redis: %s (%d message(s) held)", self.name, exc,
-                               len(self._pending))
+            if len(self._pending) >= PUSH_BATCH or self._pending_bytes >= PUSH_BATCH_BYTES:
+                self._flush_or_hold()
 
     def flush_pushes(self) -> None:
         """Push the waiting messages in one LPUSH, oldest first for the ingest; raises (and
@@ -150,7 +145,8 @@ class WorkerRun(CrawlRun):
             deferred_from_coro(self.crawler.engine.close_spider_async(
                 reason="redis_unreachable"))
 
-    def _flush_on_timer(self) -> None:
+    def _flush_or_hold(self) -> None:
+        """Flush; when Redis cannot take the messages they are kept for the next flush."""
         try:
             self.flush_pushes()
         except Exception as exc:
@@ -170,7 +166,7 @@ class WorkerRun(CrawlRun):
         self.held = True
         self._watch_stops()
         from twisted.internet.task import LoopingCall
-        self._pusher = LoopingCall(self._flush_on_timer)
+        self._pusher = LoopingCall(self._flush_or_hold)
         self._pusher.start(PUSH_EVERY_S, now=False)
 
     def spider_idle(self) -> None:
