@@ -285,10 +285,11 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
             return Relation("teaser", round(close_short, 3), detail)
         # A paraphrase needs two sentences of the body or more: one paraphrased sentence (with
         # or without its headline) is as often two outlets' own one-line accounts of one
-        # statement.
-        title_aligned = short.titled and len(short.sentences[0]) >= 3 and \
-            forward[0][0] >= th.sentence
-        if len(where) - title_aligned >= th.rewrite_sentences and cover >= th.rewrite and \
+        # statement. Quoted speech does not count either: independent reports of one
+        # statement quote it alike (two posts relaying a ministry's release, each with its
+        # quote, share a paraphrased lead and the quote).
+        if _own_sentences(short, forward, th) >= th.rewrite_sentences and \
+                cover >= th.rewrite and \
                 cover_long >= th.rewrite * ratio and order >= 0.7:
             # A much shorter text whose sentences all come from the longer one is its teaser
             # (a condensed lead), whatever the wording.
@@ -299,6 +300,15 @@ def _compare(a: Profile, b: Profile, th: Thresholds) -> Relation | None:
             relation.detail = {**detail, **relation.detail}
         return relation
     return _translation(short, long_, th, ratio)
+
+
+def _own_sentences(short: Profile, forward: list[tuple[float, int]], th: Thresholds) -> int:
+    """How many of the shorter text's body sentences align, its headline and its quoted
+    speech left out. `forward` holds the sentences of 3 content words or more."""
+    eligible = [i for i, sentence in enumerate(short.sentences) if len(sentence) >= 3]
+    return sum(1 for (score, _), index in zip(forward, eligible)
+               if score >= th.sentence and index not in short.quoted
+               and not (index == 0 and short.titled))
 
 
 def _unaligned(short: Profile, long_: Profile, th: Thresholds, ratio: float

@@ -93,6 +93,19 @@ def skeleton(word: str, lang: str) -> str:
 
 
 _TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+# Links and e-mail addresses are no part of the story: a post's "https://bit.ly/3rot87v"
+# gave the numbers 3 and 87 and the words "bit", "rot", and a re-post whose link was gone
+# differed in its numbers (a template for another day, to the linker).
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.me|bit\.ly|youtu\.be|vk\.cc)/\S+",
+                   re.IGNORECASE)
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _unlinked(text: str) -> str:
+    """The text without links and e-mail addresses."""
+    if "/" in text:
+        text = _LINK.sub(" ", text)
+    return _ADDRESS.sub(" ", text) if "@" in text else text
 _THOUSANDS = re.compile(r"[ ,.\u00a0\u202f](?=\d{3}\b)")
 
 
@@ -105,9 +118,10 @@ def _number(token: str) -> str:
 # --- profiles ---------------------------------------------------------------------------
 
 # What a profile is made of changed (2: a headline that opens the text counts once, numbers
-# with their scale word, no times of day, a surname's nominative): a shared crawl's ingest
-# makes a worker's profile of another version again from the text (pipelines/dedupe.py).
-PROFILE_VERSION = 2
+# with their scale word, no times of day, a surname's nominative; 3: links and e-mail
+# addresses left out, sentences of quoted speech marked): a shared crawl's ingest makes a worker's profile of another version
+# again from the text (pipelines/dedupe.py).
+PROFILE_VERSION = 3
 
 @dataclass
 class Profile:
@@ -125,6 +139,10 @@ class Profile:
     # language; the ingest of a shared crawl sets it on a worker's profile (made from the
     # text the ingest stores as it is).
     built_from: int = field(default=0, compare=False, repr=False)
+    # Indices (in sentences) of the sentences that are mostly quoted speech: independent
+    # reports of one statement quote it alike, so the linker does not count them as
+    # paraphrased sentences.
+    quoted: frozenset[int] = field(default_factory=frozenset)
 
     @cached_property
     def anchor_set(self) -> frozenset[str]:
@@ -136,7 +154,7 @@ class Profile:
         return {"lang": self.lang, "words": self.words,
                 "sentences": [sorted(s) for s in self.sentences], "anchors": self.anchors,
                 "title_words": self.title_words, "titled": self.titled,
-                "version": PROFILE_VERSION}
+                "quoted": sorted(self.quoted), "version": PROFILE_VERSION}
 
     def pack(self) -> tuple[Any, ...]:
         """A compact copy for keeping many (the linker's cache): tuples instead of sets,
@@ -144,19 +162,21 @@ class Profile:
         profiles share their stems' strings); unpack() in 15 us, against
         0.5 ms to make the profile again."""
         return (self.lang, self.words, tuple(tuple(s) for s in self.sentences),
-                tuple(self.anchors), tuple(self.title_words), self.titled, self.built_from)
+                tuple(self.anchors), tuple(self.title_words), self.titled, self.built_from,
+                self.quoted)
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> Profile:
-        lang, words, sentences, anchors, title_words, titled, built_from = packed
+        lang, words, sentences, anchors, title_words, titled, built_from, quoted = packed
         return cls(lang, words, [frozenset(s) for s in sentences], list(anchors),
-                   list(title_words), titled, built_from)
+                   list(title_words), titled, built_from, quoted)
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Profile:
         return cls(str(data["lang"]), int(data["words"]),
                    [frozenset(s) for s in data["sentences"]], list(data["anchors"]),
-                   list(data["title_words"]), bool(data.get("titled", False)))
+                   list(data["title_words"]), bool(data.get("titled", False)),
+                   quoted=frozenset(int(i) for i in data.get("quoted", ())))
 
 
 def source_hash(title: str | None, text: str | None, lang: str | None) -> int:
@@ -250,7 +270,17 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
     titled = False
     if title and _opens(title, text):
         title = None        # the headline is the text's opening (a post's first line): once
-    for index, chunk in enumerate(([title] if title else []) + split_sentences(text)):
+    text = _unlinked(text)
+    title = _unlinked(title) if title else title
+    quoted: set[int] = set()
+    # A quotation may run over sentences («A. B», — said C.), not over paragraphs (a stray
+    # straight quote mark ends with its paragraph).
+    chunks = [(title, True)] if title else []
+    for paragraph in text.split("\n"):
+        chunks.extend((sentence, i == 0) for i, sentence in enumerate(split_sentences(paragraph)))
+    inside = False
+    for index, (chunk, opens_paragraph) in enumerate(chunks):
+        share, inside = _quote_share(chunk, inside and not opens_paragraph)
         tokens = _WORD.findall(chunk)
         count += len(tokens)
         content = [t.lower() for t in tokens if not t[0].isdigit()]
@@ -266,6 +296,8 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
                 stemmed[word] = _share(stem, stem)
         stems = frozenset([stemmed[w] for w in content])
         if stems:
+            if share >= QUOTED:
+                quoted.add(len(sentences))
             sentences.append(stems)
             titled = titled or (index == 0 and bool(title))
         if index == 0:
@@ -279,4 +311,27 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
         else:
             for part in parts:
                 _anchors(_WORD.findall(_TIME.sub(" ", part)), lang, anchors)
-    return Profile(lang, count, sentences, anchors, title_words, titled, built_from)
+    return Profile(lang, count, sentences, anchors, title_words, titled, built_from,
+                   frozenset(quoted))
+
+
+QUOTED = 0.5        # share of a sentence's characters inside quotation marks
+_OPEN, _CLOSE = "«“„", "»”"
+_QUOTE_MARK = re.compile('[«“„»”"]')
+
+
+def _quote_share(chunk: str, inside: bool) -> tuple[float, bool]:
+    """Share of a sentence's characters inside quotation marks, and whether a quotation is
+    still open at its end (given whether one was open at its start)."""
+    if not inside and not _QUOTE_MARK.search(chunk):
+        return 0.0, False
+    within = start = 0
+    for mark in _QUOTE_MARK.finditer(chunk):
+        if inside:
+            within += mark.start() - start
+        char = mark.group()
+        inside = True if char in _OPEN else False if char in _CLOSE else not inside
+        start = mark.end()
+    if inside:
+        within += len(chunk) - start
+    return within / len(chunk), inside

@@ -82,6 +82,15 @@ class PendingArticle:
 STRONG_NEAR_DUP = 0.6
 # Texts with fewer word 3-shingles than this (about 100 words) get that second look.
 LONG_TEXT_SHINGLES = 100
+# A body this short (a channel's footer under a video post's first line, a gallery page's
+# standard caption) does not make an outlet's two articles with different headlines one
+# article served under two URLs: each is stored (the second as a verbatim copy of the
+# first, as the text hash says).
+SHORT_BODY_WORDS = 30
+
+
+def _folded(title: str | None) -> str:
+    return " ".join((title or "").lower().split())
 
 
 class ArticleStore(StoryCandidates):
@@ -271,6 +280,14 @@ class ArticleStore(StoryCandidates):
         self._link_urls(article_id, url_keys, entry.seen_at)
         return UpsertResult(outcome, article_id)
 
+    def _only_body_shared(self, row: dict[str, Any], other: int) -> bool:
+        """Whether a short body is all the new article shares with a stored one: their
+        headlines differ (SHORT_BODY_WORDS)."""
+        if len(str(row.get("text") or "").split(None, SHORT_BODY_WORDS)) > SHORT_BODY_WORDS:
+            return False
+        stored = self.db.execute("SELECT title FROM articles WHERE id = ?", [other]).fetchone()
+        return stored is not None and _folded(stored[0]) != _folded(row.get("title"))
+
     def _upsert(self, entry: PendingArticle) -> UpsertResult:
         row = _row(entry.row)
         seen_at = entry.seen_at
@@ -282,7 +299,8 @@ class ArticleStore(StoryCandidates):
                 row, entry.aliases, seen_at, entry.tags, entry.signature, entry.buckets,
                 entry.shingles, entry.story_keys, entry.profile, entry.stems), url_keys)
         same_text = self.find_by_text_hash(row["text_hash"], row["source"])
-        if same_text is not None and same_text[1] == row["source"]:
+        if same_text is not None and same_text[1] == row["source"] and \
+                not self._only_body_shared(row, same_text[0]):
             # The outlet serves one article under a second URL: an alias, not a new story.
             self._link_urls(same_text[0], [(u, "same_text") for u, _ in url_keys], seen_at)
             self.db.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?",

@@ -61,19 +61,44 @@ def test_alias_urls_lead_to_the_same_article(db_path: str) -> None:
 
 def test_identical_text_is_linked_not_a_second_story(db_path: str) -> None:
     store = ArticleStore(open_db(db_path))
-    original = store.upsert(_article("https://a.org/1", "wire copy"), [], "2025-11-20")
-    same_outlet = store.upsert(_article("https://a.org/other-url", "wire copy"), [], "2025-11-20")
+    original = store.upsert(_article("https://a.org/1", "wire copy", title="Wire"), [],
+                            "2025-11-20")
+    same_outlet = store.upsert(_article("https://a.org/other-url", "wire copy", title="Wire"), [],
+                               "2025-11-20")
     assert (same_outlet.outcome, same_outlet.article_id) == ("linked", original.article_id)
-    other_outlet = store.upsert(_article("https://b.org/9", "wire copy", source="b"), [],
-                                "2025-11-20")
+    other_outlet = store.upsert(_article("https://b.org/9", "wire copy", source="b",
+                                         title="Wire"), [], "2025-11-20")
     assert other_outlet.outcome == "new" and other_outlet.duplicate_of == original.article_id
     stories = store.db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0]
     assert stories == 1
     # The other outlet's copy seen again under a new URL links to that outlet's own row.
-    again = store.upsert(_article("https://b.org/9?page=1", "wire copy", source="b"), [],
-                         "2025-11-21")
+    again = store.upsert(_article("https://b.org/9?page=1", "wire copy", source="b",
+                                  title=" wire"), [], "2025-11-21")
     assert (again.outcome, again.article_id) == ("linked", other_outlet.article_id)
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+def test_a_short_body_under_another_headline_is_another_article(db_path: str) -> None:
+    # A channel's video posts: a first line each, then the same footer. With the first line
+    # made the headline, every body is the footer; each post is an article of its own (it
+    # was an alias of the first, and 9 of 1,905 BBC Russian posts were not stored).
+    store = ArticleStore(open_db(db_path))
+    footer = "Read us without a VPN here: example.org/news"
+    first = store.upsert(_article("https://t.me/c/1", footer, title="Protesters fill the "
+                                  "square"), [], "2025-11-20")
+    second = store.upsert(_article("https://t.me/c/2", footer, title="Dolphins play with an "
+                                   "alligator"), [], "2025-11-20")
+    assert second.outcome == "new" and second.article_id != first.article_id
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+    # The same headline (case and spaces aside) is the same article under a second URL.
+    third = store.upsert(_article("https://t.me/c/3", footer, title="protesters  fill the "
+                                  "SQUARE"), [], "2025-11-21")
+    assert (third.outcome, third.article_id) == ("linked", first.article_id)
+    # A body of some length is one article, whatever its headline (an outlet's A/B title).
+    body = " ".join(f"word{i}" for i in range(40))
+    long_first = store.upsert(_article("https://x.org/a", body, title="One"), [], "2025-11-20")
+    long_again = store.upsert(_article("https://x.org/b", body, title="Two"), [], "2025-11-20")
+    assert (long_again.outcome, long_again.article_id) == ("linked", long_first.article_id)
 
 
 def test_batches_and_fts(db_path: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.storyprofile import profile, skeleton
+from pipelines.storyprofile import Profile, profile, skeleton
 
 POST = ("В Верхнекамске задержали учительницу истории Надежду Сабурову: ей вменяют «фейки» об "
         "армии из-за постов о Буче. Вечером суд в Перми решит, арестовывать ли её. "
@@ -63,3 +63,58 @@ def test_a_surnames_nominative_meets_its_other_cases_and_its_latin_spelling(
 def test_a_plural_place_names_genitive_still_meets_its_other_cases() -> None:
     # The price of keeping "-ов": a plural-only name's genitive would keep it too.
     assert skeleton("Штатов", "ru") == skeleton("Штаты", "ru") == skeleton("Штатах", "ru")
+
+
+PODCAST = ("Кто такая Анна Вершинина и почему её дело слушают в Твери? Рассказывает наш "
+           "корреспондент Павел Лунин.\n"
+           "Ведущая — Ольга Рябова. Приветствие\n"
+           "Как Вершинину задержали на вокзале\n"
+           "Что говорят адвокаты о статье про «фейки»\n"
+           "Почему процесс закрыли от публики\n"
+           "Что будет с её фондом помощи беженцам\n")
+
+
+def test_links_and_addresses_are_no_part_of_the_story() -> None:
+    # A channel's re-post of its own podcast post: a new intro, the link gone. The link's
+    # digits made two numbers the re-post lacked: "a template for another day" to the linker.
+    from pipelines.storylink import compare
+    first = profile("Дело Вершининой: подкаст", PODCAST + "Слушайте на YouTube "
+                    "https://bit.ly/3rot87v или пишите podcast@example.org", "ru")
+    assert not {"#3", "#87"} & set(first.anchors)
+    assert not {"bit", "rot", "exampl"} & frozenset().union(*first.sentences)
+    again = profile("Дело Вершининой: подкаст уже на YouTube", "Новый выпуск подкаста "
+                    "«Что это было?» о деле в Твери вышел на YouTube.\n" + PODCAST, "ru")
+    relation = compare(first, again)
+    assert relation is not None and relation.kind in ("verbatim", "rewrite")
+
+
+RELEASE_A = ("Глава Минздрава Вадим Корнеев прибыл с рабочим визитом в Казань.\n"
+             "«Запланированы встречи с руководством республиканских больниц и осмотр нового "
+             "онкологического центра», — говорится в сообщении министерства.\n"
+             "Подписывайтесь на наш канал.")
+RELEASE_B = ("Министр здравоохранения Вадим Корнеев в четверг прибыл в Казань с рабочим "
+             "визитом, сообщает ведомство.\n"
+             "Отмечается, что запланированы «встречи с руководством республиканских больниц и "
+             "осмотр нового онкологического центра».\n"
+             "В аэропорту министра встретил глава республики Рустам Минниханов.")
+
+
+def test_quoted_speech_is_not_a_paraphrased_sentence() -> None:
+    # Two channels relay one ministry's release: each words the lead its own way and quotes
+    # the same line. They are reports of one event, not a copy (real development set: BBC
+    # Russian and RIA on a minister's visit).
+    from pipelines.storylink import compare
+    a, b = profile(None, RELEASE_A, "ru"), profile(None, RELEASE_B, "ru")
+    assert a.quoted == {1} and 2 not in a.quoted
+    assert Profile.from_wire(a.to_wire()).quoted == a.quoted
+    assert Profile.unpack(a.pack()) == a
+    assert compare(a, b) is None
+    # The same two sentences told, not quoted, are a paraphrase (the lead, and the plan).
+    told = RELEASE_A.replace("«", "").replace("», — говорится в сообщении министерства", "")
+    assert compare(profile(None, told, "ru"), b) is not None
+    # A quotation runs over sentences, not past its paragraph.
+    long_quote = profile(None, "«Мы готовы. Мы ждём решения суда», — сказал адвокат.\n"
+                         "Защита подала жалобу, указав в ней размер 12\".\n"
+                         "Суд отложил заседание до понедельника.",
+                         "ru")
+    assert long_quote.quoted == {0, 1}
