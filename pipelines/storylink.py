@@ -392,25 +392,6 @@ class Linker:
             return False
         return _anchor_cover(short, long_)[0] >= th.bridge_anchors
 
-    def apart(self, new: Profile, others: list[dict[str, Any]]) -> bool:
-        """Whether the new article tells another story than every one of `others`: it is a
-        copy of none, names few of the things any of them names and shares few of its
-        words (two flashes of a morning digest; two parts of one story share half their
-        names and more, measured on the posts of news-text: names 0.5-1.0 and words
-        0.38-0.64 against 0-0.1 and 0)."""
-        th = self.thresholds
-        for row in others:
-            other = self.profile_of(int(row["id"]), row.get("title"), row.get("text"),
-                                    row.get("lang"))
-            if compare(new, other, th) is not None:
-                return False
-            short, long_ = (new, other) if len(new.anchor_set) <= len(other.anchor_set) \
-                else (other, new)
-            if _anchor_cover(short, long_)[0] >= th.apart_anchors or \
-                    _cosine(new, other) >= th.apart_words:
-                return False
-        return True
-
     def relate(self, new: Profile, candidates: list[dict[str, Any]]) -> Link | None:
         links = self.related(new, candidates)
         return links[0] if links else None

@@ -74,10 +74,3 @@ class Thresholds:
     # turns joining off.
     bridge_anchors: float = 0.5
     bridge_min_anchors: int = 3
-    # A part of a compilation (a flash a channel's morning digest repeats) does not join the
-    # digest's story, which is another part's, when it tells another story than each part
-    # the story holds (Linker.apart): under this share of the shorter one's names and
-    # numbers in the other, and under this cosine of their content words. 0 and 0 turn it
-    # off.
-    apart_anchors: float = 0.3
-    apart_words: float = 0.2

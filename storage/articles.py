@@ -330,9 +330,9 @@ class ArticleStore(StoryCandidates):
             else:
                 # MinHash's weaker candidates are checked sentence by sentence with the rest:
                 # two one-line posts can share half their shingles and tell different news.
-                link = self.first_joinable(
-                    entry, self.find_story_links(entry, day, [near[0]] if near else None))
-                if link is not None:
+                links = self.find_story_links(entry, day, [near[0]] if near else None)
+                if links:
+                    link = links[0]
                     linked_to = link.article_id
                     row.update(related_to=link.article_id, story_relation=link.kind,
                                similarity=round(link.similarity, 3),

@@ -35,9 +35,6 @@ class Linker(Protocol):
                  lang: str | None, found: Any) -> None:
         """Keep the profile of an article just stored (it will be a candidate soon)."""
 
-    def apart(self, new: Any, others: list[dict[str, Any]]) -> bool:
-        """Whether the new article tells another story than every one of `others`."""
-
 
 # Candidates of the second stage: articles published within this many days that share at
 # least MIN_SHARED_KEYS names or numbers; the best CANDIDATES of them are compared.
@@ -91,35 +88,6 @@ class StoryCandidates:
         return self.linker.related(entry.profile, [
             {"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
             for r in (rows.get(i) for i in ids) if r is not None])
-
-    def first_joinable(self, entry: Any, links: list[StoryLink]) -> StoryLink | None:
-        """The best link that does not join the new article to a story through a
-        compilation (see _through_a_compilation)."""
-        for link in links:
-            if not self._through_a_compilation(entry, link):
-                return link
-        return None
-
-    def _through_a_compilation(self, entry: Any, link: StoryLink) -> bool:
-        """Whether the new article, a part of the stored one (its teaser: its sentences are
-        in it), would join that one's story through a compilation: the stored article also
-        holds another part of its story (a teaser of it, or the article it is related to,
-        whatever the relation MinHash or the linker gave), one that tells another story
-        (Linker.apart). A channel's morning digest repeats several of its flashes; it joins
-        the story of one (its best match), and the other flashes, each a part of it, would
-        join that story through it. (A long explainer holds several parts of one story:
-        those name the same things.)"""
-        if link.kind != "teaser" or self.linker is None:
-            return False
-        target = link.article_id
-        parts = [{"id": r[0], "title": r[1], "text": r[2], "lang": r[3]}
-                 for r in self.db.execute(
-                     "SELECT id, title, text, lang FROM articles WHERE story_id = "
-                     "(SELECT story_id FROM articles WHERE id = ?) AND id != ? AND ("
-                     "(related_to = ? AND story_relation = 'teaser') OR id = (SELECT related_to"
-                     " FROM articles WHERE id = ?))",
-                     [target, target, target, target])]
-        return bool(parts) and self.linker.apart(entry.profile, parts)
 
     def _key_candidates(self, keys: list[str], day: str,
                         outlet: tuple[str, int | None] | None = None) -> list[int]:
