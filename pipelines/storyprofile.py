@@ -96,14 +96,24 @@ _TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 # Links and e-mail addresses are no part of the story: a post's "https://bit.ly/3rot87v"
 # gave the numbers 3 and 87 and the words "bit", "rot", and a re-post whose link was gone
 # differed in its numbers (a template for another day, to the linker).
-_LINK = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.me|bit\.ly|youtu\.be|vk\.cc)/\S+",
-                   re.IGNORECASE)
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL_END = r"[^\s<>()\"«»“”.,;:!?'’]"
+_LINK = re.compile(
+    # a scheme or www., up to its last character that is no punctuation (a sentence's full
+    # stop, a closing quote or bracket stay)
+    rf"(?:https?://|www\.)[^\s<>()\"«»“”]*{_URL_END}"
+    # an address without a scheme: a host with a common top-level domain, then a path
+    r"|(?<![A-Za-z0-9.@-])(?:[a-z0-9-]+\.)+(?:ru|su|com|org|net|info|io|me|ly|be|cc|co|tv|"
+    r"news|media|ua|by|kz|ge|am|az|uz|kg|md|lv|lt|ee|pl|cz|de|fr|it|es|uk|eu|us|ca)"
+    rf"/(?:[^\s<>()\"«»“”]*{_URL_END})?", re.IGNORECASE)
+_HOSTISH = re.compile(r"www\.|[a-zA-Z]\.[a-zA-Z]{2,6}/")
+# At a token's start only, and bounded: scanning from every character of a long token
+# without "@" was quadratic.
+_ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 
 
 def _unlinked(text: str) -> str:
     """The text without links and e-mail addresses."""
-    if "/" in text:
+    if "/" in text and ("://" in text or _HOSTISH.search(text)):
         text = _LINK.sub(" ", text)
     return _ADDRESS.sub(" ", text) if "@" in text else text
 _THOUSANDS = re.compile(r"[ ,.\u00a0\u202f](?=\d{3}\b)")
@@ -119,8 +129,8 @@ def _number(token: str) -> str:
 
 # What a profile is made of changed (2: a headline that opens the text counts once, numbers
 # with their scale word, no times of day, a surname's nominative; 3: links and e-mail
-# addresses left out, sentences of quoted speech marked): a shared crawl's ingest makes a worker's profile of another version
-# again from the text (pipelines/dedupe.py).
+# addresses left out, sentences of quoted speech marked): a shared crawl's ingest makes a
+# worker's profile of another version again from the text (pipelines/dedupe.py).
 PROFILE_VERSION = 3
 
 @dataclass
@@ -272,15 +282,13 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
         title = None        # the headline is the text's opening (a post's first line): once
     text = _unlinked(text)
     title = _unlinked(title) if title else title
+    body = split_sentences(text)
+    chunks = [title, *body] if title else body
+    shares = _quote_shares(title, [title]) if title else []
+    if _QUOTE_MARK.search(text):
+        shares += _quote_shares(text, body)
     quoted: set[int] = set()
-    # A quotation may run over sentences («A. B», — said C.), not over paragraphs (a stray
-    # straight quote mark ends with its paragraph).
-    chunks = [(title, True)] if title else []
-    for paragraph in text.split("\n"):
-        chunks.extend((sentence, i == 0) for i, sentence in enumerate(split_sentences(paragraph)))
-    inside = False
-    for index, (chunk, opens_paragraph) in enumerate(chunks):
-        share, inside = _quote_share(chunk, inside and not opens_paragraph)
+    for index, chunk in enumerate(chunks):
         tokens = _WORD.findall(chunk)
         count += len(tokens)
         content = [t.lower() for t in tokens if not t[0].isdigit()]
@@ -296,7 +304,7 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
                 stemmed[word] = _share(stem, stem)
         stems = frozenset([stemmed[w] for w in content])
         if stems:
-            if share >= QUOTED:
+            if index < len(shares) and shares[index] >= QUOTED:
                 quoted.add(len(sentences))
             sentences.append(stems)
             titled = titled or (index == 0 and bool(title))
@@ -316,22 +324,34 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
 
 
 QUOTED = 0.5        # share of a sentence's characters inside quotation marks
-_OPEN, _CLOSE = "«“„", "»”"
-_QUOTE_MARK = re.compile('[«“„»”"]')
+_QUOTE_MARK = re.compile('[«»“”„"]')
+# A quotation: its marks matched in one paragraph (an unclosed one, or an inch mark, quotes
+# nothing); «» and „“ hold the other kinds. Only one of three words or more is speech: a
+# name in quotation marks («Мемориал», «Азимут») or a two-word phrase is not.
+_QUOTATION = re.compile('«[^«»\n]*»|„[^„“”\n]*[“”]|“[^“”„\n]*”|"[^"\n]*"')
 
 
-def _quote_share(chunk: str, inside: bool) -> tuple[float, bool]:
-    """Share of a sentence's characters inside quotation marks, and whether a quotation is
-    still open at its end (given whether one was open at its start)."""
-    if not inside and not _QUOTE_MARK.search(chunk):
-        return 0.0, False
-    within = start = 0
-    for mark in _QUOTE_MARK.finditer(chunk):
-        if inside:
-            within += mark.start() - start
-        char = mark.group()
-        inside = True if char in _OPEN else False if char in _CLOSE else not inside
-        start = mark.end()
-    if inside:
-        within += len(chunk) - start
-    return within / len(chunk), inside
+def _quote_shares(text: str, parts: list[str]) -> list[float]:
+    """For each of a text's sentences (`parts`, its split_sentences, in order), the share
+    of its characters inside quotation marks (matched within a paragraph)."""
+    spans = [m.span() for m in _QUOTATION.finditer(text) if m.group().count(" ") >= 2] \
+        if _QUOTE_MARK.search(text) else []
+    if not spans:
+        return [0.0] * len(parts)
+    shares = []
+    position = first = 0
+    for part in parts:
+        start = text.find(part, position)
+        if start < 0 or not part:
+            shares.append(0.0)
+            continue
+        end = position = start + len(part)
+        while first < len(spans) and spans[first][1] <= start:
+            first += 1              # spans are in order and do not overlap
+        inside = 0
+        for a, b in spans[first:]:
+            if a >= end:
+                break
+            inside += min(end, b) - max(start, a)
+        shares.append(inside / len(part))
+    return shares

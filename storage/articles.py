@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -82,11 +83,24 @@ class PendingArticle:
 STRONG_NEAR_DUP = 0.6
 # Texts with fewer word 3-shingles than this (about 100 words) get that second look.
 LONG_TEXT_SHINGLES = 100
-# A body this short (a channel's footer under a video post's first line, a gallery page's
-# standard caption) does not make an outlet's two articles with different headlines one
-# article served under two URLs: each is stored (the second as a verbatim copy of the
-# first, as the text hash says).
+# A body of fewer words than this that an outlet has already stored under another headline
+# is not that article under a second URL: the new one is stored, as a copy of it (an RSS
+# entry's lead under a new headline, an updated death toll). A short body that shares no
+# word with its headline, under a headline that shares fewer than two with the stored
+# one's, is the outlet's boilerplate (a channel's footer under a video post's first line,
+# RT's "Read Full Article at RT.com" for a description): no copy either; the text hash and
+# MinHash, which read the body alone, do not decide, and the story linker, which reads the
+# headline too, does. Another outlet's same short text is a copy (a wire lead under its
+# own headline).
 SHORT_BODY_WORDS = 30
+_LONG_WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+def _shared_words(title: str | None, text: str | None) -> int:
+    """How many words a headline and a text share (words of 5 letters or more, by their
+    first 5: "Belgorod" and "Белгороде" meet their inflected forms)."""
+    heads = {w[:5] for w in _LONG_WORD.findall((title or "").lower())}
+    return len(heads & {w[:5] for w in _LONG_WORD.findall((text or "").lower())})
 
 
 def _folded(title: str | None) -> str:
@@ -280,13 +294,28 @@ class ArticleStore(StoryCandidates):
         self._link_urls(article_id, url_keys, entry.seen_at)
         return UpsertResult(outcome, article_id)
 
-    def _only_body_shared(self, row: dict[str, Any], other: int) -> bool:
-        """Whether a short body is all the new article shares with a stored one: their
-        headlines differ (SHORT_BODY_WORDS)."""
-        if len(str(row.get("text") or "").split(None, SHORT_BODY_WORDS)) > SHORT_BODY_WORDS:
-            return False
-        stored = self.db.execute("SELECT title FROM articles WHERE id = ?", [other]).fetchone()
-        return stored is not None and _folded(stored[0]) != _folded(row.get("title"))
+    def _outlet_short_text(self, row: dict[str, Any]
+                           ) -> tuple[tuple[int, str, int | None] | None, str]:
+        """What a short body the outlet has stored before is (SHORT_BODY_WORDS): "alias"
+        of its article with this headline too (case and spaces aside), else "boilerplate"
+        (no article) when it shares no word with its headline nor its headline two with the
+        first's, else "copy" of its first article with this body; with (id, source,
+        story_id) of that article."""
+        title = _folded(row.get("title"))
+        first: tuple[int, str, int | None] | None = None
+        first_title = ""
+        for found in self.db.execute(
+                "SELECT id, source, story_id, title FROM articles WHERE text_hash = ? AND "
+                "source = ? ORDER BY id LIMIT 1000", [row["text_hash"], row["source"]]):
+            stored = int(found[0]), str(found[1]), found[2]
+            if _folded(found[3]) == title:
+                return stored, "alias"
+            if first is None:
+                first, first_title = stored, found[3]
+        if not _shared_words(row.get("title"), row.get("text")) and \
+                _shared_words(row.get("title"), first_title) < 2:
+            return None, "boilerplate"
+        return first, "copy"
 
     def _upsert(self, entry: PendingArticle) -> UpsertResult:
         row = _row(entry.row)
@@ -299,8 +328,12 @@ class ArticleStore(StoryCandidates):
                 row, entry.aliases, seen_at, entry.tags, entry.signature, entry.buckets,
                 entry.shingles, entry.story_keys, entry.profile, entry.stems), url_keys)
         same_text = self.find_by_text_hash(row["text_hash"], row["source"])
-        if same_text is not None and same_text[1] == row["source"] and \
-                not self._only_body_shared(row, same_text[0]):
+        kind = "alias"
+        if same_text is not None and same_text[1] == row["source"] and len(
+                str(row.get("text") or "").split(None, SHORT_BODY_WORDS)) < SHORT_BODY_WORDS:
+            same_text, kind = self._outlet_short_text(row)       # see SHORT_BODY_WORDS
+        boilerplate = kind == "boilerplate"
+        if same_text is not None and same_text[1] == row["source"] and kind == "alias":
             # The outlet serves one article under a second URL: an alias, not a new story.
             self._link_urls(same_text[0], [(u, "same_text") for u, _ in url_keys], seen_at)
             self.db.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?",
@@ -317,8 +350,9 @@ class ArticleStore(StoryCandidates):
         else:
             near = self.find_near_duplicate(entry.signature, entry.buckets) \
                 if entry.signature is not None and entry.buckets else None
-            if near is not None and (self.linker is None or near[1] >= STRONG_NEAR_DUP
-                                     or entry.shingles >= LONG_TEXT_SHINGLES):
+            if near is not None and not boilerplate and (
+                    self.linker is None or near[1] >= STRONG_NEAR_DUP
+                    or entry.shingles >= LONG_TEXT_SHINGLES):
                 # Without the second stage, for a copy with most shingles in common, or for
                 # a long text (many shingles make the estimate sure), MinHash decides alone.
                 linked_to = near[0]

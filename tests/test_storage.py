@@ -79,26 +79,45 @@ def test_identical_text_is_linked_not_a_second_story(db_path: str) -> None:
 
 
 def test_a_short_body_under_another_headline_is_another_article(db_path: str) -> None:
-    # A channel's video posts: a first line each, then the same footer. With the first line
-    # made the headline, every body is the footer; each post is an article of its own (it
-    # was an alias of the first, and 9 of 1,905 BBC Russian posts were not stored).
+    # An outlet's short body under another headline is another article (each was an alias
+    # of the first, and 9 of 1,905 BBC Russian posts were not stored). A body that shares
+    # no word with its headline is the outlet's boilerplate (a channel's video posts: a first
+    # line each, made the headline, then the same footer): no copy of anything.
     store = ArticleStore(open_db(db_path))
     footer = "Read us without a VPN here: example.org/news"
-    first = store.upsert(_article("https://t.me/c/1", footer, title="Protesters fill the "
-                                  "square"), [], "2025-11-20")
-    second = store.upsert(_article("https://t.me/c/2", footer, title="Dolphins play with an "
-                                   "alligator"), [], "2025-11-20")
-    assert second.outcome == "new" and second.article_id != first.article_id
-    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
-    # The same headline (case and spaces aside) is the same article under a second URL.
-    third = store.upsert(_article("https://t.me/c/3", footer, title="protesters  fill the "
-                                  "SQUARE"), [], "2025-11-21")
-    assert (third.outcome, third.article_id) == ("linked", first.article_id)
-    # A body of some length is one article, whatever its headline (an outlet's A/B title).
-    body = " ".join(f"word{i}" for i in range(40))
-    long_first = store.upsert(_article("https://x.org/a", body, title="One"), [], "2025-11-20")
-    long_again = store.upsert(_article("https://x.org/b", body, title="Two"), [], "2025-11-20")
-    assert (long_again.outcome, long_again.article_id) == ("linked", long_first.article_id)
+    titles = ["Protesters fill the square", "Dolphins play with an alligator"]
+    posts = [store.upsert(_article(f"https://t.me/c/{n}", footer, title=title), [],
+                          "2025-11-20") for n, title in enumerate(titles)]
+    assert [p.outcome for p in posts] == ["new"] * 2
+    rows = {r["id"]: r for r in store.db.query("SELECT * FROM articles")}
+    first, second = (rows[p.article_id] for p in posts)
+    assert second["duplicate_of"] is None and second["story_id"] != first["story_id"]
+    # An entry's lead under an updated headline (it shares a word with it) is a copy.
+    lead = "Footage from Belgorod showed damaged buildings and cars on fire."
+    toll = [store.upsert(_article(f"https://x.org/toll/{n}", lead, title=title), [],
+                         "2025-11-20")
+            for n, title in enumerate(("Strike on Belgorod kills 10", "Belgorod toll rises"))]
+    assert toll[1].outcome == "new" and toll[1].duplicate_of == toll[0].article_id
+    # The same headline (case and spaces aside) is the same article under a second URL,
+    # whichever of the outlet's posts with that body it is.
+    for n, (title, original) in enumerate((("protesters  fill the SQUARE", posts[0]),
+                                           (titles[1], posts[1]),
+                                           ("Belgorod toll rises", toll[1]))):
+        again = store.upsert(_article(f"https://t.me/c/again{n}", lead if n == 2 else footer,
+                                      title=title), [], "2025-11-21")
+        assert (again.outcome, again.article_id) == ("linked", original.article_id)
+    # Another outlet's same short text is a copy (a wire lead under its own headline).
+    other = store.upsert(_article("https://b.org/1", footer, source="b", title="Other"), [],
+                         "2025-11-21")
+    assert other.outcome == "new" and other.duplicate_of == first["id"]
+    # 30 words or more are one article, whatever its headline (an outlet's A/B title);
+    # 29 are not.
+    for words, expected in ((30, "linked"), (29, "new")):
+        body = " ".join(f"w{words}x{i}" for i in range(words))
+        store.upsert(_article(f"https://x.org/{words}/a", body, title="One"), [], "2025-11-20")
+        got = store.upsert(_article(f"https://x.org/{words}/b", body, title="Two"), [],
+                           "2025-11-20")
+        assert got.outcome == expected, words
 
 
 def test_batches_and_fts(db_path: str) -> None:
@@ -328,3 +347,15 @@ def test_an_articles_row_is_its_columns_as_asdict_would_give_them() -> None:
     assert row == expected and list(row) == list(expected)
     row["authors"].append("B")
     assert article.authors == ["A"]                 # lists are copies, as asdict's were
+
+
+def test_boilerplate_is_no_near_duplicate_either(tmp_path: Any) -> None:
+    # The same, through the whole dedupe path: MinHash finds the footer identical, and the
+    # story linker, which reads the headline, decides (each video post is a story).
+    from tests.test_story_linking import _store_in_order
+    footer = ("Read us without a VPN here, and subscribe to our newsletter for the "
+              "evening digest of the day's news.")
+    _, rows = _store_in_order(tmp_path, [(title, footer, "chan") for title in (
+        "Protesters fill the square in Tbilisi", "Dolphins play with an alligator")])
+    assert len(rows) == 2 and rows[1]["near_duplicate_of"] is None
+    assert rows[1]["duplicate_of"] is None and rows[1]["story_id"] != rows[0]["story_id"]

@@ -118,3 +118,44 @@ def test_quoted_speech_is_not_a_paraphrased_sentence() -> None:
                          "Суд отложил заседание до понедельника.",
                          "ru")
     assert long_quote.quoted == {0, 1}
+
+
+@pytest.mark.parametrize("text, quoted", [
+    # „…“ closes with “; straight quotes around «»; an inch mark quotes nothing; a quotation
+    # left open at its paragraph's end quotes nothing.
+    ("«Мы готовы ко всему», — заявил адвокат. Суд отложил заседание до понедельника.", {0}),
+    ("Вечером в четверг адвокат сказал журналистам: „Мы готовы“. Суд отложил заседание до "
+     "понедельника. Адвокат обжалует решение.", set()),
+    ("„Мы готовы ко всему, мы будем бороться до конца“, — сказал он. Суд отложил заседание "
+     "до понедельника.", {0}),
+    ('"Мы продолжим работу с «Газпромом» и другими партнёрами". Следующее предложение '
+     'рассказывает о визите министра в Казань. Третье предложение о новом центре.', {0}),
+    ('Телевизор с диагональю 65" поступил в продажу в Москве. Производитель обещает '
+     'поставки в регионы в марте. Аналитики ожидают роста продаж.', set()),
+    ("«Мы не сдадимся. Суд отложил заседание до понедельника. Адвокат обжалует решение.",
+     set()),
+    # Names and short phrases in quotation marks are not speech.
+    ("Авиакомпания «Азимут» сообщила, что «грубая посадка» произошла при сдвиге ветра. "
+     "Пассажиров эвакуировали.", set()),
+    ("He said the court would rule on Monday. \"We will appeal, whatever it decides,\" his "
+     "lawyer said. The hearing is closed to the press.", {1}),
+])
+def test_which_sentences_are_quoted_speech(text: str, quoted: set[int]) -> None:
+    assert profile(None, text, "ru" if "а" in text else "en").quoted == quoted
+
+
+def test_a_link_keeps_the_punctuation_after_it() -> None:
+    # A full stop after a link still ends its sentence; a closing quote after it still
+    # closes the quotation; links without a scheme, and in markdown, go too.
+    made = profile(None, "Суд арестовал Ивана Петрова на два месяца https://t.me/rian_ru/1. "
+                   "Защита обжалует решение суда в апелляционной инстанции.", "ru")
+    assert len(made.sentences) == 2
+    made = profile(None, "Минздрав выпустил памятку «Как защититься от гриппа, "
+                   "https://minzdrav.gov.ru/flu». Министр посетил новую больницу в Казани. "
+                   "Он встретился с врачами отделения.", "ru")
+    assert made.quoted == {0}
+    made = profile(None, "Подробнее на ria.ru/20241126/sud.html и в [посте](https://t.me/x/1)"
+                   " канала; пишите на ____bit.ly/bbcrussian__ или news@example.org.", "ru")
+    words = frozenset().union(*made.sentences)
+    assert not {"ria", "html", "bbcrussian", "exampl", "t"} & words
+    assert {"подробн", "пост", "кана"} <= words
