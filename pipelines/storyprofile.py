@@ -96,7 +96,7 @@ _TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 # Links and e-mail addresses are no part of the story: a post's "https://bit.ly/3rot87v"
 # gave the numbers 3 and 87 and the words "bit", "rot", and a re-post whose link was gone
 # differed in its numbers (a template for another day, to the linker).
-_URL_END = r"[^\s<>()\"«»“”.,;:!?'’]"
+_URL_END = r"[^\s<>()\"«»“”.,;:!?'’…]"
 _LINK = re.compile(
     # a scheme or www., up to its last character that is no punctuation (a sentence's full
     # stop, a closing quote or bracket stay)
@@ -105,7 +105,7 @@ _LINK = re.compile(
     r"|(?<![A-Za-z0-9.@-])(?:[a-z0-9-]+\.)+(?:ru|su|com|org|net|info|io|me|ly|be|cc|co|tv|"
     r"news|media|ua|by|kz|ge|am|az|uz|kg|md|lv|lt|ee|pl|cz|de|fr|it|es|uk|eu|us|ca)"
     rf"/(?:[^\s<>()\"«»“”]*{_URL_END})?", re.IGNORECASE)
-_HOSTISH = re.compile(r"www\.|[a-zA-Z]\.[a-zA-Z]{2,6}/")
+_HOSTISH = re.compile(r"[a-zA-Z0-9-]\.[a-zA-Z]{2,6}/")
 # At a token's start only, and bounded: scanning from every character of a long token
 # without "@" was quadratic.
 _ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
@@ -113,9 +113,11 @@ _ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
 
 def _unlinked(text: str) -> str:
     """The text without links and e-mail addresses."""
-    if "/" in text and ("://" in text or _HOSTISH.search(text)):
+    if "://" in text or "www." in text or ("/" in text and _HOSTISH.search(text)):
         text = _LINK.sub(" ", text)
     return _ADDRESS.sub(" ", text) if "@" in text else text
+
+
 _THOUSANDS = re.compile(r"[ ,.\u00a0\u202f](?=\d{3}\b)")
 
 
@@ -325,16 +327,20 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
 
 QUOTED = 0.5        # share of a sentence's characters inside quotation marks
 _QUOTE_MARK = re.compile('[«»“”„"]')
-# A quotation: its marks matched in one paragraph (an unclosed one, or an inch mark, quotes
-# nothing); «» and „“ hold the other kinds. Only one of three words or more is speech: a
+# A quotation: its marks matched in one paragraph (an unclosed one quotes nothing); «» (one
+# «» inside, as Russian nests them) and „“ hold the other kinds; a straight or curly one
+# opens after a space, a bracket, a colon or a dash (so 9.58" opens none) and closes after
+# a non-space, with a straight or curly mark. Only one of three words or more is speech: a
 # name in quotation marks («Мемориал», «Азимут») or a two-word phrase is not.
-_QUOTATION = re.compile('«[^«»\n]*»|„[^„“”\n]*[“”]|“[^“”„\n]*”|"[^"\n]*"')
+_QUOTATION = re.compile(
+    '«(?:[^«»\n]|«[^«»\n]*»)*»|„[^„“”\n]*[“”]'
+    '|(?:^|(?<=[\\s(\\[:—–-]))["“][^"“”\n]*?\\S["”]')
 
 
 def _quote_shares(text: str, parts: list[str]) -> list[float]:
     """For each of a text's sentences (`parts`, its split_sentences, in order), the share
     of its characters inside quotation marks (matched within a paragraph)."""
-    spans = [m.span() for m in _QUOTATION.finditer(text) if m.group().count(" ") >= 2] \
+    spans = [m.span() for m in _QUOTATION.finditer(text) if len(m.group().split()) >= 3] \
         if _QUOTE_MARK.search(text) else []
     if not spans:
         return [0.0] * len(parts)
@@ -349,7 +355,8 @@ def _quote_shares(text: str, parts: list[str]) -> list[float]:
         while first < len(spans) and spans[first][1] <= start:
             first += 1              # spans are in order and do not overlap
         inside = 0
-        for a, b in spans[first:]:
+        for index in range(first, len(spans)):
+            a, b = spans[index]
             if a >= end:
                 break
             inside += min(end, b) - max(start, a)

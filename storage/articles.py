@@ -85,22 +85,32 @@ STRONG_NEAR_DUP = 0.6
 LONG_TEXT_SHINGLES = 100
 # A body of fewer words than this that an outlet has already stored under another headline
 # is not that article under a second URL: the new one is stored, as a copy of it (an RSS
-# entry's lead under a new headline, an updated death toll). A short body that shares no
-# word with its headline, under a headline that shares fewer than two with the stored
-# one's, is the outlet's boilerplate (a channel's footer under a video post's first line,
-# RT's "Read Full Article at RT.com" for a description): no copy either; the text hash and
-# MinHash, which read the body alone, do not decide, and the story linker, which reads the
-# headline too, does. Another outlet's same short text is a copy (a wire lead under its
-# own headline).
+# entry's lead under an updated headline, a rising death toll) when the body is about both
+# headlines (shares a word with each) or the two headlines are about one thing (share two
+# words and half the shorter one's). Otherwise the body is the outlet's boilerplate (a
+# channel's footer under a video post's first line, RT's "Read Full Article at RT.com" for
+# a description; an empty body): the article is a story of its own, since all it says is
+# its headline. Another outlet's same short text is a copy (a wire lead under its own
+# headline).
 SHORT_BODY_WORDS = 30
 _LONG_WORD = re.compile(r"[^\W\d_]{5,}")
 
 
-def _shared_words(title: str | None, text: str | None) -> int:
-    """How many words a headline and a text share (words of 5 letters or more, by their
-    first 5: "Belgorod" and "Белгороде" meet their inflected forms)."""
-    heads = {w[:5] for w in _LONG_WORD.findall((title or "").lower())}
-    return len(heads & {w[:5] for w in _LONG_WORD.findall((text or "").lower())})
+def _words(text: str | None) -> set[str]:
+    """A text's words of 5 letters or more, by their first 5 (a word meets its inflected
+    forms: "Белгород", "Белгороде")."""
+    return {w[:5] for w in _LONG_WORD.findall((text or "").lower())}
+
+
+def _one_article(title: str | None, text: str | None, other_title: str | None) -> bool:
+    """Whether a short body under two headlines is one article's (see SHORT_BODY_WORDS)."""
+    if not (text or "").strip():
+        return False
+    mine, theirs, body = _words(title), _words(other_title), _words(text)
+    if mine & body and theirs & body:
+        return True
+    shared = len(mine & theirs)
+    return shared >= 2 and shared >= 0.5 * min(len(mine), len(theirs))
 
 
 def _folded(title: str | None) -> str:
@@ -297,25 +307,27 @@ class ArticleStore(StoryCandidates):
     def _outlet_short_text(self, row: dict[str, Any]
                            ) -> tuple[tuple[int, str, int | None] | None, str]:
         """What a short body the outlet has stored before is (SHORT_BODY_WORDS): "alias"
-        of its article with this headline too (case and spaces aside), else "boilerplate"
-        (no article) when it shares no word with its headline nor its headline two with the
-        first's, else "copy" of its first article with this body; with (id, source,
-        story_id) of that article."""
+        of its article with this headline too (case and spaces aside), else "copy" of its
+        first article with this body when they are one article's, else "boilerplate"; with
+        (id, source, story_id) of that article."""
+        key = [row["text_hash"], row["source"]]
+        exact = self.db.execute(
+            "SELECT id, source, story_id FROM articles WHERE text_hash = ? AND source = ? AND "
+            "title IS ? LIMIT 1", [*key, row.get("title")]).fetchone()
+        if exact is not None:
+            return (int(exact[0]), str(exact[1]), exact[2]), "alias"
         title = _folded(row.get("title"))
-        first: tuple[int, str, int | None] | None = None
-        first_title = ""
+        first: tuple[tuple[int, str, int | None], str | None] | None = None
         for found in self.db.execute(
                 "SELECT id, source, story_id, title FROM articles WHERE text_hash = ? AND "
-                "source = ? ORDER BY id LIMIT 1000", [row["text_hash"], row["source"]]):
+                "source = ? ORDER BY id LIMIT 1000", key):
             stored = int(found[0]), str(found[1]), found[2]
             if _folded(found[3]) == title:
                 return stored, "alias"
-            if first is None:
-                first, first_title = stored, found[3]
-        if not _shared_words(row.get("title"), row.get("text")) and \
-                _shared_words(row.get("title"), first_title) < 2:
-            return None, "boilerplate"
-        return first, "copy"
+            first = first or (stored, found[3])
+        if first is not None and _one_article(row.get("title"), row.get("text"), first[1]):
+            return first[0], "copy"
+        return None, "boilerplate"
 
     def _upsert(self, entry: PendingArticle) -> UpsertResult:
         row = _row(entry.row)
@@ -347,12 +359,11 @@ class ArticleStore(StoryCandidates):
             linked_to = same_text[0]
             row.update(duplicate_of=same_text[0], story_id=same_text[2] or same_text[0],
                        similarity=1.0, story_relation="verbatim", related_to=same_text[0])
-        else:
+        elif not boilerplate:           # boilerplate: a story of its own (SHORT_BODY_WORDS)
             near = self.find_near_duplicate(entry.signature, entry.buckets) \
                 if entry.signature is not None and entry.buckets else None
-            if near is not None and not boilerplate and (
-                    self.linker is None or near[1] >= STRONG_NEAR_DUP
-                    or entry.shingles >= LONG_TEXT_SHINGLES):
+            if near is not None and (self.linker is None or near[1] >= STRONG_NEAR_DUP
+                                     or entry.shingles >= LONG_TEXT_SHINGLES):
                 # Without the second stage, for a copy with most shingles in common, or for
                 # a long text (many shingles make the estimate sure), MinHash decides alone.
                 linked_to = near[0]

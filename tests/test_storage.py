@@ -80,36 +80,49 @@ def test_identical_text_is_linked_not_a_second_story(db_path: str) -> None:
 
 def test_a_short_body_under_another_headline_is_another_article(db_path: str) -> None:
     # An outlet's short body under another headline is another article (each was an alias
-    # of the first, and 9 of 1,905 BBC Russian posts were not stored). A body that shares
-    # no word with its headline is the outlet's boilerplate (a channel's video posts: a first
-    # line each, made the headline, then the same footer): no copy of anything.
+    # of the first, and 9 of 1,905 BBC Russian posts were not stored). A body that is about
+    # neither headline, under headlines about different things, is the outlet's boilerplate
+    # (a channel's video posts: a first line each, made the headline, then the same footer):
+    # a story of its own.
     store = ArticleStore(open_db(db_path))
-    footer = "Read us without a VPN here: example.org/news"
-    titles = ["Protesters fill the square", "Dolphins play with an alligator"]
+    footer = "Read us without a VPN here, every evening: example.org/news"
+    titles = ["Russian drones strike Ukrainian power plant",
+              "Ukrainian court sentences Russian soldier",      # 2 words shared, under half
+              "Evening storm floods the city"]                   # 1 word shared with the body
     posts = [store.upsert(_article(f"https://t.me/c/{n}", footer, title=title), [],
                           "2025-11-20") for n, title in enumerate(titles)]
-    assert [p.outcome for p in posts] == ["new"] * 2
+    assert [p.outcome for p in posts] == ["new"] * 3
     rows = {r["id"]: r for r in store.db.query("SELECT * FROM articles")}
-    first, second = (rows[p.article_id] for p in posts)
-    assert second["duplicate_of"] is None and second["story_id"] != first["story_id"]
-    # An entry's lead under an updated headline (it shares a word with it) is a copy.
+    assert len({rows[p.article_id]["story_id"] for p in posts}) == 3
+    assert all(rows[p.article_id]["duplicate_of"] is None for p in posts)
+    # A lead under an updated headline is a copy: about both headlines, or under headlines
+    # about one thing.
     lead = "Footage from Belgorod showed damaged buildings and cars on fire."
-    toll = [store.upsert(_article(f"https://x.org/toll/{n}", lead, title=title), [],
-                         "2025-11-20")
-            for n, title in enumerate(("Strike on Belgorod kills 10", "Belgorod toll rises"))]
-    assert toll[1].outcome == "new" and toll[1].duplicate_of == toll[0].article_id
+    winds = "Winds reached 144 kilometres an hour along the coast overnight."
+    copies = []
+    for body, heads in ((lead, ("Strike on Belgorod kills 10", "Belgorod toll rises to 14")),
+                        (winds, ("Storm of the century cuts power to Crimea",
+                                 "Storm of the century kills four, cuts power"))):
+        made = [store.upsert(_article(f"https://x.org/{hash(h)}", body, title=h), [],
+                             "2025-11-20") for h in heads]
+        assert made[1].outcome == "new" and made[1].duplicate_of == made[0].article_id, heads
+        copies.append(made[1])
+    # An empty body is about nothing.
+    empty = [store.upsert(_article(f"https://t.me/e/{n}", "", title=f"Russian court news {n}"
+                                   " Ukrainian"), [], "2025-11-20") for n in range(2)]
+    assert empty[1].outcome == "new" and empty[1].duplicate_of is None
     # The same headline (case and spaces aside) is the same article under a second URL,
     # whichever of the outlet's posts with that body it is.
-    for n, (title, original) in enumerate((("protesters  fill the SQUARE", posts[0]),
-                                           (titles[1], posts[1]),
-                                           ("Belgorod toll rises", toll[1]))):
-        again = store.upsert(_article(f"https://t.me/c/again{n}", lead if n == 2 else footer,
-                                      title=title), [], "2025-11-21")
+    for n, (title, body, original) in enumerate((
+            ("russian drones  strike UKRAINIAN power plant", footer, posts[0]),
+            (titles[2], footer, posts[2]), ("Belgorod toll rises to 14", lead, copies[0]))):
+        again = store.upsert(_article(f"https://t.me/c/again{n}", body, title=title), [],
+                             "2025-11-21")
         assert (again.outcome, again.article_id) == ("linked", original.article_id)
     # Another outlet's same short text is a copy (a wire lead under its own headline).
     other = store.upsert(_article("https://b.org/1", footer, source="b", title="Other"), [],
                          "2025-11-21")
-    assert other.outcome == "new" and other.duplicate_of == first["id"]
+    assert other.outcome == "new" and other.duplicate_of == posts[0].article_id
     # 30 words or more are one article, whatever its headline (an outlet's A/B title);
     # 29 are not.
     for words, expected in ((30, "linked"), (29, "new")):
@@ -351,11 +364,22 @@ def test_an_articles_row_is_its_columns_as_asdict_would_give_them() -> None:
 
 def test_boilerplate_is_no_near_duplicate_either(tmp_path: Any) -> None:
     # The same, through the whole dedupe path: MinHash finds the footer identical, and the
-    # story linker, which reads the headline, decides (each video post is a story).
+    # story linker would find its sentences aligned; each video post is a story.
     from tests.test_story_linking import _store_in_order
-    footer = ("Read us without a VPN here, and subscribe to our newsletter for the "
-              "evening digest of the day's news.")
+    footer = ("Read us without a VPN here. Subscribe to our newsletter for the evening "
+              "digest. Send your videos and tips to our bot.")
     _, rows = _store_in_order(tmp_path, [(title, footer, "chan") for title in (
         "Protesters fill the square in Tbilisi", "Dolphins play with an alligator")])
     assert len(rows) == 2 and rows[1]["near_duplicate_of"] is None
     assert rows[1]["duplicate_of"] is None and rows[1]["story_id"] != rows[0]["story_id"]
+
+
+def test_a_repost_of_boilerplate_finds_its_article_however_many_share_the_body(
+        db_path: str) -> None:
+    store = ArticleStore(open_db(db_path))
+    footer = "Read us without a VPN here: example.org/news"
+    ids = [store.upsert(_article(f"https://t.me/c/{n}", footer, title=f"Post number {n}"),
+                        [], "2025-11-20").article_id for n in range(1002)]
+    again = store.upsert(_article("https://t.me/c/again", footer, title="Post number 1001"),
+                         [], "2025-11-21")
+    assert (again.outcome, again.article_id) == ("linked", ids[1001])
