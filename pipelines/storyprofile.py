@@ -337,11 +337,28 @@ _QUOTATION = re.compile(
     '|(?:^|(?<=[\\s(\\[:—–-]))["“][^"“”\n]*?\\S["”]')
 
 
+_OPENING = re.compile('[«„"“]')
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Where the text's quotations are: _QUOTATION tried at each opening mark only (a
+    fourth of the time of finditer, which tries it at every character)."""
+    spans = []
+    found = _OPENING.search(text)
+    while found is not None:
+        quotation = _QUOTATION.match(text, found.start())
+        if quotation is not None:
+            spans.append(quotation.span())
+            found = _OPENING.search(text, quotation.end())
+        else:
+            found = _OPENING.search(text, found.start() + 1)
+    return spans
+
+
 def _quote_shares(text: str, parts: list[str]) -> list[float]:
     """For each of a text's sentences (`parts`, its split_sentences, in order), the share
     of its characters inside quotation marks (matched within a paragraph)."""
-    spans = [m.span() for m in _QUOTATION.finditer(text) if len(m.group().split()) >= 3] \
-        if _QUOTE_MARK.search(text) else []
+    spans = [span for span in _quotations(text) if len(text[span[0]:span[1]].split()) >= 3]
     if not spans:
         return [0.0] * len(parts)
     shares = []
