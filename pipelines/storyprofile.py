@@ -106,6 +106,7 @@ _LINK = re.compile(
     r"news|media|ua|by|kz|ge|am|az|uz|kg|md|lv|lt|ee|pl|cz|de|fr|it|es|uk|eu|us|ca)"
     rf"/(?:[^\s<>()\"«»“”]*{_URL_END})?", re.IGNORECASE)
 _HOSTISH = re.compile(r"[a-zA-Z0-9-]\.[a-zA-Z]{2,6}/")
+_WWW = re.compile(r"www\.", re.IGNORECASE)
 # At a token's start only, and bounded: scanning from every character of a long token
 # without "@" was quadratic.
 _ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
@@ -113,7 +114,7 @@ _ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
 
 def _unlinked(text: str) -> str:
     """The text without links and e-mail addresses."""
-    if "://" in text or "www." in text or ("/" in text and _HOSTISH.search(text)):
+    if "://" in text or _WWW.search(text) or ("/" in text and _HOSTISH.search(text)):
         text = _LINK.sub(" ", text)
     return _ADDRESS.sub(" ", text) if "@" in text else text
 
@@ -328,13 +329,14 @@ def profile(title: str | None, text: str, lang: str | None) -> Profile:
 QUOTED = 0.5        # share of a sentence's characters inside quotation marks
 _QUOTE_MARK = re.compile('[«»“”„"]')
 # A quotation: its marks matched in one paragraph (an unclosed one quotes nothing); «» (one
-# «» inside, as Russian nests them) and „“ hold the other kinds; a straight or curly one
-# opens after a space, a bracket, a colon or a dash (so 9.58" opens none) and closes after
-# a non-space, with a straight or curly mark. Only one of three words or more is speech: a
-# name in quotation marks («Мемориал», «Азимут») or a two-word phrase is not.
+# «» inside, as Russian nests them), „“ and “” hold the other kinds; a straight one opens
+# after a space, a bracket, a colon, a dash or markdown's * and _, before a non-space (so
+# neither 9.58" nor 65 " opens one), may hold one “”, and closes after a non-space, with a
+# straight or curly mark. Only one of three words or more is speech: a name in quotation
+# marks («Мемориал», «Азимут») or a two-word phrase is not.
 _QUOTATION = re.compile(
-    '«(?:[^«»\n]|«[^«»\n]*»)*»|„[^„“”\n]*[“”]'
-    '|(?:^|(?<=[\\s(\\[:—–-]))["“][^"“”\n]*?\\S["”]')
+    '«(?:[^«»\n]|«[^«»\n]*»)*»|„[^„“”\n]*[“”]|“[^“”"\n]*?\\S[”"]'
+    '|(?:^|(?<=[\\s(\\[:—–*_/«…-]))"(?=\\S)(?:[^"“”\n]|“[^“”\n]*”)*?\\S["”]')
 
 
 _OPENING = re.compile('[«„"“]')
@@ -358,7 +360,8 @@ def _quotations(text: str) -> list[tuple[int, int]]:
 def _quote_shares(text: str, parts: list[str]) -> list[float]:
     """For each of a text's sentences (`parts`, its split_sentences, in order), the share
     of its characters inside quotation marks (matched within a paragraph)."""
-    spans = [span for span in _quotations(text) if len(text[span[0]:span[1]].split()) >= 3]
+    spans = [span for span in _quotations(text)
+             if len(_WORD.findall(text, span[0], span[1])) >= 3]
     if not spans:
         return [0.0] * len(parts)
     shares = []

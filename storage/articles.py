@@ -313,7 +313,7 @@ class ArticleStore(StoryCandidates):
         key = [row["text_hash"], row["source"]]
         exact = self.db.execute(
             "SELECT id, source, story_id FROM articles WHERE text_hash = ? AND source = ? AND "
-            "title IS ? LIMIT 1", [*key, row.get("title")]).fetchone()
+            "title IS ? ORDER BY id LIMIT 1", [*key, row.get("title")]).fetchone()
         if exact is not None:
             return (int(exact[0]), str(exact[1]), exact[2]), "alias"
         title = _folded(row.get("title"))

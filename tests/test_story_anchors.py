@@ -140,6 +140,13 @@ def test_quoted_speech_is_not_a_paraphrased_sentence() -> None:
     ("The firm cited \"increased hacker attacks and data breaches.” It denied the charge.",
      {0}),
     ('Its size: 65 " of pure screen width and depth. "We will appeal," he said.', {1}),
+    ('It is 65 " wide and 6.1" deep. The court adjourned until Monday.', set()),
+    # A curly quotation opens anywhere (markdown's bold around it too); a straight one may
+    # hold a curly one.
+    ("**“We will appeal, whatever the court decides,”** he said. It adjourned.", {0}),
+    ('"He called it “a disaster” for the whole city," she said. The court adjourned.', {0}),
+    # Words are counted as words: marks and dashes set off by spaces are none.
+    ("Сказано: « Мемориал ». Суд отложил заседание до понедельника.", set()),
     # Russian nests «» in «».
     ("«Продажа билетов по программе «Пушкинская карта» будет объявлена особо», — добавили "
      "в театре. Спектакль идёт в субботу вечером.", {0}),
@@ -177,6 +184,6 @@ def test_a_link_keeps_the_punctuation_after_it() -> None:
     # With no scheme anywhere in the text: a host ending in a digit; www. without a path.
     made = profile(None, "Суд в Москве, пишет m24.ru/news/2024/123456, продлил арест.", "ru")
     assert made.anchors == ["mskv"]
-    made = profile(None, "Суд в Москве продлил арест. Подробности на сайте www.kremlin.ru.",
+    made = profile(None, "Суд в Москве продлил арест. Подробности на сайте WWW.Kremlin.ru.",
                    "ru")
     assert not {"www", "kremlin"} & frozenset().union(*made.sentences)
