@@ -114,7 +114,8 @@ _ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
 
 def _unlinked(text: str) -> str:
     """The text without links and e-mail addresses."""
-    if "://" in text or _WWW.search(text) or ("/" in text and _HOSTISH.search(text)):
+    if "://" in text or (("w." in text or "W." in text) and _WWW.search(text)) or \
+            ("/" in text and _HOSTISH.search(text)):
         text = _LINK.sub(" ", text)
     return _ADDRESS.sub(" ", text) if "@" in text else text
 
