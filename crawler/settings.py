@@ -42,6 +42,9 @@ NEWSMON_REDIS_IDLE_S = float(os.environ.get("NEWSMON_REDIS_IDLE_S", "10"))
 # worker of it, which stores nothing itself (`newsmon ingest` does); empty (the default):
 # the crawl runs alone and stores into NEWSMON_DB.
 NEWSMON_REDIS_URL = os.environ.get("NEWSMON_REDIS_URL", "")
+# A worker of a shared crawl ends, its run failed, when Redis has not answered for this many
+# seconds (it keeps what it crawled and its leases meanwhile, and goes on if Redis answers).
+NEWSMON_REDIS_WAIT_S = float(os.environ.get("NEWSMON_REDIS_WAIT_S", "60"))
 # Retries wait base * 2**(attempt-1) seconds (jittered, capped; Retry-After wins).
 NEWSMON_RETRY_BACKOFF_BASE = 2.0
 NEWSMON_RETRY_BACKOFF_MAX = 60.0

@@ -20,6 +20,9 @@ crawl of its source:
   empties its batch before it drops leases). A worker killed with ``kill -9``
   stops refreshing its heartbeat key; the next worker that looks puts its leases back on the
   queue. The seen-request filter keeps them from being requested twice meanwhile.
+- While Redis cannot be reached a worker holds what it crawled, its leases and the requests
+  it finds, and goes on when Redis answers; after NEWSMON_REDIS_WAIT_S seconds it ends, its
+  run failed, and its leases wait in Redis for the next worker (``RedisOutage``).
 - A worker ends when the shared queue has been empty, and no live worker held a lease, for
   NEWSMON_REDIS_IDLE_S seconds. The last worker of a crawl leaves the filter for the next
   crawl to clear: a worker that joins when no other worker is alive and nothing is queued
@@ -40,9 +43,10 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import fields
-from typing import Any
+from typing import Any, Callable
 
 import zstandard
 from scrapy.settings import BaseSettings
@@ -57,6 +61,8 @@ PROCESSING = f"{PREFIX}:items:processing"    # taken by the ingest, not yet stor
 BAD = f"{PREFIX}:items:bad"                  # messages the ingest could not read
 KNOWN = f"{PREFIX}:known"                    # URLs of stored articles (the ingest adds them)
 DEFAULT_IDLE_S = 10.0
+DEFAULT_WAIT_S = 60.0                        # NEWSMON_REDIS_WAIT_S: Redis away this long ends
+OUTAGE_REPORT_S = 10.0                       # while Redis is away, a warning this often
 HEARTBEAT_S = 1.0
 ALIVE_TTL_MS = 6000                          # a worker silent this long is dead
 DISCOVERY_KINDS = ("feed", "sitemap", "listing")
@@ -132,6 +138,90 @@ def apply_redis_settings(settings: BaseSettings) -> None:
     # database); a worker has none.
     middlewares["pipelines.retries.RetryUnstoredMiddleware"] = None
     settings.set("SPIDER_MIDDLEWARES", middlewares, priority=prio)
+
+
+def redis_down_errors() -> tuple[type[BaseException], ...]:
+    """What a Redis call raises when the server cannot be reached (not a refused command)."""
+    import redis
+    return (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+class RedisOutage:
+    """One worker's view of whether Redis answers. Every part of the worker that talks to
+    Redis reports here: the first failure is a warning, then one every OUTAGE_REPORT_S
+    (each part retries on its own clock, several times a second), and the first answer after
+    an outage says how long it lasted. After NEWSMON_REDIS_WAIT_S seconds without an answer
+    the worker ends, its run failed: it cannot take requests or hand in what it crawled, and
+    its leases stay in Redis for the next worker."""
+
+    def __init__(self, name: str, limit_s: float, end: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.name = name
+        self.limit_s = limit_s
+        self.end = end
+        self.clock = clock
+        self.since: float | None = None
+        self.ended = ""
+        self.error = ""
+        self._reported = 0.0
+        self._lock = threading.Lock()            # the hard stop's timer thread reports too
+
+    @classmethod
+    def of(cls, crawler: Any) -> RedisOutage:
+        """The crawler's one tracker (the scheduler, the run owner and the crawl state
+        share it)."""
+        outage: RedisOutage | None = getattr(crawler, "newsmon_redis_outage", None)
+        if outage is None:
+            spider = crawler.spider
+            name = spider.name if spider is not None else crawler.spidercls.name
+            outage = cls(name, crawler.settings.getfloat("NEWSMON_REDIS_WAIT_S", DEFAULT_WAIT_S),
+                         lambda why: _close(crawler, why))
+            crawler.newsmon_redis_outage = outage
+        return outage
+
+    def down_for(self) -> float:
+        since = self.since
+        return 0.0 if since is None else self.clock() - since
+
+    def failed(self, exc: BaseException, held: int | None = None) -> None:
+        now = self.clock()
+        self.error = f"{type(exc).__name__}: {exc}"
+        extra = f"; {held} message(s) held" if held else ""
+        with self._lock:
+            if self.since is None:
+                self.since = self._reported = now
+                logger.warning("%s: Redis cannot be reached (%s)%s; retrying for up to %g s "
+                               "(NEWSMON_REDIS_WAIT_S)", self.name, self.error, extra,
+                               self.limit_s)
+            elif now - self._reported >= OUTAGE_REPORT_S:
+                self._reported = now
+                logger.warning("%s: Redis has not answered for %.0f s (%s)%s", self.name,
+                               now - self.since, self.error, extra)
+            if self.ended or now - self.since < self.limit_s:
+                return
+            self.ended = (f"Redis could not be reached for {now - self.since:.0f} s "
+                          f"(NEWSMON_REDIS_WAIT_S {self.limit_s:g}; {self.error})")
+        logger.error("%s: %s: this worker ends, and leaves its requests to the next worker",
+                     self.name, self.ended)
+        if self.end is not None:
+            self.end(self.ended)
+
+    def answered(self) -> None:
+        if self.since is None:
+            return
+        with self._lock:
+            since, self.since = self.since, None
+        if since is not None:
+            logger.warning("%s: Redis answers again, after %.1f s", self.name,
+                           self.clock() - since)
+
+
+def _close(crawler: Any, why: str) -> None:
+    if crawler.stats is not None:
+        crawler.stats.set_value("newsmon/failure", why)
+    if crawler.engine is not None:
+        from scrapy.utils.defer import deferred_from_coro
+        deferred_from_coro(crawler.engine.close_spider_async(reason="redis_unreachable"))
 
 
 def worker_id() -> str:

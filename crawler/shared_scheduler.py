@@ -14,7 +14,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from crawler.signals import shared_crawl_joined
 from crawler.shared import (ALIVE_TTL_MS, DEFAULT_IDLE_S, DISCOVERY_KINDS, HEARTBEAT_S, Keys,
-                            worker_id)
+                            RedisOutage, redis_down_errors, worker_id)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,10 @@ class SharedScheduler(RedisScheduler):
         self.keys: Keys | None = None
         self.fresh = False                   # this worker started the shared crawl
         self._leased: dict[Request, bytes] = {}
+        # Requests found while Redis could not be reached: queued when it answers again (and
+        # before any lease is dropped, so a worker that dies first is crawled again).
+        self._unqueued: list[Request] = []
+        self._down = redis_down_errors()
         self._idle_since: float | None = None
         self._observed_at = float("-inf")
         self._ticker: Any = None
@@ -102,6 +106,18 @@ class SharedScheduler(RedisScheduler):
         instance.crawler = crawler
         instance.idle_s = crawler.settings.getfloat("NEWSMON_REDIS_IDLE_S", DEFAULT_IDLE_S)
         return instance
+
+    @property
+    def outage(self) -> RedisOutage:
+        return RedisOutage.of(self.crawler)
+
+    def _trouble(self, exc: Exception) -> None:
+        """A Redis call failed: an outage is reported (and may end the worker); anything
+        else is logged."""
+        if isinstance(exc, self._down):
+            self.outage.failed(exc)
+        else:
+            logger.warning("%s: Redis: %s", self.keys.requests if self.keys else "?", exc)
 
     def _script(self, name: str, text: str) -> Any:
         if name not in self._scripts:
@@ -140,22 +156,57 @@ class SharedScheduler(RedisScheduler):
             try:
                 self.release(everything=not give_back)
             except Exception as exc:         # its items did not reach Redis: crawled again
-                logger.warning("%s: %s; the worker's requests go back on the queue",
-                               self.keys.requests, exc)
+                if not isinstance(exc, self._down):    # (Redis away: said just below)
+                    logger.warning("%s: %s; the worker's requests go back on the queue",
+                                   self.keys.requests, exc)
                 give_back = True
-            pipe = self.server.pipeline()
-            pipe.srem(self.keys.workers, self.worker)
-            pipe.delete(self.keys.alive(self.worker))
-            if give_back:
-                # Stopped before its leases were done: give them back now, not after the TTL.
-                pipe.zunionstore(self.keys.requests,
-                                 [self.keys.requests, self.keys.leases(self.worker)],
-                                 aggregate="MIN")
-            pipe.delete(self.keys.leases(self.worker))
-            pipe.execute()
+            try:
+                self._leave(give_back)
+            except self._down as exc:
+                logger.error("%s: could not leave the shared crawl (%s): the %d request(s) "
+                             "this worker leased go back on the queue once Redis answers "
+                             "and its heartbeat key has expired%s", self.keys.requests, exc,
+                             len(self._leased),
+                             f" (and with them the {len(self._unqueued)} they led to while "
+                             f"Redis was away)" if self._unqueued else "")
         super().close(reason)
 
+    def _leave(self, give_back: bool) -> None:
+        assert self.keys is not None
+        pipe = self.server.pipeline()
+        pipe.srem(self.keys.workers, self.worker)
+        pipe.delete(self.keys.alive(self.worker))
+        if give_back:
+            # Stopped before its leases were done: give them back now, not after the TTL.
+            pipe.zunionstore(self.keys.requests,
+                             [self.keys.requests, self.keys.leases(self.worker)],
+                             aggregate="MIN")
+        pipe.delete(self.keys.leases(self.worker))
+        pipe.execute()
+
     def enqueue_request(self, request: Request) -> bool:
+        try:
+            return self._enqueue(request)
+        except self._down as exc:
+            self.outage.failed(exc)
+            self._unqueued.append(request)
+            return True
+
+    def _requeue(self) -> None:
+        """Queue the requests found while Redis was away; raises (keeping the rest) if it
+        still is."""
+        while self._unqueued:
+            self._enqueue(self._unqueued[0])
+            del self._unqueued[0]
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return bool(super().has_pending_requests()) or bool(self._unqueued)
+        except self._down as exc:
+            self.outage.failed(exc)
+            return True                      # not idle: waiting for Redis
+
+    def _enqueue(self, request: Request) -> bool:
         # Start requests of feeds, sitemaps and listings are not filtered by a local crawl
         # (dont_filter); in the shared crawl they are, so that only the worker that starts
         # the crawl reads them. Retries and redirects of them keep their dont_filter.
@@ -173,8 +224,12 @@ class SharedScheduler(RedisScheduler):
 
     def next_request(self) -> Request | None:
         assert self.keys is not None
-        data = self._script("pop", _POP)(keys=[self.keys.requests,
-                                               self.keys.leases(self.worker)])
+        try:
+            data = self._script("pop", _POP)(keys=[self.keys.requests,
+                                                   self.keys.leases(self.worker)])
+        except self._down as exc:
+            self.outage.failed(exc)
+            return None
         if not data:
             return None
         request = self.queue._decode_request(data)
@@ -189,9 +244,11 @@ class SharedScheduler(RedisScheduler):
         assert self.keys is not None
         try:
             self.server.set(self.keys.alive(self.worker), b"1", px=ALIVE_TTL_MS)
+            self.outage.answered()
+            self._requeue()
             self.rescue()
         except Exception as exc:             # Redis away for a moment: the next tick retries
-            logger.warning("%s: Redis: %s", self.keys.requests, exc)
+            self._trouble(exc)
             self._end_idle()
             return
         self.observe()
@@ -213,10 +270,10 @@ class SharedScheduler(RedisScheduler):
             busy = int(self._script("busy", _BUSY)(
                 keys=[self.keys.requests, self.keys.workers], args=[self.keys.leases_prefix]))
         except Exception as exc:             # Redis away for a moment: the next tick retries
-            logger.warning("%s: Redis: %s", self.keys.requests, exc)
+            self._trouble(exc)
             self._end_idle()
             return
-        if busy:
+        if busy or self._unqueued:
             self._end_idle()
         elif self._idle_since is None:
             self._idle_since = now
@@ -233,6 +290,7 @@ class SharedScheduler(RedisScheduler):
         """Drop the leases of requests Scrapy is done with (downloaded, parsed, their items
         pushed): they have left the engine's in-progress set."""
         assert self.keys is not None
+        self._requeue()                      # what they found is queued first
         in_progress = self._in_progress()
         if in_progress is None and not everything:
             return

@@ -125,15 +125,11 @@ def run_crawls(jobs: list[CrawlJob], settings: Settings,
         return {key: SourceOutcome.from_stats(key, c.stats.get_stats() if c.stats else {})
                 for key, c in crawlers.items()}
 
-    final: dict[str, SourceOutcome] = {}
+    reasons: dict[str, str] = {}
 
     def closer(key: str) -> Callable[..., None]:
         def closed(spider: Any, reason: str) -> None:
-            crawler = crawlers[key]
-            if crawler.stats is not None:
-                stats = dict(crawler.stats.get_stats())
-                stats.setdefault("finish_reason", reason)
-                final[key] = SourceOutcome.from_stats(key, stats)
+            reasons[key] = reason
         return closed
 
     for key, crawler in crawlers.items():
@@ -145,8 +141,14 @@ def run_crawls(jobs: list[CrawlJob], settings: Settings,
     process.start(stop_after_crawl=True)
     if ticker is not None and ticker.running:
         ticker.stop()
-    outcomes = snapshot()
-    outcomes.update(final)
+    # Read once every crawl has ended: what other spider_closed handlers set after this
+    # one's (a worker of a shared crawl that could not hand in its items) counts.
+    outcomes: dict[str, SourceOutcome] = {}
+    for key, crawler in crawlers.items():
+        stats = dict(crawler.stats.get_stats()) if crawler.stats is not None else {}
+        if key in reasons:
+            stats.setdefault("finish_reason", reasons[key])
+        outcomes[key] = SourceOutcome.from_stats(key, stats)
     return {key: (outcomes[key], crawlers[key].spider) for key in crawlers}
 
 

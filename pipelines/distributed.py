@@ -16,8 +16,9 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from crawler.dates import utc_now_iso
 from crawler.items import Article, PageItem, Removal, Seen, Unstored, WorkerOutcome
 from crawler.signals import shared_crawl_joined
-from crawler.shared import (ITEMS, KNOWN, Keys, article_message,
-                            capture_message, connect, encode_message, outcome_message)
+from crawler.shared import (ITEMS, KNOWN, Keys, RedisOutage, article_message,
+                            capture_message, connect, encode_message, outcome_message,
+                            redis_down_errors)
 from pipelines.run import HARD_STOP_EXIT_CODE, CrawlRun, run_outcome, written
 from storage.articles import touch_urls
 from storage.paths import Paths
@@ -66,6 +67,8 @@ class WorkerRun(CrawlRun):
         run._pusher = None
         run._push_lock = threading.RLock()   # _refuse may close the spider inside
         run._refusing = ""
+        run._outcome_queued = False
+        run.outage = RedisOutage.of(crawler)
         run.connect(crawler)
         crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(run.joined, signal=shared_crawl_joined)
@@ -80,6 +83,8 @@ class WorkerRun(CrawlRun):
     _pusher: Any
     _push_lock: threading.RLock
     _refusing: str
+    _outcome_queued: bool
+    outage: RedisOutage
 
     def joined(self, scheduler: SharedScheduler) -> None:
         self.scheduler = scheduler
@@ -150,8 +155,11 @@ class WorkerRun(CrawlRun):
         try:
             self.flush_pushes()
         except Exception as exc:
-            logger.warning("%s: Redis: %s (%d message(s) held)", self.name, exc,
-                           len(self._pending))
+            if isinstance(exc, redis_down_errors()):
+                self.outage.failed(exc, held=len(self._pending))
+            else:
+                logger.warning("%s: Redis: %s (%d message(s) held)", self.name, exc,
+                               len(self._pending))
 
     def record(self, unstored: Unstored) -> None:
         self.push({"type": "unstored", "unstored": dict(unstored.__dict__)})
@@ -189,19 +197,53 @@ class WorkerRun(CrawlRun):
             self._hard_stop.cancel()
         if self._pusher is not None and self._pusher.running:
             self._pusher.stop()
-        self._push_outcome(reason, reason, self._refusing or None)
+        await self._hand_in(reason)
         self._finished.set()
 
+    async def _hand_in(self, reason: str) -> None:
+        """Push the messages held and the outcome; while Redis cannot be reached, retry
+        until the outage has lasted NEWSMON_REDIS_WAIT_S. Past that nothing more can be done
+        here: the run is failed (the process exits non-zero) and says what stayed behind."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+        down = redis_down_errors()
+        while True:
+            try:
+                self._push_outcome(reason, reason, self._refusing or None)
+                self.outage.answered()
+                return
+            except down as exc:
+                self.outage.failed(exc, held=len(self._pending))
+                left = self.outage.limit_s - self.outage.down_for()
+                if left <= 0:
+                    break
+            await maybe_deferred_to_future(deferLater(reactor, min(1.0, left), lambda: None))
+        leased = len(self.scheduler._leased) if self.scheduler is not None else 0
+        why = (f"{self.outage.ended or 'Redis could not be reached'} as the worker closed: "
+               f"{len(self._pending) - self._outcome_queued} message(s) "
+               f"({self._pending_articles} article(s)) and its outcome were not handed in")
+        logger.error("%s: %s. Its %d leased request(s) stay in Redis: once Redis answers and "
+                     "its heartbeat key has expired, the next worker of the crawl (`newsmon "
+                     "crawl %s --redis URL`) puts them back on the queue and crawls them "
+                     "again", self.name, why, leased, self.name)
+        if self.stats is not None:
+            self.stats.set_value("newsmon/failure", why)
+            self.stats.set_value("newsmon/redis/not_handed_in", len(self._pending))
+
     def _push_outcome(self, reason: str, status_reason: str, error: str | None = None) -> None:
-        self.flush_pushes()                  # the items first (and their count in the stats)
-        stats = self._stats_copy()
-        status, why, counters = run_outcome(status_reason, stats, None)
-        raw = encode_message(outcome_message(WorkerOutcome(
-            self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
-            error or why, counters, json.loads(json.dumps(stats, default=str)))), self.worker)
-        with self._push_lock:                # also after a refusal: the outcome goes
-            self._pending.append(raw)
-            self._flush_locked()
+        if not self._outcome_queued:
+            self.flush_pushes()              # the items first (and their count in the stats)
+            stats = self._stats_copy()
+            status, why, counters = run_outcome(status_reason, stats, None)
+            raw = encode_message(outcome_message(WorkerOutcome(
+                self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
+                error or why, counters, json.loads(json.dumps(stats, default=str)))),
+                self.worker)
+            with self._push_lock:            # also after a refusal: the outcome goes
+                self._pending.append(raw)
+                self._outcome_queued = True
+        self.flush_pushes()
 
     def _end_now(self, status: str, why: str) -> None:
         if self._finished.is_set():
@@ -224,31 +266,42 @@ class SharedCrawlState:
     (every worker revalidates with the same ETag / Last-Modified), stored URLs in the set the
     ingest keeps; URLs seen again go to the ingest with the worker's outcome."""
 
-    def __init__(self, server: Any, source: str) -> None:
+    def __init__(self, server: Any, source: str, outage: RedisOutage | None = None) -> None:
         self.server = server
         self.keys = Keys(source)
         self._touched: list[str] = []
+        # While Redis cannot be reached, a page is fetched as if new (the ingest finds it
+        # stored) and a feed without its validators: nothing fails for want of them.
+        self.outage = outage or RedisOutage(source, float("inf"))
+        self._down = redis_down_errors()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedCrawlState:
         url = crawler.settings.get("NEWSMON_REDIS_URL")
         if not url:
             raise NotConfigured("NEWSMON_REDIS_URL is not set")
-        spider = crawler.spider
-        name = spider.name if spider is not None else crawler.spidercls.name
-        return cls(connect(url), name)
+        outage = RedisOutage.of(crawler)
+        return cls(connect(url), outage.name, outage)
 
     def is_known(self, urls: list[str]) -> bool:
         urls = [u for u in dict.fromkeys(urls) if u]
         if not urls:
             return False
-        return any(self.server.smismember(KNOWN, urls))
+        try:
+            return any(self.server.smismember(KNOWN, urls))
+        except self._down as exc:
+            self.outage.failed(exc)
+            return False
 
     def touch(self, url: str) -> None:
         self._touched.append(url)
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        raw = self.server.hget(self.keys.validators, url)
+        try:
+            raw = self.server.hget(self.keys.validators, url)
+        except self._down as exc:
+            self.outage.failed(exc)
+            return None, None
         if not raw:
             return None, None
         etag, modified = json.loads(raw)[:2]
@@ -256,12 +309,22 @@ class SharedCrawlState:
 
     def save_validators(self, url: str, etag: str | None, last_modified: str | None,
                         status: int) -> None:
-        self.server.hset(self.keys.validators, url, json.dumps([etag, last_modified, status]))
+        try:
+            self.server.hset(self.keys.validators, url,
+                             json.dumps([etag, last_modified, status]))
+        except self._down as exc:           # the next crawl fetches the feed in full
+            self.outage.failed(exc)
 
     def close(self) -> None:
         touched, self._touched = self._touched, []
-        if touched:
+        if not touched:
+            return
+        try:
             self.server.lpush(ITEMS, encode_message({"type": "touch", "urls": touched}, ""))
+        except self._down as exc:
+            logger.warning("%s: Redis: %s: the last-seen times of %d stored article(s) "
+                           "listed again are not refreshed", self.keys.requests, exc,
+                           len(touched))
 
 
 class _WorkerStage:

@@ -101,7 +101,12 @@ def run_outcome(reason: str, stats: dict[str, Any],
     elif status == "timeout":
         error = "stopped at its time limit (NEWSMON_RUN_TIMEOUT)"
     elif status == "failed":
-        error = stats.get("newsmon/argument_error") or f"the crawl ended with reason {reason!r}"
+        error = (stats.get("newsmon/argument_error") or stats.get("newsmon/failure")
+                 or f"the crawl ended with reason {reason!r}")
+    if status == "finished" and stats.get("newsmon/failure"):
+        # A part of the crawl that failed after its pages were done (a worker of a shared
+        # crawl that could not hand in what it crawled).
+        status, error = "failed", str(stats["newsmon/failure"])
     if status == "finished" and discovery_failed(stats):
         status, error = "failed", "every feed, sitemap and section page request failed"
     return status, error, counters

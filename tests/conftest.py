@@ -67,14 +67,19 @@ def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "test.db")
 
 
-@pytest.fixture(scope="session")
-def _redis_server() -> Iterator[RedisServer]:
+def need_redis_server() -> None:
+    """Skip without redis-server, saying how to get it; fail instead when CI is set."""
     if not RedisServer.available():
         message = ("redis-server not found: install the Debian package redis-server "
                    "(`apt-get install redis-server`; .ci/run does) for the shared-crawl tests")
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set)")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def _redis_server() -> Iterator[RedisServer]:
+    need_redis_server()
     with RedisServer() as server:
         yield server
 

@@ -18,7 +18,11 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    """`persistent`: every write is in the append-only file before Redis answers, so a
+    server killed with SIGKILL and started again (`kill`, `start`) has lost nothing."""
+
+    def __init__(self, persistent: bool = False) -> None:
+        self.persistent = persistent
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -31,7 +35,8 @@ class RedisServer:
     def start(self) -> RedisServer:
         self._proc = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", self._dir.name],
+             "--dir", self._dir.name, *(("--appendonly", "yes", "--appendfsync", "always")
+                                        if self.persistent else ("--appendonly", "no"))],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import redis
         deadline = time.monotonic() + 15
@@ -45,6 +50,12 @@ class RedisServer:
                         self.stop()
                         raise RuntimeError(f"redis-server did not start on port {self.port}")
                     time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL, keeping its files for `start`."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

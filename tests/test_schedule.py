@@ -459,6 +459,12 @@ def test_close_reasons_read_as_run_statuses() -> None:
     assert run_outcome("skipped", {}, "pid 7")[1] == ("another crawl of this source is "
                                                       "running (pid 7)")
     assert run_outcome("cancelled", ok, None)[0] == "failed"
+    # A part that failed after the pages were done (a worker that could not hand them in).
+    unpushed = {**ok, "newsmon/failure": "Redis could not be reached as the worker closed"}
+    assert run_outcome("finished", unpushed, None)[:2] == (
+        "failed", "Redis could not be reached as the worker closed")
+    assert run_outcome("redis_unreachable", unpushed, None)[:2] == (
+        "failed", "Redis could not be reached as the worker closed")
 
 
 def test_serve_work_dirs_of_running_servers_are_kept(tmp_path: Path) -> None:
