@@ -155,8 +155,11 @@ class RedisOutage:
     its leases stay in Redis for the next worker."""
 
     def __init__(self, name: str, limit_s: float, end: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 ending: str = "this worker ends, and leaves its requests to the next "
+                               "worker") -> None:
         self.name = name
+        self.ending = ending
         self.limit_s = limit_s
         self.end = end
         self.clock = clock
@@ -201,8 +204,7 @@ class RedisOutage:
                 return
             self.ended = (f"Redis could not be reached for {now - self.since:.0f} s "
                           f"(NEWSMON_REDIS_WAIT_S {self.limit_s:g}; {self.error})")
-        logger.error("%s: %s: this worker ends, and leaves its requests to the next worker",
-                     self.name, self.ended)
+        logger.error("%s: %s: %s", self.name, self.ended, self.ending)
         if self.end is not None:
             self.end(self.ended)
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import redis
 
-from crawler.shared import ITEMS, Keys, RedisOutage
+from crawler.shared import ITEMS, PROCESSING, Keys, RedisOutage
 from tests.conftest import need_redis_server
 from tests.mockserver import MockServer
 from tests.mockserver.synthetic import SyntheticOutlet
 from tests.redis_server import RedisServer
-from tests.test_distributed import expected_urls, finish, ingest, stored, worker
+from tests.test_distributed import _env, expected_urls, finish, ingest, stored, worker
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +170,54 @@ def test_a_worker_outcome_is_pushed_once_however_often_its_push_failed(
         monkeypatch.undo()
         scheduler.close("finished")
         client.close()
+
+
+def test_the_ingest_waits_out_a_redis_restart_and_ends_failed_when_it_stays_away(
+        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+    server, outlet, sources, db = site
+    code, _, err = finish(worker(own_redis.url, sources))      # everything waits in Redis
+    assert code == 0, err[-3000:]
+    with redis.Redis.from_url(own_redis.url) as client:
+        waiting = client.llen(ITEMS)
+
+    def killed_half_way(wait_s: str) -> Any:
+        """An ingest, and Redis killed once it has taken its first batch."""
+        import subprocess
+        import sys
+        with redis.Redis.from_url(own_redis.url) as client:
+            while client.lmove(PROCESSING, ITEMS, "LEFT", "RIGHT"):   # as an ingest starts
+                pass
+            left = client.llen(ITEMS)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsmon.cli", "ingest", "--redis", own_redis.url, "--db",
+             str(db), "--until-idle", "3"], cwd=Path(__file__).resolve().parent.parent,
+            env={**_env(), "NEWSMON_REDIS_WAIT_S": wait_s}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        with redis.Redis.from_url(own_redis.url) as client:
+            deadline = time.monotonic() + 60
+            while client.llen(ITEMS) >= left:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.01)
+        own_redis.kill()
+        return proc
+
+    proc = killed_half_way("3")                          # stays away: failed, in seconds
+    gone = time.monotonic()
+    code, out, err = finish(proc, timeout=60)
+    assert code == 1 and time.monotonic() - gone < 20
+    assert "Traceback" not in err
+    assert re.search(r"the ingest run ended failed: .*could not be reached for \d+ s", err)
+    own_redis.start()
+    proc = killed_half_way("60")                         # back 3 s later: goes on
+    time.sleep(3)
+    own_redis.start()
+    code, out, err = finish(proc)
+    assert code == 0, err[-3000:]
+    assert "Traceback" not in err
+    lines = _redis_lines(err)
+    assert "Redis cannot be reached" in lines[0] and "Redis answers again" in lines[1]
+    urls, captures = stored(db)
+    assert len(urls) == len(set(urls)) == captures
+    assert set(urls) == expected_urls(server, outlet)
+    with redis.Redis.from_url(own_redis.url) as client:
+        assert client.llen(ITEMS) == client.llen(PROCESSING) == 0

@@ -8,7 +8,9 @@ dedupe and tag take what they computed; the store links stories and writes); a b
 leaves the processing list only once every stage has committed what it holds. An ingest
 killed with `kill -9` leaves its messages in the processing list, and the next ingest puts
 them back first. A message stored twice that way finds its article stored already
-(unchanged, keyed on the URL), never makes a second copy.
+(unchanged, keyed on the URL), never makes a second copy. While Redis cannot be reached the
+ingest waits for it (NEWSMON_REDIS_WAIT_S; a batch whose acknowledgement failed is put back
+and ingested again); past that it ends, failed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.items import Article, WorkerOutcome
-from crawler.shared import BAD, ITEMS, KNOWN, PROCESSING, MessageError, connect, decode_message
+from crawler.shared import (BAD, DEFAULT_WAIT_S, ITEMS, KNOWN, PROCESSING, MessageError,
+                            RedisOutage, connect, decode_message, redis_down_errors)
 from crawler.signals import flush_requested
 
 _STORED = ("new", "updated", "unchanged", "linked")
@@ -74,6 +77,7 @@ class IngestSpider(scrapy.Spider):
         self._in_pipelines = 0
         self._all_passed: Deferred[None] | None = None
         self._take_script: Any = None
+        self._outage: RedisOutage | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IngestSpider:
@@ -98,6 +102,22 @@ class IngestSpider(scrapy.Spider):
         self.crawler.stats.set_value("newsmon/argument_error", why)
         return CloseSpider("redis_unavailable")
 
+    @property
+    def outage(self) -> RedisOutage:
+        if self._outage is None:
+            self._outage = RedisOutage(self.name, self.crawler.settings.getfloat(
+                "NEWSMON_REDIS_WAIT_S", DEFAULT_WAIT_S), ending="the ingest ends; what it "
+                "had taken and not stored goes back on the list when an ingest starts")
+        return self._outage
+
+    async def _wait_for_redis(self, exc: BaseException) -> None:
+        """Redis did not answer: report it, and wait a moment, or end the ingest once it
+        has not answered for NEWSMON_REDIS_WAIT_S."""
+        self.outage.failed(exc)
+        if self.outage.ended:
+            raise self._fail(f"Redis at {self.redis_url}: {self.outage.ended}") from None
+        await maybe_deferred_to_future(_sleep(0.5))
+
     async def start(self) -> AsyncIterator[Any]:
         import redis
         try:
@@ -110,9 +130,14 @@ class IngestSpider(scrapy.Spider):
         except redis.RedisError as exc:
             raise self._fail(f"Redis at {self.redis_url}: {exc}") from None
         idle_since = time.monotonic()
+        down = redis_down_errors()
         while True:
             try:
                 raws = self._take(server)
+                self.outage.answered()
+            except down as exc:
+                await self._wait_for_redis(exc)
+                continue
             except redis.RedisError as exc:
                 raise self._fail(f"Redis at {self.redis_url}: {exc}") from None
             if not raws:
@@ -175,7 +200,25 @@ class IngestSpider(scrapy.Spider):
         self.worker_runs += [i for i in items if isinstance(i, WorkerOutcome)]
         urls = [u for a in items if isinstance(a, Article) and a.stored in _STORED
                 for u in (a.url, *a.aliases)]
-        back = self._acknowledge(server, len(raws), urls)
+        down = redis_down_errors()
+        while True:
+            try:
+                back = self._acknowledge(server, len(raws), urls)
+                break
+            except down as exc:
+                # Let go of or not: Redis may have done it without a word back. Once it
+                # answers, whatever is still taken goes back on the list and is ingested
+                # again (stored: unchanged).
+                await self._wait_for_redis(exc)
+                try:
+                    again = self._recover(server)
+                    self.outage.answered()
+                except down:
+                    continue
+                self.logger.warning("put back %d message(s) whose release Redis did not "
+                                    "confirm: they are ingested again", again)
+                back = 0
+                break
         if back:
             self.logger.warning("put back %d message(s) taken by a take whose reply was lost",
                                 back)
