@@ -63,6 +63,7 @@ KNOWN = f"{PREFIX}:known"                    # URLs of stored articles (the inge
 DEFAULT_IDLE_S = 10.0
 DEFAULT_WAIT_S = 60.0                        # NEWSMON_REDIS_WAIT_S: Redis away this long ends
 OUTAGE_REPORT_S = 10.0                       # while Redis is away, a warning this often
+SOCKET_TIMEOUT_S = 5.0                       # a Redis call that has no answer by then fails
 HEARTBEAT_S = 1.0
 ALIVE_TTL_MS = 6000                          # a worker silent this long is dead
 DISCOVERY_KINDS = ("feed", "sitemap", "listing")
@@ -84,8 +85,11 @@ def check_redis_url(url: str) -> str:
 def connect(url: str) -> Any:
     """A Redis client for the URL (bytes replies)."""
     import redis
-    return redis.Redis.from_url(check_redis_url(url), socket_timeout=30,
-                                socket_connect_timeout=10, health_check_interval=30)
+    # A Redis that does not answer (a network cut, a paused server) holds each call this
+    # long; the worker's parts stop calling it while it is away (RedisOutage.away).
+    return redis.Redis.from_url(check_redis_url(url), socket_timeout=SOCKET_TIMEOUT_S,
+                                socket_connect_timeout=SOCKET_TIMEOUT_S,
+                                health_check_interval=30)
 
 
 class Keys:
@@ -114,6 +118,12 @@ def apply_redis_settings(settings: BaseSettings) -> None:
     url = check_redis_url(str(settings.get("NEWSMON_REDIS_URL")))
     prio = "spider"
     settings.set("REDIS_URL", url, priority=prio)
+    # scrapy-redis' own client (the queue, the filter, the scheduler's scripts) waits as long
+    # as ours, and does not send a command again after a timeout (its default: 30 s, twice).
+    settings.set("REDIS_PARAMS", {"socket_timeout": SOCKET_TIMEOUT_S,
+                                  "socket_connect_timeout": SOCKET_TIMEOUT_S,
+                                  "retry_on_timeout": False, "health_check_interval": 30},
+                 priority=prio)
     settings.set("SCHEDULER", "crawler.shared_scheduler.SharedScheduler", priority=prio)
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=prio)
     settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=prio)
@@ -150,9 +160,11 @@ class RedisOutage:
     """One worker's view of whether Redis answers. Every part of the worker that talks to
     Redis reports here: the first failure is a warning, then one every OUTAGE_REPORT_S
     (each part retries on its own clock, several times a second), and the first answer after
-    an outage says how long it lasted. After NEWSMON_REDIS_WAIT_S seconds without an answer
-    the worker ends, its run failed: it cannot take requests or hand in what it crawled, and
-    its leases stay in Redis for the next worker."""
+    an outage says how long it lasted. While it is `away`, only the scheduler's heartbeat
+    asks Redis (every other call would wait for the socket's timeout when Redis hangs
+    instead of refusing). After NEWSMON_REDIS_WAIT_S seconds without an answer the worker
+    ends, its run failed: it cannot take requests or hand in what it crawled, and its leases
+    stay in Redis for the next worker."""
 
     def __init__(self, name: str, limit_s: float, end: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic,
@@ -167,7 +179,7 @@ class RedisOutage:
         self.ended = ""
         self.error = ""
         self._reported = 0.0
-        self._lock = threading.Lock()            # the hard stop's timer thread reports too
+        self._lock = threading.Lock()     # reports may come from more than one thread
 
     @classmethod
     def of(cls, crawler: Any) -> RedisOutage:
@@ -181,6 +193,11 @@ class RedisOutage:
                          lambda why: _close(crawler, why))
             crawler.newsmon_redis_outage = outage
         return outage
+
+    @property
+    def away(self) -> bool:
+        """Redis did not answer the last call: skip calls that can wait for the heartbeat."""
+        return self.since is not None
 
     def down_for(self) -> float:
         since = self.since

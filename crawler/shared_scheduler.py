@@ -90,6 +90,8 @@ class SharedScheduler(RedisScheduler):
         # before any lease is dropped, so a worker that dies first is crawled again).
         self._unqueued: list[Request] = []
         self._down = redis_down_errors()
+        self.left = False                    # out of the shared crawl's worker set
+        self._give_back = False
         self._idle_since: float | None = None
         self._observed_at = float("-inf")
         self._ticker: Any = None
@@ -152,24 +154,36 @@ class SharedScheduler(RedisScheduler):
             self._ticker.stop()
         self._end_idle()
         if self.keys is not None:
-            give_back = reason == "shutdown"
-            try:
-                self.release(everything=not give_back)
-            except Exception as exc:         # its items did not reach Redis: crawled again
-                if not isinstance(exc, self._down):    # (Redis away: said just below)
-                    logger.warning("%s: %s; the worker's requests go back on the queue",
-                                   self.keys.requests, exc)
-                give_back = True
-            try:
-                self._leave(give_back)
-            except self._down as exc:
-                logger.error("%s: could not leave the shared crawl (%s): the %d request(s) "
-                             "this worker leased go back on the queue once Redis answers "
-                             "and its heartbeat key has expired%s", self.keys.requests, exc,
+            self._give_back = reason == "shutdown"
+            if not self.outage.ended:        # (gone for good: each call would wait in vain)
+                try:
+                    self.release(everything=not self._give_back)
+                except Exception as exc:     # its items did not reach Redis: crawled again
+                    if not isinstance(exc, self._down):    # (Redis away: said below)
+                        logger.warning("%s: %s; the worker's requests go back on the queue",
+                                       self.keys.requests, exc)
+                    self._give_back = True
+                try:
+                    self._leave(self._give_back)
+                except self._down as exc:
+                    self.outage.failed(exc)
+            if not self.left:
+                logger.error("%s: could not leave the shared crawl: the %d request(s) this "
+                             "worker leased go back on the queue once Redis answers and its "
+                             "heartbeat key has expired%s", self.keys.requests,
                              len(self._leased),
                              f" (and with them the {len(self._unqueued)} they led to while "
                              f"Redis was away)" if self._unqueued else "")
         super().close(reason)
+
+    def leave_late(self) -> None:
+        """Leave the shared crawl after all, once Redis answers again at the worker's close
+        (its messages are in Redis by then): its leases are not left for a rescue."""
+        if self.left or self.keys is None:
+            return
+        self._requeue()
+        self._leave(self._give_back)
+        logger.warning("%s: left the shared crawl once Redis answered", self.keys.requests)
 
     def _leave(self, give_back: bool) -> None:
         assert self.keys is not None
@@ -183,23 +197,31 @@ class SharedScheduler(RedisScheduler):
                              aggregate="MIN")
         pipe.delete(self.keys.leases(self.worker))
         pipe.execute()
+        self.left = True
 
     def enqueue_request(self, request: Request) -> bool:
-        try:
-            return self._enqueue(request)
-        except self._down as exc:
-            self.outage.failed(exc)
-            self._unqueued.append(request)
-            return True
+        if not self.outage.away:
+            try:
+                return self._enqueue(request)
+            except self._down as exc:
+                self.outage.failed(exc)
+        self._unqueued.append(request)
+        return True
 
     def _requeue(self) -> None:
         """Queue the requests found while Redis was away; raises (keeping the rest) if it
-        still is."""
+        still is. Each goes on the queue whatever the seen-request filter says: Redis may
+        have marked it seen and then failed to queue it (at worst a page is asked for
+        twice)."""
         while self._unqueued:
-            self._enqueue(self._unqueued[0])
+            request = self._unqueued[0]
+            self.df.request_seen(request)
+            self.queue.push(request)
             del self._unqueued[0]
 
     def has_pending_requests(self) -> bool:
+        if self.outage.away:
+            return True                      # not idle: waiting for Redis
         try:
             return bool(super().has_pending_requests()) or bool(self._unqueued)
         except self._down as exc:
@@ -224,6 +246,8 @@ class SharedScheduler(RedisScheduler):
 
     def next_request(self) -> Request | None:
         assert self.keys is not None
+        if self.outage.away:                 # the heartbeat finds out when it is back
+            return None
         try:
             data = self._script("pop", _POP)(keys=[self.keys.requests,
                                                    self.keys.leases(self.worker)])
@@ -262,7 +286,7 @@ class SharedScheduler(RedisScheduler):
         heartbeat later; its end wakes the engine to close then, not at the next tick."""
         assert self.keys is not None
         now = time.monotonic()
-        if now - self._observed_at < unless_within:
+        if now - self._observed_at < unless_within or self.outage.away:
             return
         self._observed_at = now
         try:

@@ -74,8 +74,8 @@ def crawl_shared(chosen: list[str], sources_path: str | None, redis_url: str,
             failed.append(f"{key} ({outcome.status})")
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} shared crawl(s) failed: "
-                                   f"{', '.join(failed)}; `newsmon ingest` records them in "
-                                   f"crawl_runs")
+                                   f"{', '.join(failed)}; see above (`newsmon ingest` "
+                                   f"records in crawl_runs each outcome that reached Redis)")
 
 
 @click.command()

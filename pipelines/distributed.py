@@ -103,6 +103,8 @@ class WorkerRun(CrawlRun):
                 raise RedisHeldError(self._refusing)
             if self._pending_bytes + len(raw) > PUSH_HELD_MAX_BYTES:
                 try:
+                    if self.outage.away:
+                        raise RuntimeError(f"Redis away for {self.outage.down_for():.0f} s")
                     self._flush_locked()
                 except Exception as exc:
                     self._refuse(f"Redis took no message while {self._pending_bytes} bytes "
@@ -151,7 +153,10 @@ class WorkerRun(CrawlRun):
                 reason="redis_unreachable"))
 
     def _flush_or_hold(self) -> None:
-        """Flush; when Redis cannot take the messages they are kept for the next flush."""
+        """Flush; when Redis cannot take the messages they are kept for the next flush
+        (while Redis is away, the flush waits for the heartbeat to find it back)."""
+        if self.outage.away:
+            return
         try:
             self.flush_pushes()
         except Exception as exc:
@@ -212,11 +217,13 @@ class WorkerRun(CrawlRun):
             try:
                 self._push_outcome(reason, reason, self._refusing or None)
                 self.outage.answered()
+                if self.scheduler is not None and not self.scheduler.left:
+                    self.scheduler.leave_late()
                 return
             except down as exc:
                 self.outage.failed(exc, held=len(self._pending))
                 left = self.outage.limit_s - self.outage.down_for()
-                if left <= 0:
+                if left <= 0 or reason == "shutdown":     # a stop does not wait for Redis
                     break
             await maybe_deferred_to_future(deferLater(reactor, min(1.0, left), lambda: None))
         leased = len(self.scheduler._leased) if self.scheduler is not None else 0
@@ -232,18 +239,19 @@ class WorkerRun(CrawlRun):
             self.stats.set_value("newsmon/redis/not_handed_in", len(self._pending))
 
     def _push_outcome(self, reason: str, status_reason: str, error: str | None = None) -> None:
-        if not self._outcome_queued:
-            self.flush_pushes()              # the items first (and their count in the stats)
-            stats = self._stats_copy()
-            status, why, counters = run_outcome(status_reason, stats, None)
-            raw = encode_message(outcome_message(WorkerOutcome(
-                self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
-                error or why, counters, json.loads(json.dumps(stats, default=str)))),
-                self.worker)
-            with self._push_lock:            # also after a refusal: the outcome goes
-                self._pending.append(raw)
+        """Push the messages held, then the outcome (queued once: the reactor and the hard
+        stop's timer thread may both try, each any number of times)."""
+        with self._push_lock:                # also after a refusal: the outcome goes
+            if not self._outcome_queued:
+                self._flush_locked()         # the items first (and their count in the stats)
+                stats = self._stats_copy()
+                status, why, counters = run_outcome(status_reason, stats, None)
+                self._pending.append(encode_message(outcome_message(WorkerOutcome(
+                    self.name, self.worker, self.started_at, utc_now_iso(), status, reason,
+                    error or why, counters, json.loads(json.dumps(stats, default=str)))),
+                    self.worker))
                 self._outcome_queued = True
-        self.flush_pushes()
+            self._flush_locked()
 
     def _end_now(self, status: str, why: str) -> None:
         if self._finished.is_set():
@@ -285,7 +293,7 @@ class SharedCrawlState:
 
     def is_known(self, urls: list[str]) -> bool:
         urls = [u for u in dict.fromkeys(urls) if u]
-        if not urls:
+        if not urls or self.outage.away:
             return False
         try:
             return any(self.server.smismember(KNOWN, urls))
@@ -297,6 +305,8 @@ class SharedCrawlState:
         self._touched.append(url)
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
+        if self.outage.away:
+            return None, None
         try:
             raw = self.server.hget(self.keys.validators, url)
         except self._down as exc:
@@ -309,6 +319,8 @@ class SharedCrawlState:
 
     def save_validators(self, url: str, etag: str | None, last_modified: str | None,
                         status: int) -> None:
+        if self.outage.away:
+            return
         try:
             self.server.hset(self.keys.validators, url,
                              json.dumps([etag, last_modified, status]))
@@ -318,6 +330,10 @@ class SharedCrawlState:
     def close(self) -> None:
         touched, self._touched = self._touched, []
         if not touched:
+            return
+        if self.outage.away:
+            logger.warning("%s: Redis away: the last-seen times of %d stored article(s) "
+                           "listed again are not refreshed", self.keys.requests, len(touched))
             return
         try:
             self.server.lpush(ITEMS, encode_message({"type": "touch", "urls": touched}, ""))
@@ -376,7 +392,12 @@ WORKER_TRIGGER = "redis"     # crawl_runs.triggered_by of a worker's part of a s
 
 
 def record_worker_outcome(db: Any, outcome: WorkerOutcome) -> int:
-    """One crawl_runs row for a worker's part of a shared crawl (run_key: the worker)."""
+    """One crawl_runs row for a worker's part of a shared crawl (run_key: the worker); an
+    outcome ingested again (its batch's release went unconfirmed) finds its row."""
+    row = db.execute("SELECT id FROM crawl_runs WHERE run_key = ? AND triggered_by = ?",
+                     [outcome.worker, WORKER_TRIGGER]).fetchone()
+    if row is not None:
+        return int(row[0])
     run_id = start_run(db, outcome.source, outcome.started_at, WORKER_TRIGGER,
                        run_key=outcome.worker)
     finish_run(db, run_id, outcome.finished_at, outcome.status, outcome.reason,

@@ -103,9 +103,9 @@ def run_outcome(reason: str, stats: dict[str, Any],
     elif status == "failed":
         error = (stats.get("newsmon/argument_error") or stats.get("newsmon/failure")
                  or f"the crawl ended with reason {reason!r}")
-    if status == "finished" and stats.get("newsmon/failure"):
+    if status in ("finished", "interrupted") and stats.get("newsmon/failure"):
         # A part of the crawl that failed after its pages were done (a worker of a shared
-        # crawl that could not hand in what it crawled).
+        # crawl that could not hand in what it crawled, also when it was stopped).
         status, error = "failed", str(stats["newsmon/failure"])
     if status == "finished" and discovery_failed(stats):
         status, error = "failed", "every feed, sitemap and section page request failed"

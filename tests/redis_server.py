@@ -4,6 +4,7 @@ shared-crawl tests and benchmark: no persistence, stopped with the context."""
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -57,8 +58,18 @@ class RedisServer:
             self._proc.kill()
             self._proc.wait(timeout=10)
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (a network cut)."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGCONT)
             self._proc.terminate()
             self._proc.wait(timeout=10)
         self._dir.cleanup()

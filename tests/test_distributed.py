@@ -54,7 +54,12 @@ def ingest(redis_url: str, db: Path, until_idle: float = 6) -> subprocess.Popen[
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str, str]:
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()                          # no process left behind by a failed test
+        proc.communicate()
+        raise
     return proc.returncode, out, err
 
 

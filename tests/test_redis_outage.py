@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,14 +50,50 @@ def site(tmp_path: Path) -> Iterator[tuple[MockServer, SyntheticOutlet, Path, Pa
     server.stop()
 
 
-def _kill_when_under_way(own_redis: RedisServer, proc: Any) -> None:
-    """SIGKILL Redis once the worker has pushed its first messages."""
+def _when_under_way(own_redis: RedisServer, proc: Any, cut: str = "kill") -> None:
+    """SIGKILL Redis (or pause it: `cut="pause"`) once the worker has pushed its first
+    messages."""
     with redis.Redis.from_url(own_redis.url) as client:
         deadline = time.monotonic() + 60
         while client.llen(ITEMS) < 10:
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.02)
-    own_redis.kill()
+    own_redis.pause() if cut == "pause" else own_redis.kill()
+
+
+class Stderr:
+    """A process's stderr, read as it comes (so a test can wait for a line)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        assert proc.stderr is not None
+        self._thread = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            assert time.monotonic() < deadline and self.proc.poll() is None, self.text()
+            time.sleep(0.05)
+
+    def finish(self, timeout: float = 180) -> tuple[int, str, str]:
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+        self._thread.join(10)
+        assert self.proc.stdout is not None
+        return self.proc.returncode, self.proc.stdout.read(), self.text()
+
+    def text(self) -> str:
+        return "".join(self.lines)
 
 
 def _redis_lines(err: str) -> list[str]:
@@ -64,35 +105,44 @@ def test_a_worker_waits_out_a_redis_restart_and_loses_nothing(
     server, outlet, sources, db = site
     proc = worker(own_redis.url, sources, "-s", "DOWNLOAD_DELAY=0.02",
                   "-s", "NEWSMON_REDIS_WAIT_S=60")
-    _kill_when_under_way(own_redis, proc)
-    time.sleep(3)
+    err = Stderr(proc)
+    _when_under_way(own_redis, proc)
+    err.wait_for("Redis cannot be reached")
+    time.sleep(1)
     own_redis.start()                                   # back, with everything it had
-    code, out, err = finish(proc)
-    assert code == 0, err[-3000:]
+    code, out, text = err.finish()
+    assert code == 0, text[-3000:]
     assert "[finished]" in out
-    assert "Traceback" not in err
-    lines = _redis_lines(err)                           # one warning, one all-clear
+    assert "Traceback" not in text
+    lines = _redis_lines(text)                          # one warning, one all-clear
     assert len(lines) == 2, lines
     assert "Redis cannot be reached" in lines[0] and "Redis answers again" in lines[1]
-    code, _, err = finish(ingest(own_redis.url, db, until_idle=3))
-    assert code == 0, err[-3000:]
+    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
+    assert code == 0, text[-3000:]
     urls, captures = stored(db)
     assert len(urls) == len(set(urls)) == captures
     assert set(urls) == expected_urls(server, outlet)
     with redis.Redis.from_url(own_redis.url) as client:
         assert not client.keys(Keys("syn").leases_prefix + "*")
+        assert client.scard(Keys("syn").workers) == 0
 
 
+@pytest.mark.parametrize("cut", ["kill", "pause"])
 def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_its_leases(
-        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path],
+        cut: str) -> None:
+    """Redis gone (connections refused) or hung (a network cut: nothing answers, every call
+    waits for its socket's timeout): the worker ends a few seconds after
+    NEWSMON_REDIS_WAIT_S, not minutes later."""
     server, outlet, sources, db = site
     proc = worker(own_redis.url, sources, "-s", "DOWNLOAD_DELAY=0.02",
                   "-s", "NEWSMON_REDIS_WAIT_S=3")
-    _kill_when_under_way(own_redis, proc)
+    _when_under_way(own_redis, proc, cut)
     gone = time.monotonic()
-    code, out, err = finish(proc, timeout=90)
+    code, out, err = finish(proc, timeout=120)
+    took = time.monotonic() - gone
     assert code == 1
-    assert time.monotonic() - gone < 30                 # 3 s, the crawl's close, the exit
+    assert took < 30, took                  # 3 s, then at most a few of 5 s socket waits
     assert "[failed]" in out
     assert "Traceback" not in err
     lines = _redis_lines(err)
@@ -101,7 +151,10 @@ def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_i
     ended = next(line for line in lines if "as the worker closed" in line)
     assert re.search(r"\d+ message\(s\) \(\d+ article\(s\)\) and its outcome were not "
                      r"handed in\. Its [1-9]\d* leased request\(s\) stay in Redis", ended)
-    own_redis.start()
+    if cut == "pause":
+        own_redis.resume()
+    else:
+        own_redis.start()
     time.sleep(6.5)                     # its heartbeat key expires (ALIVE_TTL_MS, 6 s)
     code, out, err = finish(worker(own_redis.url, sources))
     assert code == 0, err[-3000:]
@@ -112,6 +165,25 @@ def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_i
     urls, _ = stored(db)
     assert len(urls) == len(set(urls))
     assert set(urls) == expected_urls(server, outlet)
+
+
+def test_a_worker_stopped_while_redis_is_away_ends_failed_within_its_stop_grace(
+        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+    """SIGTERM during an outage: the stop does not wait NEWSMON_REDIS_WAIT_S for Redis, and
+    what the worker could not hand in makes its run failed (exit 1), not interrupted."""
+    _, _, sources, _ = site
+    proc = worker(own_redis.url, sources, "-s", "DOWNLOAD_DELAY=0.02",
+                  "-s", "NEWSMON_REDIS_WAIT_S=120", "-s", "NEWSMON_STOP_GRACE=5")
+    err = Stderr(proc)
+    _when_under_way(own_redis, proc)
+    err.wait_for("Redis cannot be reached")
+    stopped = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    code, out, text = err.finish(timeout=120)
+    assert time.monotonic() - stopped < 15
+    assert code == 1 and "[failed]" in out, (out, text[-3000:])
+    assert "and its outcome were not handed in" in text
+    assert "Traceback" not in text
 
 
 def test_an_outage_is_reported_once_then_every_ten_seconds_and_ends_the_worker_once(
@@ -177,13 +249,9 @@ def test_the_ingest_waits_out_a_redis_restart_and_ends_failed_when_it_stays_away
     server, outlet, sources, db = site
     code, _, err = finish(worker(own_redis.url, sources))      # everything waits in Redis
     assert code == 0, err[-3000:]
-    with redis.Redis.from_url(own_redis.url) as client:
-        waiting = client.llen(ITEMS)
 
-    def killed_half_way(wait_s: str) -> Any:
+    def killed_half_way(wait_s: str) -> subprocess.Popen[str]:
         """An ingest, and Redis killed once it has taken its first batch."""
-        import subprocess
-        import sys
         with redis.Redis.from_url(own_redis.url) as client:
             while client.lmove(PROCESSING, ITEMS, "LEFT", "RIGHT"):   # as an ingest starts
                 pass
@@ -208,16 +276,76 @@ def test_the_ingest_waits_out_a_redis_restart_and_ends_failed_when_it_stays_away
     assert "Traceback" not in err
     assert re.search(r"the ingest run ended failed: .*could not be reached for \d+ s", err)
     own_redis.start()
-    proc = killed_half_way("60")                         # back 3 s later: goes on
-    time.sleep(3)
+    proc = killed_half_way("60")                         # back once it noticed: goes on
+    watch = Stderr(proc)
+    watch.wait_for("Redis cannot be reached")
     own_redis.start()
-    code, out, err = finish(proc)
+    code, out, err = watch.finish()
     assert code == 0, err[-3000:]
     assert "Traceback" not in err
-    lines = _redis_lines(err)
+    lines = [line for line in _redis_lines(err) if "put back" not in line]
+    assert len(lines) == 2, lines
     assert "Redis cannot be reached" in lines[0] and "Redis answers again" in lines[1]
     urls, captures = stored(db)
     assert len(urls) == len(set(urls)) == captures
     assert set(urls) == expected_urls(server, outlet)
     with redis.Redis.from_url(own_redis.url) as client:
         assert client.llen(ITEMS) == client.llen(PROCESSING) == 0
+    with sqlite3.connect(db) as conn:                    # each worker's outcome once
+        runs = conn.execute("SELECT count(*), count(DISTINCT run_key) FROM crawl_runs "
+                            "WHERE triggered_by = 'redis'").fetchone()
+    assert runs == (1, 1)
+
+
+@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")    # scrapy-redis' own call
+def test_requests_found_while_redis_is_away_are_queued_when_it_answers(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request whose enqueue failed half-way (marked seen, not queued) is held, and
+    queued once Redis answers, whatever the seen-request filter says; leases wait for it."""
+    from scrapy import Request
+
+    from tests.test_shared_worker import _unit_scheduler
+    in_progress: set[Request] = set()
+    scheduler, _, clock = _unit_scheduler(redis_url, "held-requests", in_progress)
+    client = redis.Redis.from_url(redis_url)
+    leases = scheduler.keys.leases(scheduler.worker)
+    try:
+        scheduler.enqueue_request(Request("http://x.example/parent"))
+        parent = scheduler.next_request()
+        assert parent is not None
+        in_progress.add(parent)
+        real_push = scheduler.queue.push
+
+        def cut(request: Request) -> None:
+            raise redis.ConnectionError("Redis went away")
+        monkeypatch.setattr(scheduler.queue, "push", cut)     # SADD done, ZADD refused
+        assert scheduler.enqueue_request(Request("http://x.example/child")) is True
+        assert scheduler.outage.away and client.zcard(scheduler.keys.requests) == 0
+        scheduler.enqueue_request(Request("http://x.example/other"))  # held, not tried
+        in_progress.discard(parent)                       # Scrapy is done with the parent
+        scheduler.observe()                               # Redis away: nothing released
+        assert client.zcard(leases) == 1
+        monkeypatch.setattr(scheduler.queue, "push", real_push)
+        scheduler.tick()                                  # the heartbeat finds Redis back
+        assert not scheduler.outage.away
+        queued = {scheduler.queue._decode_request(raw).url
+                  for raw in client.zrange(scheduler.keys.requests, 0, -1)}
+        assert queued == {"http://x.example/child", "http://x.example/other"}
+        assert client.zcard(leases) == 0                  # released after they were queued
+    finally:
+        monkeypatch.undo()
+        scheduler.close("finished")
+        client.close()
+
+
+def test_a_worker_outcome_ingested_twice_is_one_run(tmp_path: Path) -> None:
+    from crawler.items import WorkerOutcome
+    from pipelines.distributed import record_worker_outcome
+    from storage.db import open_db
+    db = open_db(tmp_path / "runs.db")
+    outcome = WorkerOutcome("syn", "host:1:abc", "2026-12-01T00:00:00+00:00",
+                            "2026-12-01T00:01:00+00:00", "finished", "finished", None,
+                            {"new_articles": 3}, {})
+    first = record_worker_outcome(db, outcome)
+    assert record_worker_outcome(db, outcome) == first
+    assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 1

@@ -118,6 +118,16 @@ class IngestSpider(scrapy.Spider):
             raise self._fail(f"Redis at {self.redis_url}: {self.outage.ended}") from None
         await maybe_deferred_to_future(_sleep(0.5))
 
+    async def _call(self, command: Any, *args: Any) -> Any:
+        """A Redis command, retried while Redis is away (up to NEWSMON_REDIS_WAIT_S)."""
+        while True:
+            try:
+                result = command(*args)
+                self.outage.answered()
+                return result
+            except redis_down_errors() as exc:
+                await self._wait_for_redis(exc)
+
     async def start(self) -> AsyncIterator[Any]:
         import redis
         try:
@@ -188,7 +198,7 @@ class IngestSpider(scrapy.Spider):
                 self._count("bad_messages")
                 self.logger.error("cannot read a message from %s (%s); kept in %s",
                                   ITEMS, exc, BAD)
-                server.lpush(BAD, raw)
+                await self._call(server.lpush, BAD, raw)
         self._in_pipelines += len(items)
         for item in items:
             yield item
@@ -197,7 +207,6 @@ class IngestSpider(scrapy.Spider):
             await maybe_deferred_to_future(self._all_passed)
         # Everything the stages buffered is committed before the messages are let go.
         await self.crawler.signals.send_catch_log_async(flush_requested)
-        self.worker_runs += [i for i in items if isinstance(i, WorkerOutcome)]
         urls = [u for a in items if isinstance(a, Article) and a.stored in _STORED
                 for u in (a.url, *a.aliases)]
         down = redis_down_errors()
@@ -215,10 +224,12 @@ class IngestSpider(scrapy.Spider):
                     self.outage.answered()
                 except down:
                     continue
-                self.logger.warning("put back %d message(s) whose release Redis did not "
-                                    "confirm: they are ingested again", again)
+                if again:
+                    self.logger.warning("put back %d message(s) whose release Redis did not "
+                                        "confirm: they are ingested again", again)
                 back = 0
                 break
+        self.worker_runs += [i for i in items if isinstance(i, WorkerOutcome)]
         if back:
             self.logger.warning("put back %d message(s) taken by a take whose reply was lost",
                                 back)
