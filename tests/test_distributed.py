@@ -69,14 +69,21 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
         yield connection
 
 
+def generated_site(tmp_path: Path, count: int, seed: int
+                   ) -> Iterator[tuple[MockServer, SyntheticOutlet, Path, Path]]:
+    """The mock server with a generated outlet "syn", its sources file and a database path."""
+    server = MockServer()
+    outlet = server.add_outlet(SyntheticOutlet(prefix="syn", count=count, seed=seed))
+    server.start()
+    try:
+        yield server, outlet, server.write_sources(tmp_path, demo=False), tmp_path / "shared.db"
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def outlet_site(tmp_path: Path) -> Iterator[tuple[MockServer, SyntheticOutlet, Path, Path]]:
-    """The mock server with a generated outlet, its sources file and a database path."""
-    server = MockServer()
-    outlet = server.add_outlet(SyntheticOutlet(prefix="syn", count=240, seed=11))
-    server.start()
-    yield server, outlet, server.write_sources(tmp_path, demo=False), tmp_path / "shared.db"
-    server.stop()
+    yield from generated_site(tmp_path, 240, 11)
 
 
 def expected_urls(server: MockServer, outlet: SyntheticOutlet) -> set[str]:

@@ -26,7 +26,8 @@ from tests.conftest import need_redis_server
 from tests.mockserver import MockServer
 from tests.mockserver.synthetic import SyntheticOutlet
 from tests.redis_server import RedisServer
-from tests.test_distributed import _env, expected_urls, finish, ingest, stored, worker
+from tests.test_distributed import (_env, expected_urls, finish, generated_site, ingest,
+                                    stored, worker)
 
 pytestmark = pytest.mark.slow
 
@@ -43,11 +44,7 @@ def own_redis() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[MockServer, SyntheticOutlet, Path, Path]]:
-    server = MockServer()
-    outlet = server.add_outlet(SyntheticOutlet(prefix="syn", count=120, seed=5))
-    server.start()
-    yield server, outlet, server.write_sources(tmp_path, demo=False), tmp_path / "shared.db"
-    server.stop()
+    yield from generated_site(tmp_path, 120, 5)
 
 
 def _when_under_way(own_redis: RedisServer, proc: Any, cut: str = "kill") -> None:
