@@ -175,7 +175,12 @@ class RedisOutage:
         self.limit_s = limit_s
         self.end = end
         self.clock = clock
-        self.since: float | None = None
+        self.since: float | None = None       # the outage's start (None: Redis answers)
+        self._away = False                     # skip calls until the heartbeat probes
+        self.recovered = 0                     # outages over (the scheduler reconciles)
+        self._over_at = float("-inf")          # when the last outage ended, and its start:
+        self._last_since = 0.0                 # one that starts again soon continues it
+        self._told_back = float("-inf")
         self.ended = ""
         self.error = ""
         self._reported = 0.0
@@ -197,7 +202,13 @@ class RedisOutage:
     @property
     def away(self) -> bool:
         """Redis did not answer the last call: skip calls that can wait for the heartbeat."""
-        return self.since is not None
+        return self._away
+
+    def probed(self) -> None:
+        """The heartbeat got an answer: calls are made again. The outage is over (and its
+        clock stops) only when one of them succeeds (`answered`): a heartbeat alone does not
+        show that the rest works."""
+        self._away = False
 
     def down_for(self) -> float:
         since = self.since
@@ -208,7 +219,12 @@ class RedisOutage:
         self.error = f"{type(exc).__name__}: {exc}"
         extra = f"; {held} message(s) held" if held else ""
         with self._lock:
-            if self.since is None:
+            self._away = True
+            if self.since is None and now - self._over_at < OUTAGE_REPORT_S:
+                # Redis flaps (or one part of the worker fails while another gets answers):
+                # the same outage, its clock still running, not a new warning.
+                self.since = self._last_since
+            elif self.since is None:
                 self.since = self._reported = now
                 logger.warning("%s: Redis cannot be reached (%s)%s; retrying for up to %g s "
                                "(NEWSMON_REDIS_WAIT_S)", self.name, self.error, extra,
@@ -226,13 +242,19 @@ class RedisOutage:
             self.end(self.ended)
 
     def answered(self) -> None:
+        """A call beyond the heartbeat succeeded: any outage is over."""
         if self.since is None:
             return
+        now = self.clock()
         with self._lock:
-            since, self.since = self.since, None
-        if since is not None:
-            logger.warning("%s: Redis answers again, after %.1f s", self.name,
-                           self.clock() - since)
+            since, self.since, self._away = self.since, None, False
+            if since is None:
+                return
+            self.recovered += 1
+            self._over_at, self._last_since = now, since
+            told, self._told_back = self._told_back, now
+        if now - told >= OUTAGE_REPORT_S:
+            logger.warning("%s: Redis answers again, after %.1f s", self.name, now - since)
 
 
 def _close(crawler: Any, why: str) -> None:

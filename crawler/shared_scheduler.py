@@ -64,6 +64,23 @@ redis.call('SET', ARGV[1] .. ARGV[3], '1', 'PX', ARGV[4])
 return fresh
 """
 
+# After an outage: the worker's leases that it does not know of (taken by a pop whose reply
+# was lost) go back on the queue. KEYS: requests, leases; ARGV: the leases it knows.
+_RECONCILE = """
+local known = {}
+for i = 1, #ARGV do known[ARGV[i]] = true end
+local back = 0
+local leased = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #leased, 2 do
+  if not known[leased[i]] then
+    redis.call('ZADD', KEYS[1], leased[i + 1], leased[i])
+    redis.call('ZREM', KEYS[2], leased[i])
+    back = back + 1
+  end
+end
+return back
+"""
+
 # Whether the shared crawl has work: queued requests plus the leases of live workers.
 _BUSY = """
 local n = redis.call('ZCARD', KEYS[1])
@@ -87,8 +104,12 @@ class SharedScheduler(RedisScheduler):
         self.fresh = False                   # this worker started the shared crawl
         self._leased: dict[Request, bytes] = {}
         # Requests found while Redis could not be reached: queued when it answers again (and
-        # before any lease is dropped, so a worker that dies first is crawled again).
-        self._unqueued: list[Request] = []
+        # before any lease is dropped, so a worker that dies first is crawled again); True
+        # for one whose enqueue Redis cut half-way (it may be marked seen already).
+        self._unqueued: list[tuple[Request, bool]] = []
+        self._recovered_seen = 0
+        self._reconcile_at = float("inf")    # a moment after an outage: lost pops' leases
+        self._rescue_after = float("-inf")   # no rescue until live workers have beaten again
         self._down = redis_down_errors()
         self.left = False                    # out of the shared crawl's worker set
         self._give_back = False
@@ -164,6 +185,7 @@ class SharedScheduler(RedisScheduler):
                                        self.keys.requests, exc)
                     self._give_back = True
                 try:
+                    self._requeue()          # (again, if the release failed: left implies it)
                     self._leave(self._give_back)
                 except self._down as exc:
                     self.outage.failed(exc)
@@ -205,18 +227,23 @@ class SharedScheduler(RedisScheduler):
                 return self._enqueue(request)
             except self._down as exc:
                 self.outage.failed(exc)
-        self._unqueued.append(request)
+                self._unqueued.append((request, True))
+                return True
+        self._unqueued.append((request, False))
         return True
 
     def _requeue(self) -> None:
         """Queue the requests found while Redis was away; raises (keeping the rest) if it
-        still is. Each goes on the queue whatever the seen-request filter says: Redis may
-        have marked it seen and then failed to queue it (at worst a page is asked for
-        twice)."""
+        still is. One whose enqueue Redis cut half-way goes on the queue whatever the
+        seen-request filter says (Redis may have marked it seen and not queued it: at worst
+        a page is asked for twice); the others are enqueued as usual."""
         while self._unqueued:
-            request = self._unqueued[0]
-            self.df.request_seen(request)
-            self.queue.push(request)
+            request, cut = self._unqueued[0]
+            if cut:
+                self.df.request_seen(request)
+                self.queue.push(request)
+            else:
+                self._enqueue(request)
             del self._unqueued[0]
 
     def has_pending_requests(self) -> bool:
@@ -267,16 +294,43 @@ class SharedScheduler(RedisScheduler):
     def tick(self) -> None:
         assert self.keys is not None
         try:
-            self.server.set(self.keys.alive(self.worker), b"1", px=ALIVE_TTL_MS)
-            self.outage.answered()
+            pipe = self.server.pipeline(transaction=False)
+            pipe.set(self.keys.alive(self.worker), b"1", px=ALIVE_TTL_MS)
+            # In the crawl's worker set again if another worker took it for dead while Redis
+            # was away (its leases were put back then; new ones must count as work).
+            pipe.sadd(self.keys.workers, self.worker)
+            pipe.execute()
+            self.outage.probed()
             self._requeue()
-            self.rescue()
+            now = time.monotonic()
+            if self.outage.recovered != self._recovered_seen or self.outage.since is not None:
+                # After an outage: give the other live workers a heartbeat's time before
+                # taking them for dead, and look for lost pops a moment later.
+                self._recovered_seen = self.outage.recovered
+                self._rescue_after = now + ALIVE_TTL_MS / 1000
+                self._reconcile_at = now + HEARTBEAT_S
+            if now >= self._reconcile_at:
+                self._reconcile_at = float("inf")
+                self._reconcile()
+            if now >= self._rescue_after:
+                self.rescue()
         except Exception as exc:             # Redis away for a moment: the next tick retries
             self._trouble(exc)
             self._end_idle()
             return
         self.observe()
         self._wake()
+
+    def _reconcile(self) -> None:
+        """Put back on the queue this worker's leases that it does not hold (a pop that
+        Redis ran after its reply timed out): nobody would crawl or release them."""
+        assert self.keys is not None
+        back = int(self._script("reconcile", _RECONCILE)(
+            keys=[self.keys.requests, self.keys.leases(self.worker)],
+            args=list(self._leased.values())))
+        if back:
+            logger.warning("%s: put back %d request(s) leased by a take whose reply was lost",
+                           self.keys.requests, back)
 
     def observe(self, unless_within: float = 0.0) -> None:
         """Release what Scrapy is done with and look whether the shared crawl has work; the
@@ -297,6 +351,7 @@ class SharedScheduler(RedisScheduler):
             self._trouble(exc)
             self._end_idle()
             return
+        self.outage.answered()
         if busy or self._unqueued:
             self._end_idle()
         elif self._idle_since is None:

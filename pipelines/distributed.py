@@ -159,6 +159,7 @@ class WorkerRun(CrawlRun):
             return
         try:
             self.flush_pushes()
+            self.outage.answered()
         except Exception as exc:
             if isinstance(exc, redis_down_errors()):
                 self.outage.failed(exc, held=len(self._pending))

@@ -164,6 +164,67 @@ def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_i
     assert set(urls) == expected_urls(server, outlet)
 
 
+def test_a_worker_whose_redis_hung_and_came_back_finishes_the_crawl(
+        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+    """Redis paused (a network cut that heals): calls time out, and Redis runs them when it
+    resumes, a pop among them whose reply was lost: its lease goes back on the queue (the
+    crawl would never be idle otherwise) and the worker finishes the crawl."""
+    server, outlet, sources, db = site
+    proc = worker(own_redis.url, sources, "-s", "DOWNLOAD_DELAY=0.02",
+                  "-s", "NEWSMON_REDIS_WAIT_S=60")
+    err = Stderr(proc)
+    _when_under_way(own_redis, proc, "pause")
+    err.wait_for("Redis cannot be reached")
+    time.sleep(1)
+    own_redis.resume()
+    code, out, text = err.finish(timeout=120)
+    assert code == 0 and "[finished]" in out, text[-3000:]
+    assert "Traceback" not in text
+    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
+    assert code == 0, text[-3000:]
+    urls, _ = stored(db)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected_urls(server, outlet)
+    with redis.Redis.from_url(own_redis.url) as client:
+        assert not client.keys(Keys("syn").leases_prefix + "*")
+
+
+def test_live_workers_are_not_taken_for_dead_after_an_outage_longer_than_their_heartbeat(
+        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+    """Redis away for 8 s: every heartbeat key has expired when it comes back. The first
+    worker to look must not put the other's leases back on the queue (nor drop it from the
+    crawl's workers, where its later leases would count for nothing)."""
+    server, outlet, sources, db = site
+    slow = ("-s", "DOWNLOAD_DELAY=0.04", "-s", "NEWSMON_REDIS_WAIT_S=60")
+    first = worker(own_redis.url, sources, *slow)
+    first_err = Stderr(first)
+    with redis.Redis.from_url(own_redis.url) as client:
+        deadline = time.monotonic() + 60
+        while client.llen(ITEMS) < 10:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.02)
+    second = worker(own_redis.url, sources, *slow)
+    second_err = Stderr(second)
+    time.sleep(2)                                       # both at work
+    own_redis.kill()
+    time.sleep(8)
+    own_redis.start()
+    results = [first_err.finish(), second_err.finish()]
+    for code, out, text in results:
+        assert code == 0 and "[finished]" in out, text[-3000:]
+        assert "of a dead worker" not in text
+        assert "requests of dead workers taken over" in out
+        assert int(re.search(r"(\d+) requests of dead workers taken over", out)[1]) == 0
+    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
+    assert code == 0, text[-3000:]
+    urls, _ = stored(db)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected_urls(server, outlet)
+    with redis.Redis.from_url(own_redis.url) as client:
+        assert not client.keys(Keys("syn").leases_prefix + "*")
+        assert client.scard(Keys("syn").workers) == 0
+
+
 def test_a_worker_stopped_while_redis_is_away_ends_failed_within_its_stop_grace(
         own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
     """SIGTERM during an outage: the stop does not wait NEWSMON_REDIS_WAIT_S for Redis, and
@@ -198,10 +259,18 @@ def test_an_outage_is_reported_once_then_every_ten_seconds_and_ends_the_worker_o
             "syn: Redis has not answered for 20 s"]
         assert "7 message(s) held" in caplog.records[0].getMessage()
         assert ended == [] and 24 < outage.down_for() < 26
-        outage.answered()                               # back in time: the clock restarts
+        outage.answered()                               # back in time
         assert caplog.records[-1].getMessage() == "syn: Redis answers again, after 25.0 s"
-        assert outage.down_for() == 0
+        assert outage.down_for() == 0 and not outage.away
         caplog.clear()
+        now[0] += 2                                     # away again at once: Redis flaps,
+        outage.failed(down)                             # the same outage goes on, unsaid
+        assert caplog.records == [] and outage.down_for() == 27
+        outage.probed()                                 # a heartbeat: calls again, and
+        assert not outage.away and outage.since is not None     # its clock still runs
+        outage.answered()
+        assert caplog.records == []                     # "answers again": once per 10 s
+        now[0] += 11                                    # a new outage: a new clock
         for _ in range(4 * 40):
             outage.failed(down)
             now[0] += 0.25

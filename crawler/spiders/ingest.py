@@ -229,7 +229,9 @@ class IngestSpider(scrapy.Spider):
                                         "confirm: they are ingested again", again)
                 back = 0
                 break
-        self.worker_runs += [i for i in items if isinstance(i, WorkerOutcome)]
+        # (once each: a batch put back after an unconfirmed release comes again)
+        self.worker_runs += [i for i in items if isinstance(i, WorkerOutcome) and not any(
+            seen.worker == i.worker for seen in self.worker_runs)]
         if back:
             self.logger.warning("put back %d message(s) taken by a take whose reply was lost",
                                 back)
