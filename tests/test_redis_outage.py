@@ -86,8 +86,9 @@ class Stderr:
             self.proc.wait()
             raise
         self._thread.join(10)
-        assert self.proc.stdout is not None
-        return self.proc.returncode, self.proc.stdout.read(), self.text()
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        with self.proc.stdout, self.proc.stderr:
+            return self.proc.returncode, self.proc.stdout.read(), self.text()
 
     def text(self) -> str:
         return "".join(self.lines)
