@@ -125,13 +125,12 @@ def test_a_worker_waits_out_a_redis_restart_and_loses_nothing(
         assert client.scard(Keys("syn").workers) == 0
 
 
-@pytest.mark.parametrize("cut", ["kill", "pause"])
 def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_its_leases(
-        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path],
-        cut: str) -> None:
-    """Redis gone (connections refused) or hung (a network cut: nothing answers, every call
-    waits for its socket's timeout): the worker ends a few seconds after
-    NEWSMON_REDIS_WAIT_S, not minutes later."""
+        own_redis: RedisServer, site: tuple[MockServer, SyntheticOutlet, Path, Path]) -> None:
+    """Redis hung (a network cut: nothing answers, every call waits for its socket's
+    timeout; a Redis that refuses connections is the quicker case, which the ingest's test
+    covers): the worker ends a few seconds after NEWSMON_REDIS_WAIT_S, not minutes later."""
+    cut = "pause"
     server, outlet, sources, db = site
     proc = worker(own_redis.url, sources, "-s", "DOWNLOAD_DELAY=0.02",
                   "-s", "NEWSMON_REDIS_WAIT_S=3")
