@@ -94,6 +94,26 @@ class Stderr:
         return "".join(self.lines)
 
 
+def _ingest_all(own_redis: RedisServer, db: Path, server: MockServer,
+                outlet: SyntheticOutlet) -> int:
+    """`newsmon ingest` stores what the workers pushed: every article of the outlet, each
+    once. Returns how many URLs have a capture."""
+    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
+    assert code == 0, text[-3000:]
+    urls, captures = stored(db)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected_urls(server, outlet)
+    return int(captures)
+
+
+def _nothing_held(own_redis: RedisServer, workers: bool = False) -> None:
+    """No lease left in Redis (and, with `workers`, no worker in the crawl's set)."""
+    with redis.Redis.from_url(own_redis.url) as client:
+        assert not client.keys(Keys("syn").leases_prefix + "*")
+        if workers:
+            assert client.scard(Keys("syn").workers) == 0
+
+
 def _redis_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if "Redis" in line]
 
@@ -115,14 +135,8 @@ def test_a_worker_waits_out_a_redis_restart_and_loses_nothing(
     lines = _redis_lines(text)                          # one warning, one all-clear
     assert len(lines) == 2, lines
     assert "Redis cannot be reached" in lines[0] and "Redis answers again" in lines[1]
-    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
-    assert code == 0, text[-3000:]
-    urls, captures = stored(db)
-    assert len(urls) == len(set(urls)) == captures
-    assert set(urls) == expected_urls(server, outlet)
-    with redis.Redis.from_url(own_redis.url) as client:
-        assert not client.keys(Keys("syn").leases_prefix + "*")
-        assert client.scard(Keys("syn").workers) == 0
+    assert _ingest_all(own_redis, db, server, outlet) == len(expected_urls(server, outlet))
+    _nothing_held(own_redis, workers=True)
 
 
 def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_its_leases(
@@ -157,11 +171,7 @@ def test_a_worker_ends_failed_when_redis_stays_away_and_the_next_worker_crawls_i
     assert code == 0, err[-3000:]
     taken_over = int(re.search(r"(\d+) requests of dead workers taken over", out)[1])
     assert taken_over > 0
-    code, out, err = finish(ingest(own_redis.url, db, until_idle=3))
-    assert code == 0, err[-3000:]
-    urls, _ = stored(db)
-    assert len(urls) == len(set(urls))
-    assert set(urls) == expected_urls(server, outlet)
+    _ingest_all(own_redis, db, server, outlet)
 
 
 def test_a_worker_whose_redis_hung_and_came_back_finishes_the_crawl(
@@ -180,13 +190,8 @@ def test_a_worker_whose_redis_hung_and_came_back_finishes_the_crawl(
     code, out, text = err.finish(timeout=120)
     assert code == 0 and "[finished]" in out, text[-3000:]
     assert "Traceback" not in text
-    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
-    assert code == 0, text[-3000:]
-    urls, _ = stored(db)
-    assert len(urls) == len(set(urls))
-    assert set(urls) == expected_urls(server, outlet)
-    with redis.Redis.from_url(own_redis.url) as client:
-        assert not client.keys(Keys("syn").leases_prefix + "*")
+    _ingest_all(own_redis, db, server, outlet)
+    _nothing_held(own_redis)
 
 
 def test_live_workers_are_not_taken_for_dead_after_an_outage_longer_than_their_heartbeat(
@@ -215,14 +220,8 @@ def test_live_workers_are_not_taken_for_dead_after_an_outage_longer_than_their_h
         assert "of a dead worker" not in text
         assert "requests of dead workers taken over" in out
         assert int(re.search(r"(\d+) requests of dead workers taken over", out)[1]) == 0
-    code, _, text = finish(ingest(own_redis.url, db, until_idle=3))
-    assert code == 0, text[-3000:]
-    urls, _ = stored(db)
-    assert len(urls) == len(set(urls))
-    assert set(urls) == expected_urls(server, outlet)
-    with redis.Redis.from_url(own_redis.url) as client:
-        assert not client.keys(Keys("syn").leases_prefix + "*")
-        assert client.scard(Keys("syn").workers) == 0
+    _ingest_all(own_redis, db, server, outlet)
+    _nothing_held(own_redis, workers=True)
 
 
 def test_a_worker_stopped_while_redis_is_away_ends_failed_within_its_stop_grace(
