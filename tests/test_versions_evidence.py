@@ -245,3 +245,30 @@ def test_a_wrong_drop_is_recorded_and_undone_by_reprocess(tmp_path: Path) -> Non
     assert "6 new" in result.stdout, result.stdout
     assert rows(db, "SELECT count(*) AS n FROM articles WHERE source = 'demo-ovd'")[0]["n"] == 6
     assert not rows(db, "SELECT * FROM unstored_pages WHERE resolved_at IS NULL")
+
+
+def test_import_and_reprocess_close_as_soon_as_their_items_are_stored(site: Any,
+                                                                     tmp_path: Path) -> None:
+    """Scrapy checks whether a crawl is idle when its start() ends, then only on the engine's
+    heartbeat (5 s): an import or reprocess whose start() ended while its last items were
+    still being stored sat idle until the heartbeat (4 of the 6 s an 82-line import took).
+    With the heartbeat set to 10 minutes, both must still close at once."""
+    import os
+    import subprocess
+    import sys
+    _, db, _, _ = site
+    script = ("import sys\nfrom scrapy.core.engine import ExecutionEngine\n"
+              "ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 600.0\n"
+              "from newsmon.cli import main\nsys.argv[0] = 'newsmon'\nmain()\n")
+    lines = tmp_path / "three.jsonl"
+    lines.write_text("".join(json.dumps({
+        "url": f"https://example.org/{n}", "title": f"Title {n}",
+        "text": f"Story number {n}. " + "A court in Moscow sentenced an activist. " * 20})
+        + "\n" for n in range(3)), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("NEWSMON_DB", "NEWSMON_SOURCES")}
+    for args in (["import", str(lines), "--db", str(tmp_path / "imported.db")],
+                 ["reprocess", "--db", db]):
+        done = subprocess.run([sys.executable, "-c", script, *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert rows(str(tmp_path / "imported.db"), "SELECT count(*) AS n FROM articles")[0]["n"] == 3
