@@ -9,6 +9,8 @@ from scrapy.settings import default_settings as _scrapy_defaults
 BOT_NAME = "newsmon"
 SPIDER_LOADER_CLASS = "crawler.loader.SourceSpiderLoader"
 SPIDER_MODULES: list[str] = []
+# `scrapy crawl` exits 1 when the crawl's run failed or timed out (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # --- newsmon settings: one sorted block; every one is documented in README.md -------------
 # Keep each fetched article's raw response (zstd) in <db>-captures.db as evidence.

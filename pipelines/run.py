@@ -309,6 +309,7 @@ class CrawlRun:
         """Record the outcome; the pipelines have flushed their batches by now."""
         if self._hard_stop is not None:
             self._hard_stop.cancel()
+        status = "failed"                  # a run that could not be recorded failed
         if self.run_id is not None:
             pending = self.flush_unstored()
             if pending is not None:
@@ -316,6 +317,9 @@ class CrawlRun:
             status, error, counters = run_outcome(reason, self._stats_copy(), self._holder())
             await written(self.write(finish_run, self.run_id, utc_now_iso(), status, reason,
                                      counters, self._stats_copy(), error))
+        if self.stats is not None:
+            # For `scrapy crawl`'s exit status (crawler/commands/crawl.py).
+            self.stats.set_value("newsmon/run_status", status)
         self._finished.set()
         if reason in (SKIPPED, "run_not_recorded"):
             # The engine never started, so engine_stopped will not come: close now (no

@@ -292,9 +292,12 @@ def test_sitemap_index_loop_terminates(tmp_path: Path) -> None:
 
 def test_scrapy_crawl_by_hand_is_quiet_and_bad_arguments_are_one_line(tmp_path: Path) -> None:
     """A dropped item is logged as its reason, never with the page; a bad -a argument is one
-    clear line and a failed run, not a traceback."""
+    clear line and a failed run, not a traceback. A failed run exits 1, as with `newsmon
+    crawl` (Scrapy's own command exits 0 however the crawl ended)."""
     with MockServer() as server:
         sources = server.write_sources(tmp_path)
+        server.fail("meduza/rss/all", status=503)
+        server.fail("meduza/rss/en/all", status=503)
         env = {**os.environ, "NEWSMON_DB": str(tmp_path / "hand.db"),
                "NEWSMON_SOURCES": str(sources), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-tmt"], env=env,
@@ -302,13 +305,19 @@ def test_scrapy_crawl_by_hand_is_quiet_and_bad_arguments_are_one_line(tmp_path: 
         bad = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-ovd", "-a",
                               "since=garbage"], env=env, cwd=tmp_path, capture_output=True,
                              text=True, timeout=300)
+        dead = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "demo-meduza", "-s",
+                               "RETRY_TIMES=0"], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
     output = crawl.stdout + crawl.stderr
     assert crawl.returncode == 0 and "Dropped: gallery:" in output
     assert len(output) < 20_000 and "<html" not in output, len(output)
     assert "Traceback" not in bad.stderr
     assert "spider argument since='garbage': expected a date" in bad.stderr
-    run = rows(str(tmp_path / "hand.db"), "SELECT * FROM crawl_runs WHERE source = 'demo-ovd'")
-    assert run[0]["status"] == "failed" and "since='garbage'" in run[0]["error"]
+    runs = {r["source"]: r for r in rows(str(tmp_path / "hand.db"), "SELECT * FROM crawl_runs")}
+    assert runs["demo-ovd"]["status"] == "failed" and "since='garbage'" in runs["demo-ovd"]["error"]
+    assert bad.returncode == 1
+    assert runs["demo-meduza"]["status"] == "failed" and dead.returncode == 1, dead.stderr[-2000:]
+    assert runs["demo-tmt"]["status"] == "finished"
 
 
 def test_the_local_server_queues_every_connection_a_crawl_opens() -> None:
