@@ -188,6 +188,7 @@ class Unstored:
     detail: str | None = None
     final_url: str | None = None
     http_status: int | None = None
+    at: str | None = None                  # when it was given up (a worker stamps it)
 
 
 @dataclass

@@ -168,7 +168,10 @@ class WorkerRun(CrawlRun):
                                len(self._pending))
 
     def record(self, unstored: Unstored) -> None:
-        self.push({"type": "unstored", "unstored": dict(unstored.__dict__)})
+        # Stamped here: a batch the ingest stores twice (its release went unconfirmed)
+        # carries the same record, which the store then keeps once.
+        self.push({"type": "unstored",
+                   "unstored": {**unstored.__dict__, "at": unstored.at or utc_now_iso()}})
 
     def flush_unstored(self) -> None:
         return None

@@ -196,7 +196,7 @@ class CrawlRun:
         """Keep a page the crawl did not store (written with the next batch, at the latest
         before the run's outcome)."""
         self._unstored.append({**unstored.__dict__, "run_id": self.run_id,
-                               "at": utc_now_iso()})
+                               "at": unstored.at or utc_now_iso()})
         if len(self._unstored) >= 50:
             self.flush_unstored()
 

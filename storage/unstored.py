@@ -13,15 +13,27 @@ COLUMNS = ("run_id", "source", "url", "final_url", "kind", "stage", "reason", "d
 DETAIL_CHARS = 2000
 
 
+SAME_RECORD = ("run_id", "url", "kind", "stage", "reason", "at")
+
+
 def record_unstored(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> int:
-    """Write a batch of records (each a dict of COLUMNS); return how many."""
+    """Write a batch of records (each a dict of COLUMNS); return how many were new.
+
+    A record already kept (the same run, URL, kind, stage, reason and time: a shared crawl's
+    batch that the ingest stored twice) is not written again: `urls_to_retry` counts the
+    records of a URL as its attempts."""
     if not rows:
         return 0
+    same = " AND ".join(f"{key} {'=' if key == 'url' else 'IS'} ?" for key in SAME_RECORD)
     with write_transaction(db):
+        new = [row for row in rows if db.execute(
+            f"SELECT 1 FROM unstored_pages WHERE {same} LIMIT 1",
+            [row.get(key) for key in SAME_RECORD]).fetchone() is None]
+        new = list({tuple(row.get(key) for key in SAME_RECORD): row for row in new}.values())
         db.table("unstored_pages").insert_all(
             [{key: (str(row.get(key))[:DETAIL_CHARS] if key == "detail" and row.get(key)
-                    else row.get(key)) for key in COLUMNS} for row in rows])
-    return len(rows)
+                    else row.get(key)) for key in COLUMNS} for row in new])
+    return len(new)
 
 
 def resolve_unstored(db: sqlite_utils.Database, urls: list[str], resolved_at: str,

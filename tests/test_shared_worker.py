@@ -261,3 +261,20 @@ def test_a_capture_travels_as_bytes_and_version_1_messages_still_read() -> None:
         decode_message(raw[:-1])
     with pytest.raises(MessageError, match="payload after its JSON"):
         decode_message(json.dumps({"v": 2, "type": "touch", "urls": []}).encode() + b"\nx")
+
+
+def test_a_page_not_stored_travels_with_the_time_the_worker_gave_it_up() -> None:
+    """The worker stamps the record, so the ingest storing its batch twice writes the same
+    record twice (kept once by the store) rather than two records of two times."""
+    from types import SimpleNamespace
+
+    from crawler.items import Unstored
+    from crawler.shared import decode_message, encode_message
+    from pipelines.distributed import WorkerRun
+    pushed: list[dict[str, Any]] = []
+    worker = SimpleNamespace(push=lambda message, **_: pushed.append(message))
+    WorkerRun.record(worker, Unstored("unit", "https://x.example/a", "http_503"))  # type: ignore[arg-type]
+    record = decode_message(encode_message(pushed[0], "w1"))
+    assert isinstance(record, Unstored) and record.url == "https://x.example/a"
+    assert record.at is not None and record.at == pushed[0]["unstored"]["at"]
+    assert decode_message(encode_message(pushed[0], "w1")) == record

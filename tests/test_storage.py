@@ -264,6 +264,26 @@ def test_crawl_run_rows(db_path: str) -> None:
     assert run["stats"]["downloader/request_count"] == 9
 
 
+def test_a_record_of_a_page_not_stored_is_kept_once_however_often_it_is_written(
+        db_path: str) -> None:
+    """A shared crawl's batch that the ingest stores twice (its release went unconfirmed)
+    writes its records again: each must stay one row, since a URL's records count as its
+    attempts when failed pages are retried."""
+    from storage.unstored import record_unstored, urls_to_retry
+    db = open_db(db_path)
+    run_id = start_run(db, "demo", "2025-11-20T00:00:00+00:00")
+    failed = {"run_id": run_id, "source": "demo", "url": "https://example.org/a",
+              "kind": "error", "stage": "fetch", "reason": "http_503",
+              "at": "2025-11-20T00:00:05+00:00"}
+    assert record_unstored(db, [failed, dict(failed)]) == 1
+    assert record_unstored(db, [dict(failed)]) == 0
+    assert urls_to_retry(db, "demo", max_attempts=2) == ["https://example.org/a"]
+    # Another attempt (later) is another record: two attempts, no retry left at 2.
+    assert record_unstored(db, [{**failed, "at": "2025-11-20T00:00:09+00:00"}]) == 1
+    assert urls_to_retry(db, "demo", max_attempts=2) == []
+    assert db.execute("SELECT count(*) FROM unstored_pages").fetchone()[0] == 2
+
+
 def test_recent_buckets_merge_and_stay_searchable(db_path: str) -> None:
     from pipelines.fingerprint import fingerprint
     from storage.neardup import candidates, merge_recent
