@@ -189,6 +189,7 @@ class Unstored:
     final_url: str | None = None
     http_status: int | None = None
     at: str | None = None                  # when it was given up (a worker stamps it)
+    record_key: str | None = None          # a worker's id of the record: stored once
 
 
 @dataclass

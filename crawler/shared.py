@@ -67,6 +67,7 @@ SOCKET_TIMEOUT_S = 5.0                       # a Redis call that has no answer b
 HEARTBEAT_S = 1.0
 ALIVE_TTL_MS = 6000                          # a worker silent this long is dead
 DISCOVERY_KINDS = ("feed", "sitemap", "listing")
+_UNSTORED_FIELDS = frozenset(field.name for field in fields(Unstored))
 
 MESSAGE_VERSION = 2                          # 2: a capture's body after the JSON line
 
@@ -346,7 +347,9 @@ def decode_message(raw: bytes) -> Article | Capture | Unstored | Removal | Worke
                 data["compressed"] = base64.b64decode(data["compressed"], validate=True)
             return Capture(**data)
         if kind == "unstored":
-            return Unstored(**message["unstored"])
+            # Fields this version does not know (a newer worker's) are left out.
+            return Unstored(**{k: v for k, v in message["unstored"].items()
+                               if k in _UNSTORED_FIELDS})
         if kind == "removal":
             return Removal(**message["removal"])
         if kind == "run":

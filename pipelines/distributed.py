@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
@@ -168,10 +169,12 @@ class WorkerRun(CrawlRun):
                                len(self._pending))
 
     def record(self, unstored: Unstored) -> None:
-        # Stamped here: a batch the ingest stores twice (its release went unconfirmed)
-        # carries the same record, which the store then keeps once.
-        self.push({"type": "unstored",
-                   "unstored": {**unstored.__dict__, "at": unstored.at or utc_now_iso()}})
+        # Stamped here: a batch stored twice (its release went unconfirmed, or the next
+        # ingest put back what a stopped one had taken) carries the same key, which the
+        # store keeps once.
+        self.push({"type": "unstored", "unstored": {
+            **unstored.__dict__, "at": unstored.at or utc_now_iso(),
+            "record_key": unstored.record_key or uuid.uuid4().hex}})
 
     def flush_unstored(self) -> None:
         return None

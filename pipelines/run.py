@@ -309,17 +309,21 @@ class CrawlRun:
         """Record the outcome; the pipelines have flushed their batches by now."""
         if self._hard_stop is not None:
             self._hard_stop.cancel()
-        status = "failed"                  # a run that could not be recorded failed
-        if self.run_id is not None:
-            pending = self.flush_unstored()
-            if pending is not None:
-                await written(pending)
-            status, error, counters = run_outcome(reason, self._stats_copy(), self._holder())
-            await written(self.write(finish_run, self.run_id, utc_now_iso(), status, reason,
-                                     counters, self._stats_copy(), error))
-        if self.stats is not None:
-            # For `scrapy crawl`'s exit status (crawler/commands/crawl.py).
-            self.stats.set_value("newsmon/run_status", status)
+        status = "failed"        # a run that could not be recorded, or not closed, failed
+        try:
+            if self.run_id is not None:
+                pending = self.flush_unstored()
+                if pending is not None:
+                    await written(pending)
+                outcome, error, counters = run_outcome(reason, self._stats_copy(),
+                                                       self._holder())
+                await written(self.write(finish_run, self.run_id, utc_now_iso(), outcome,
+                                         reason, counters, self._stats_copy(), error))
+                status = outcome
+        finally:
+            if self.stats is not None:
+                # For `scrapy crawl`'s exit status (crawler/commands/crawl.py).
+                self.stats.set_value("newsmon/run_status", status)
         self._finished.set()
         if reason in (SKIPPED, "run_not_recorded"):
             # The engine never started, so engine_stopped will not come: close now (no

@@ -9,31 +9,24 @@ import sqlite_utils
 from storage.db import write_transaction
 
 COLUMNS = ("run_id", "source", "url", "final_url", "kind", "stage", "reason", "detail",
-           "http_status", "at")
+           "http_status", "at", "record_key")
 DETAIL_CHARS = 2000
-
-
-SAME_RECORD = ("run_id", "url", "kind", "stage", "reason", "at")
 
 
 def record_unstored(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> int:
     """Write a batch of records (each a dict of COLUMNS); return how many were new.
 
-    A record already kept (the same run, URL, kind, stage, reason and time: a shared crawl's
-    batch that the ingest stored twice) is not written again: `urls_to_retry` counts the
-    records of a URL as its attempts."""
+    A record with a `record_key` already kept (a shared crawl's batch stored twice, by one
+    ingest or by the next) is not written again: `urls_to_retry` counts the records of a URL
+    as its attempts."""
     if not rows:
         return 0
-    same = " AND ".join(f"{key} {'=' if key == 'url' else 'IS'} ?" for key in SAME_RECORD)
     with write_transaction(db):
-        new = [row for row in rows if db.execute(
-            f"SELECT 1 FROM unstored_pages WHERE {same} LIMIT 1",
-            [row.get(key) for key in SAME_RECORD]).fetchone() is None]
-        new = list({tuple(row.get(key) for key in SAME_RECORD): row for row in new}.values())
+        before = db.conn.total_changes
         db.table("unstored_pages").insert_all(
             [{key: (str(row.get(key))[:DETAIL_CHARS] if key == "detail" and row.get(key)
-                    else row.get(key)) for key in COLUMNS} for row in new])
-    return len(new)
+                    else row.get(key)) for key in COLUMNS} for row in rows], ignore=True)
+        return db.conn.total_changes - before
 
 
 def resolve_unstored(db: sqlite_utils.Database, urls: list[str], resolved_at: str,

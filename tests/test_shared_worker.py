@@ -263,9 +263,10 @@ def test_a_capture_travels_as_bytes_and_version_1_messages_still_read() -> None:
         decode_message(json.dumps({"v": 2, "type": "touch", "urls": []}).encode() + b"\nx")
 
 
-def test_a_page_not_stored_travels_with_the_time_the_worker_gave_it_up() -> None:
-    """The worker stamps the record, so the ingest storing its batch twice writes the same
-    record twice (kept once by the store) rather than two records of two times."""
+def test_a_page_not_stored_travels_with_the_workers_key_and_time() -> None:
+    """The worker names and stamps the record, so the ingest storing its batch twice writes
+    the same record twice (kept once by the store) rather than two records; a field this
+    version does not know (a newer worker's) is left out, not a message kept aside."""
     from types import SimpleNamespace
 
     from crawler.items import Unstored
@@ -277,4 +278,9 @@ def test_a_page_not_stored_travels_with_the_time_the_worker_gave_it_up() -> None
     record = decode_message(encode_message(pushed[0], "w1"))
     assert isinstance(record, Unstored) and record.url == "https://x.example/a"
     assert record.at is not None and record.at == pushed[0]["unstored"]["at"]
+    assert record.record_key and record.record_key == pushed[0]["unstored"]["record_key"]
     assert decode_message(encode_message(pushed[0], "w1")) == record
+    WorkerRun.record(worker, Unstored("unit", "https://x.example/a", "http_503"))  # type: ignore[arg-type]
+    assert pushed[1]["unstored"]["record_key"] != record.record_key
+    newer = {**pushed[0], "unstored": {**pushed[0]["unstored"], "attempt": 2}}
+    assert decode_message(encode_message(newer, "w1")) == record

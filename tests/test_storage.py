@@ -266,22 +266,28 @@ def test_crawl_run_rows(db_path: str) -> None:
 
 def test_a_record_of_a_page_not_stored_is_kept_once_however_often_it_is_written(
         db_path: str) -> None:
-    """A shared crawl's batch that the ingest stores twice (its release went unconfirmed)
-    writes its records again: each must stay one row, since a URL's records count as its
-    attempts when failed pages are retried."""
+    """A shared crawl's batch that the ingest stores twice (its release went unconfirmed, or
+    the next ingest put back a stopped one's batch) writes its records again, under the same
+    worker's key: each must stay one row, since a URL's records count as its attempts when
+    failed pages are retried. Records without a key (a local crawl's) are all kept."""
     from storage.unstored import record_unstored, urls_to_retry
     db = open_db(db_path)
-    run_id = start_run(db, "demo", "2025-11-20T00:00:00+00:00")
-    failed = {"run_id": run_id, "source": "demo", "url": "https://example.org/a",
+    first = start_run(db, "demo", "2025-11-20T00:00:00+00:00")
+    failed = {"run_id": first, "source": "demo", "url": "https://example.org/a",
               "kind": "error", "stage": "fetch", "reason": "http_503",
-              "at": "2025-11-20T00:00:05+00:00"}
+              "at": "2025-11-20T00:00:05+00:00", "record_key": "w1-0001"}
     assert record_unstored(db, [failed, dict(failed)]) == 1
-    assert record_unstored(db, [dict(failed)]) == 0
+    second = start_run(db, "demo", "2025-11-20T00:10:00+00:00")      # the next ingest
+    assert record_unstored(db, [{**failed, "run_id": second}]) == 0
     assert urls_to_retry(db, "demo", max_attempts=2) == ["https://example.org/a"]
-    # Another attempt (later) is another record: two attempts, no retry left at 2.
-    assert record_unstored(db, [{**failed, "at": "2025-11-20T00:00:09+00:00"}]) == 1
+    # Another attempt is another record: two attempts, no retry left at 2.
+    assert record_unstored(db, [{**failed, "record_key": "w2-0001"}]) == 1
     assert urls_to_retry(db, "demo", max_attempts=2) == []
-    assert db.execute("SELECT count(*) FROM unstored_pages").fetchone()[0] == 2
+    local = {**failed, "url": "https://example.org/b", "record_key": None}
+    assert record_unstored(db, [local, dict(local)]) == 2
+    assert db.execute("SELECT count(*) FROM unstored_pages").fetchone()[0] == 4
+    assert db.execute("SELECT run_id FROM unstored_pages WHERE record_key = 'w1-0001'"
+                      ).fetchall() == [(first,)]
 
 
 def test_recent_buckets_merge_and_stay_searchable(db_path: str) -> None:

@@ -272,3 +272,36 @@ def test_import_and_reprocess_close_as_soon_as_their_items_are_stored(site: Any,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
     assert rows(str(tmp_path / "imported.db"), "SELECT count(*) AS n FROM articles")[0]["n"] == 3
+
+
+def test_the_wait_for_items_gives_up_on_an_item_that_never_reaches_the_pipelines() -> None:
+    """An item a spider middleware filtered out never gets a signal: start() must still end
+    once nothing has been done for `stall_s`, leaving the close to Scrapy's heartbeat."""
+    import subprocess
+    import sys
+    script = """
+import time
+from scrapy import signals
+from scrapy.signalmanager import SignalManager
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import reactor, task
+from crawler.spiders.offline import ItemsDone
+
+def main(reactor):
+    manager = SignalManager()
+    done = ItemsDone(type("C", (), {"signals": manager})(), stall_s=0.5)
+    done.yielded = 3
+    reactor.callLater(0.2, manager.send_catch_log, signals.item_scraped, item=1)
+    reactor.callLater(0.4, manager.send_catch_log, signals.item_dropped, item=2)
+    started = time.monotonic()
+    def report(_):
+        print(f"{done.done} {time.monotonic() - started:.2f}")
+    return deferred_from_coro(done.wait()).addCallback(report)
+
+task.react(main)
+"""
+    run = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                         text=True, timeout=30)
+    assert run.returncode == 0, run.stderr[-2000:]
+    done, waited = run.stdout.split()
+    assert done == "2" and 0.8 < float(waited) < 3.0, run.stdout

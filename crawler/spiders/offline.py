@@ -18,6 +18,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
 from crawler.importing import ImportLineError, read_import_lines
@@ -27,25 +28,38 @@ from crawler.sources import Source
 
 class ItemsDone:
     """Counts the items a spider's start() yielded and the ones the pipelines are done with
-    (stored, dropped or failed); `wait()` returns once they are equal."""
+    (stored, dropped or failed); `wait()` returns once they are equal, or once none has been
+    done for `stall_s` (an item that never reaches the pipelines, e.g. one a spider
+    middleware filtered out, must not hold start() open: Scrapy's heartbeat then closes the
+    crawl, as it did before)."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, stall_s: float = 5.0) -> None:
         self.yielded = 0
         self.done = 0
+        self.stall_s = stall_s
         self._waiting: Deferred[None] | None = None
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(self._one_done, signal=signal)
 
     def _one_done(self, **kwargs: Any) -> None:
         self.done += 1
-        if self._waiting is not None and self.done >= self.yielded:
+        if self._waiting is not None:
             waiting, self._waiting = self._waiting, None
             waiting.callback(None)
 
     async def wait(self) -> None:
-        if self.done < self.yielded:
-            self._waiting = Deferred()
-            await maybe_deferred_to_future(self._waiting)
+        from twisted.internet import reactor
+        while self.done < self.yielded:
+            before = self.done
+            waiting: Deferred[None] = Deferred()
+            self._waiting = waiting
+            waiting.addTimeout(self.stall_s, reactor)  # type: ignore[arg-type]
+            try:
+                await maybe_deferred_to_future(waiting)
+            except defer.TimeoutError:
+                self._waiting = None
+            if self.done == before:
+                return
 
 
 class ImportSpider(scrapy.Spider):

@@ -38,6 +38,7 @@ for step in (
         articles.m017_story_size,
         operations.m018_alerts,
         articles.m019_fts_follows_title_and_text,
+        operations.m020_unstored_record_key,
 ):
     MIGRATIONS()(step)
 

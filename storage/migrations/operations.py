@@ -147,6 +147,17 @@ def m013_unstored_pages(db: sqlite_utils.Database) -> None:
     """)
 
 
+def m020_unstored_record_key(db: sqlite_utils.Database) -> None:
+    # A worker of a shared crawl names each record it sends: the ingest may store a batch
+    # twice (its release went unconfirmed; the next ingest put back a stopped one's batch),
+    # and a record kept twice would count as two attempts at the URL.
+    db.executescript("""
+    ALTER TABLE unstored_pages ADD COLUMN record_key TEXT;
+    CREATE UNIQUE INDEX idx_unstored_record_key ON unstored_pages(record_key)
+        WHERE record_key IS NOT NULL;
+    """)
+
+
 def m018_alerts(db: sqlite_utils.Database) -> None:
     # Alerts: the outbox (one row per subscription, event and subject, so each is queued and
     # sent at most once, across restarts and concurrent senders), the delivery log (one row
