@@ -120,8 +120,11 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     results = crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args),
                                overrides, create=True)
     _send_alerts_after_crawl(db_path, alert_config)
-    failed = [f"{key} ({outcome.status})" for key, (outcome, _) in results.items()
-              if outcome.status in ("failed", "timeout")]
+    # "running": the crawl ended without an outcome (it failed as it started, e.g. on a bad
+    # -s value: Scrapy printed why).
+    failed = [f"{key} ({'did not start' if outcome.status == 'running' else outcome.status})"
+              for key, (outcome, _) in results.items()
+              if outcome.status in ("failed", "timeout", "running")]
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} crawl(s) failed: "
                                    f"{', '.join(failed)}; see crawl_runs and unstored_pages")

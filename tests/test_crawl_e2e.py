@@ -374,3 +374,17 @@ def test_connections_to_an_outlet_are_kept_alive(tmp_path: Path) -> None:
         connections = {r.client for r in requests}
     assert len(requests) > 120 and None not in connections
     assert len(connections) <= 2 * 8, (len(connections), len(requests))
+
+
+def test_a_crawl_that_cannot_start_fails(tmp_path: Path) -> None:
+    """A bad -s value makes Scrapy fail as the crawl starts, before any run is recorded:
+    that is a failed crawl (exit 1), not a summary line marked [running] and exit 0."""
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        for workers in ("1", "2"):
+            result = newsmon("crawl", "demo-tmt", "demo-ovd", "--workers", workers,
+                             "--sources", str(sources), "-s", "DOWNLOAD_DELAY=abc",
+                             db=str(tmp_path / f"bad{workers}.db"), check=False)
+            assert result.returncode == 1, (workers, result.stdout, result.stderr[-2000:])
+            assert "2 of 2 crawl(s) failed" in result.stderr, result.stderr[-2000:]
+        assert server.requested_paths() == []
