@@ -123,6 +123,24 @@ class Source:
     def article_re(self) -> re.Pattern[str]:
         return re.compile(self.article_url_pattern)
 
+    def validators_scope(self) -> str:
+        """Whom a feed's saved ETag / Last-Modified belong to: this source as configured to
+        read its feeds (id, article pattern, domains, languages, discovery, extraction
+        rules). A 304 skips what the last crawl already took from the feed, which holds only
+        for the same source reading it the same way: another source sharing the feed, or
+        this one with a corrected article pattern, must read it whole."""
+        import hashlib
+        import json
+        from dataclasses import asdict
+        decides = {"article_url_pattern": self.article_url_pattern,
+                   "allowed_domains": self.allowed_domains, "languages": self.languages,
+                   "feeds": self.feeds, "sitemaps": self.sitemaps,
+                   "listings": [asdict(listing) for listing in self.listings],
+                   "extract": asdict(self.extract) if self.extract else None}
+        digest = hashlib.sha256(json.dumps(decides, sort_keys=True, default=str)
+                                .encode("utf-8")).hexdigest()[:16]
+        return f"{self.id}:{digest}"
+
     def discovery_methods(self) -> list[str]:
         methods = []
         if self.feeds:

@@ -311,11 +311,11 @@ class SharedCrawlState:
     def touch(self, url: str) -> None:
         self._touched.append(url)
 
-    def validators(self, url: str) -> tuple[str | None, str | None]:
+    def validators(self, scope: str, url: str) -> tuple[str | None, str | None]:
         if self.outage.away:
             return None, None
         try:
-            raw = self.server.hget(self.keys.validators, url)
+            raw = self.server.hget(self.keys.validators, f"{scope} {url}")
         except self._down as exc:
             self.outage.failed(exc)
             return None, None
@@ -324,12 +324,12 @@ class SharedCrawlState:
         etag, modified = json.loads(raw)[:2]
         return etag, modified
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None,
-                        status: int) -> None:
+    def save_validators(self, scope: str, url: str, etag: str | None,
+                        last_modified: str | None, status: int) -> None:
         if self.outage.away:
             return
         try:
-            self.server.hset(self.keys.validators, url,
+            self.server.hset(self.keys.validators, f"{scope} {url}",
                              json.dumps([etag, last_modified, status]))
         except self._down as exc:           # the next crawl fetches the feed in full
             self.outage.failed(exc)

@@ -24,7 +24,7 @@ class CrawlState:
     def __init__(self, run: CrawlRun) -> None:
         self.run = run
         self._touched: list[str] = []
-        self._validators: dict[str, tuple[str | None, str | None, int]] = {}
+        self._validators: dict[tuple[str, str], tuple[str | None, str | None, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlState:
@@ -39,15 +39,15 @@ class CrawlState:
     def touch(self, url: str) -> None:
         self._touched.append(url)
 
-    def validators(self, url: str) -> tuple[str | None, str | None]:
-        if url in self._validators:
-            etag, modified, _ = self._validators[url]
+    def validators(self, scope: str, url: str) -> tuple[str | None, str | None]:
+        if (scope, url) in self._validators:
+            etag, modified, _ = self._validators[scope, url]
             return etag, modified
-        return validators_for(self.run.reader, url)
+        return validators_for(self.run.reader, scope, url)
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None,
-                        status: int) -> None:
-        self._validators[url] = (etag, last_modified, status)
+    def save_validators(self, scope: str, url: str, etag: str | None,
+                        last_modified: str | None, status: int) -> None:
+        self._validators[scope, url] = (etag, last_modified, status)
 
     def close(self) -> Deferred[None] | None:
         touched, validators = self._touched, self._validators

@@ -19,21 +19,25 @@ def any_known(db: sqlite_utils.Database, urls: list[str]) -> bool:
                       urls).fetchone() is not None
 
 
-def validators_for(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
-    """(ETag, Last-Modified) stored for a feed, sitemap or listing URL."""
-    row = db.execute("SELECT etag, last_modified FROM http_validators WHERE url = ?",
-                     [url]).fetchone()
+def validators_for(db: sqlite_utils.Database, scope: str,
+                   url: str) -> tuple[str | None, str | None]:
+    """(ETag, Last-Modified) stored for a feed, sitemap or listing URL as the source (and
+    configuration) named by `scope` last read it whole."""
+    row = db.execute("SELECT etag, last_modified FROM http_validators WHERE scope = ? AND "
+                     "url = ?", [scope, url]).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
 def save_validators(db: sqlite_utils.Database,
-                    validators: dict[str, tuple[str | None, str | None, int]],
+                    validators: dict[tuple[str, str], tuple[str | None, str | None, int]],
                     checked_at: str) -> None:
+    """Validators keyed by (scope, url)."""
     with write_transaction(db):
         db.table("http_validators").upsert_all(
-            [{"url": url, "etag": etag, "last_modified": modified, "last_status": status,
-              "checked_at": checked_at}
-             for url, (etag, modified, status) in validators.items()], pk="url")
+            [{"scope": scope, "url": url, "etag": etag, "last_modified": modified,
+              "last_status": status, "checked_at": checked_at}
+             for (scope, url), (etag, modified, status) in validators.items()],
+            pk=("scope", "url"))
 
 
 def stored_url_chunks(db: sqlite_utils.Database, size: int = 10_000) -> Iterator[list[str]]:

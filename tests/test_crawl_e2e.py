@@ -388,3 +388,40 @@ def test_a_crawl_that_cannot_start_fails(tmp_path: Path) -> None:
             assert result.returncode == 1, (workers, result.stdout, result.stderr[-2000:])
             assert "2 of 2 crawl(s) failed" in result.stderr, result.stderr[-2000:]
         assert server.requested_paths() == []
+
+
+def test_a_corrected_article_pattern_reads_the_feed_whole_again(tmp_path: Path) -> None:
+    """A 304 skips what the last crawl took from a feed; after the article pattern was
+    corrected (or for another source sharing the feed) that is not what this crawl would
+    take: validators belong to the source as configured, and the feed is read whole."""
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        text = sources.read_text(encoding="utf-8")
+        assert text.count(r"-a\d+$'") == 1
+        wrong = tmp_path / "wrong.yaml"
+        wrong.write_text(text.replace(r"-a\d+$'", r"-x\d+$'"), encoding="utf-8")
+        db = str(tmp_path / "fixed.db")
+        first = newsmon("crawl", "demo-tmt", "--sources", str(wrong), db=db)
+        assert "demo-tmt: 0 new" in first.stdout
+        fixed = newsmon("crawl", "demo-tmt", "--sources", str(sources), db=db)
+        assert "demo-tmt: 10 new" in fixed.stdout, fixed.stdout
+        again = newsmon("crawl", "demo-tmt", "--sources", str(sources), db=db)
+        assert "demo-tmt: 0 new" in again.stdout and "0 feeds/sitemaps not modified" not in \
+            again.stdout, again.stdout                   # the same configuration: 304s
+
+
+def test_validators_belong_to_a_source_as_it_reads_its_feeds() -> None:
+    from dataclasses import replace
+
+    from crawler.sources import Schedule, Source
+    source = Source("a", "A", "https://a.example/", ("en",), ("a.example",),
+                    r"^https://a\.example/\d+$", feeds=("https://a.example/rss",))
+    scope = source.validators_scope()
+    assert scope.startswith("a:") and scope == replace(source).validators_scope()
+    assert replace(source, id="b").validators_scope() != scope
+    assert replace(source, article_url_pattern=r"^https://a\.example/n/\d+$"
+                   ).validators_scope() != scope
+    assert replace(source, languages=("en", "ru")).validators_scope() != scope
+    # How often or how politely it is crawled does not change what it takes from a feed.
+    assert replace(source, schedule=Schedule(interval_minutes=5), name="Other",
+                   enabled=False).validators_scope() == scope

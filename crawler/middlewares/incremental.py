@@ -34,6 +34,16 @@ class IncrementalMiddleware:
         self.stats = stats
         self.crawler = crawler
         self._validators: dict[str, tuple[str | None, str | None, int]] = {}
+        self._scope: str | None = None
+
+    @property
+    def scope(self) -> str:
+        """The crawl's source as configured (Source.validators_scope): validators are saved
+        and read under it, never across sources or configurations."""
+        if self._scope is None:
+            source = getattr(self.crawler.spider if self.crawler else None, "source", None)
+            self._scope = source.validators_scope() if source is not None else ""
+        return self._scope
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -61,7 +71,7 @@ class IncrementalMiddleware:
                 self._inc("known_article_skipped")
                 raise IgnoreRequest(f"already stored: {request.url}")
         elif kind in DISCOVERY_KINDS:
-            etag, last_modified = self.state.validators(request.url)
+            etag, last_modified = self.state.validators(self.scope, request.url)
             if etag:
                 request.headers.setdefault(b"If-None-Match", etag.encode("latin-1"))
             if last_modified:
@@ -90,7 +100,7 @@ class IncrementalMiddleware:
                 if url in incomplete:
                     self._inc("validators_withheld")
                     continue
-                self.state.save_validators(url, etag, modified, status)
+                self.state.save_validators(self.scope, url, etag, modified, status)
         elif self._validators:
             self._inc("validators_withheld")
         pending = self.state.close()

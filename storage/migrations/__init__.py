@@ -39,6 +39,7 @@ for step in (
         operations.m018_alerts,
         articles.m019_fts_follows_title_and_text,
         operations.m020_unstored_record_key,
+        operations.m021_validators_per_source,
 ):
     MIGRATIONS()(step)
 

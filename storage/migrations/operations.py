@@ -158,6 +158,26 @@ def m020_unstored_record_key(db: sqlite_utils.Database) -> None:
     """)
 
 
+def m021_validators_per_source(db: sqlite_utils.Database) -> None:
+    # A feed's ETag / Last-Modified belong to the source, as configured, that read it whole
+    # (scope: Source.validators_scope): keyed by URL alone, a second source sharing the feed,
+    # or the same source with a corrected article pattern, got a 304 and never read the
+    # entries it would take. Validators saved before have no scope: dropped, so each feed is
+    # fetched in full once.
+    db.executescript("""
+    DROP TABLE http_validators;
+    CREATE TABLE http_validators (
+        scope TEXT NOT NULL,             -- source id and a hash of how it reads its feeds
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_status INTEGER,
+        checked_at TEXT,
+        PRIMARY KEY (scope, url)
+    );
+    """)
+
+
 def m018_alerts(db: sqlite_utils.Database) -> None:
     # Alerts: the outbox (one row per subscription, event and subject, so each is queued and
     # sent at most once, across restarts and concurrent senders), the delivery log (one row
