@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -255,7 +256,7 @@ def _positive_number(check: _Checker, data: dict[str, Any], key: str, name: str,
     if value is None:
         return default
     if (isinstance(value, bool) or not isinstance(value, (int, float))
-            or value < 0 or (value == 0 and not allow_zero)):
+            or not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)):
         bound = ">= 0" if allow_zero else "> 0"
         raise check.fail(f"{name}.{key}", f"must be a number {bound}, got {value!r}")
     return float(value)

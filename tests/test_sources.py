@@ -56,6 +56,10 @@ def test_good_file_parses() -> None:
     (GOOD.replace("feeds: [https://example.org/rss]", "feeds: [ftp://x]"), "discovery.feeds[0]"),
     (GOOD.replace("    name: Demo\n", "    name: Demo\n    colour: red\n"), "colour"),
     (GOOD.replace("id: demo", "id: Demo Outlet"), "id"),
+    # YAML's .nan and .inf are floats: they passed, then crashed `newsmon schedule`.
+    (GOOD + "    schedule: {interval_minutes: .nan}\n", "schedule.interval_minutes"),
+    (GOOD + "    schedule: {interval_minutes: .inf}\n", "schedule.interval_minutes"),
+    (GOOD + "    politeness: {download_delay: -.inf}\n", "politeness.download_delay"),
 ])
 def test_errors_name_file_source_and_field(broken: str, field: str) -> None:
     with pytest.raises(SourceConfigError) as info:
