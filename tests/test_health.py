@@ -238,6 +238,21 @@ def test_digest_lists_each_new_relevant_story_once_with_its_outlets(newsroom: Ne
     assert one["topics"] == ["crackdown"] and one["subtags"] == ["arrest"]
 
 
+def test_the_digest_names_the_outlets_of_verbatim_copies(newsroom: Newsroom) -> None:
+    """A syndicated story's verbatim copy on another outlet is stored with duplicate_of (and
+    left untagged): the digest still names that outlet, once, and no copy from an outlet
+    already listed."""
+    story = dict(relevant=1, topics=json.dumps(["crackdown"]), subtags=json.dumps(["arrest"]))
+    first = newsroom.article("tmt", hours_ago=5, story_id=7, **story)
+    copy = newsroom.article("meduza", hours_ago=4, story_id=7, duplicate_of=first)
+    newsroom.article("tmt", hours_ago=3, story_id=7, duplicate_of=first)    # same outlet
+    newsroom.article("ovd", hours_ago=2, story_id=8, duplicate_of=first, relevant=0)
+    (one,) = digest_stories(newsroom.db, _at(days=1))
+    assert one["story_id"] == 7 and one["outlets"] == ["meduza", "tmt"]
+    assert [a["id"] for a in one["articles"]] == [first, copy]
+    assert one["topics"] == ["crackdown"]
+
+
 def test_a_weekly_cron_source_is_not_stale_between_its_runs(newsroom: Newsroom) -> None:
     from schedules.plan import plan_for_source
     from tests.test_schedule import _sources
