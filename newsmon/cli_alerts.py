@@ -48,9 +48,13 @@ def send(config_path: str, db_path: str, dry_run: bool, only: str | None) -> Non
     Example: newsmon alerts send --config alerts.yaml --db newsmon.db
     """
     from newsmon.alerts.engine import send_due
+    from newsmon.alerts.config import AlertConfigError
     config = load_alerts_or_fail(config_path)
     if only:
-        config.get(only)
+        try:
+            config.get(only)
+        except AlertConfigError as exc:
+            raise click.ClickException(str(exc)) from None
     open_db_or_fail(db_path).close()
     summary = send_due(db_path, config, dry_run=dry_run, only=only,
                        echo=click.echo if dry_run else None)

@@ -214,5 +214,9 @@ def digest(db_path: str, since: str, out_dir: str | None) -> None:
         _, _, markdown = render_digest(db_path, since_iso)
         click.echo(markdown, nl=False)
         return
-    count = digest_job(db_path, since_iso, out_dir)
+    try:
+        count = digest_job(db_path, since_iso, out_dir)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the digest into --out {out_dir}: "
+                                   f"{exc.strerror or exc}") from None
     click.echo(f"{count} stories since {since_iso} -> {out_dir}")

@@ -334,3 +334,24 @@ def test_demo_moves_off_a_busy_default_port_but_not_off_a_chosen_one(tmp_path: P
         chosen = newsmon("demo", "--serve-only", "--port", "8765", db=str(tmp_path / "x.db"),
                          cwd=tmp_path, check=False)
         assert chosen.returncode == 1 and "try --port 0" in chosen.stderr
+
+
+def test_mistakes_in_digest_and_alerts_options_are_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"url": "https://x.example/1", "title": "t",
+                                  "text": "A court in Kazan fined an activist. " * 8}) + "\n")
+    newsmon("import", str(source), "--db", str(db), db=str(db))
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    digest = newsmon("digest", "--out", str(a_file / "sub"), "--db", str(db), db=str(db),
+                     check=False)
+    assert digest.returncode == 1 and "Traceback" not in digest.stderr, digest.stderr
+    assert f"cannot write the digest into --out {a_file / 'sub'}" in digest.stderr
+    alerts = tmp_path / "alerts.yaml"
+    alerts.write_text("subscriptions:\n  - name: desk\n    channel: {webhook: "
+                      "'http://127.0.0.1:9/hook'}\n", encoding="utf-8")
+    only = newsmon("alerts", "send", "--config", str(alerts), "--only", "nosuch", "--db",
+                   str(db), db=str(db), check=False)
+    assert only.returncode == 1 and "Traceback" not in only.stderr, only.stderr
+    assert "no subscription named 'nosuch' (there are: desk)" in only.stderr
