@@ -188,6 +188,7 @@ def crawl_in_workers(source_ids: list[str], workers: int, db_path: str,
     if sources_path:
         base += ["--sources", sources_path]
     env = {k: v for k, v in os.environ.items() if k != "NEWSMON_ALERTS"}
+    previous = _stop_on_sigterm()
     try:
         while pending or running:
             while pending and len(running) < workers:
@@ -205,7 +206,8 @@ def crawl_in_workers(source_ids: list[str], workers: int, db_path: str,
                 del running[source]
             time.sleep(0.05)
     finally:
-        for proc in running.values():       # Ctrl-C: the workers stop their crawls cleanly
+        # Ctrl-C or SIGTERM: the workers stop their crawls cleanly (recorded interrupted).
+        for proc in running.values():
             if proc.poll() is None:
                 proc.terminate()
         for proc in running.values():
@@ -213,4 +215,22 @@ def crawl_in_workers(source_ids: list[str], workers: int, db_path: str,
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if previous is not None:
+            import signal
+            signal.signal(signal.SIGTERM, previous)
     return failed
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM stops the parent as Ctrl-C does (its default would end it at once, leaving
+    its workers crawling on unsupervised): returns the handler it replaced, None off the
+    main thread."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    return signal.signal(signal.SIGTERM, stop)

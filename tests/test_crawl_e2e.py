@@ -425,3 +425,39 @@ def test_validators_belong_to_a_source_as_it_reads_its_feeds() -> None:
     # How often or how politely it is crawled does not change what it takes from a feed.
     assert replace(source, schedule=Schedule(interval_minutes=5), name="Other",
                    enabled=False).validators_scope() == scope
+
+
+def test_sigterm_stops_a_crawl_in_workers_and_its_workers(tmp_path: Path) -> None:
+    """SIGTERM to `newsmon crawl --workers 2` (a service manager's stop) ended the parent at
+    once and left its workers crawling unsupervised; now it stops them as Ctrl-C does: each
+    run is recorded interrupted, no process is left, and the exit status is not 0."""
+    import signal
+    import time
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        slow = tmp_path / "slow.yaml"
+        slow.write_text(sources.read_text(encoding="utf-8").replace(
+            "download_delay: 0", "download_delay: 5"), encoding="utf-8")
+        db = str(tmp_path / "term.db")
+        env = {**os.environ, "NEWSMON_DB": db}
+        env.pop("NEWSMON_SOURCES", None)
+        proc = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "crawl", "demo-tmt",
+                                 "demo-ovd", "--workers", "2", "--sources", str(slow)],
+                                cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if Path(db).exists() and len(rows(db, "SELECT id FROM crawl_runs WHERE "
+                                                      "status = 'running'")) == 2:
+                    break
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode not in (0, None), err[-2000:]
+    runs = rows(db, "SELECT source, status FROM crawl_runs")
+    assert sorted((r["source"], r["status"]) for r in runs) == [
+        ("demo-ovd", "interrupted"), ("demo-tmt", "interrupted")], err[-2000:]
