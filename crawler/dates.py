@@ -10,6 +10,11 @@ from dateutil import parser as dateutil_parser
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _RELATIVE = re.compile(r"^(\d+)\s*([dhw])$")
+# Zone abbreviations dateutil does not know (it warns and drops them, leaving the time as
+# if it were UTC): the ones Russian and international outlets print.
+_ZONES = {"MSK": 3 * 3600, "MSD": 4 * 3600, "UTC": 0, "GMT": 0, "CET": 3600, "CEST": 7200,
+          "EET": 7200, "EEST": 3 * 3600, "EST": -5 * 3600, "EDT": -4 * 3600,
+          "PST": -8 * 3600, "PDT": -7 * 3600}
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[^0-9])")
 
 
@@ -32,13 +37,16 @@ def to_utc(value: str | datetime | None) -> datetime | None:
                 parsed = parsedate_to_datetime(text)
             except (TypeError, ValueError, IndexError):
                 try:
-                    parsed = dateutil_parser.parse(text)
+                    parsed = dateutil_parser.parse(text, tzinfos=_ZONES)
                 except (ValueError, OverflowError, TypeError):
                     return None
     assert parsed is not None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    result = parsed.astimezone(timezone.utc)
+    try:
+        result = parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):      # year 1 with a positive offset, and the like
+        return None
     if not 1990 <= result.year <= 2100:
         return None
     return result

@@ -93,6 +93,13 @@ def read_import_lines(lines: Iterable[bytes], default_source: str
                 raise ImportLineError(f"line {number}: not JSON ({exc})") from None
             except RecursionError:
                 raise ImportLineError(f"line {number}: JSON nested too deeply") from None
-            yield number, article_from_record(record, number, default_source)
+            try:
+                article = article_from_record(record, number, default_source)
+            except ImportLineError:
+                raise
+            except Exception as exc:         # no line may end the import
+                raise ImportLineError(f"line {number}: cannot be read "
+                                      f"({type(exc).__name__}: {exc})") from None
+            yield number, article
         except ImportLineError as exc:
             yield number, exc

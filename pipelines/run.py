@@ -232,12 +232,16 @@ class CrawlRun:
         self._count("newsmon/errors/spider")
         request = getattr(response, "request", None)
         kind = request.meta.get("newsmon_kind") if request is not None else None
+        if request is None and response is None:       # the spider's start() failed
+            self.record(Unstored(self.name, f"start:{self.name}", "spider_error",
+                                 stage="discovery", detail=failure.getErrorMessage()))
+            return
         url = (request.meta.get("redirect_urls") or [request.url])[0] if request is not None \
             else response.url
         self.record(Unstored(self.name, url, "spider_error",
                              stage="discovery" if kind in ("feed", "sitemap", "listing")
                              else "fetch", detail=failure.getErrorMessage(),
-                             final_url=response.url))
+                             final_url=getattr(response, "url", None)))
 
     def request_dropped(self, request: Any) -> None:
         """A redirect that comes back to a URL already requested (A -> A, A -> B -> A) is

@@ -35,6 +35,11 @@ def test_rel_canonical_only_on_same_site() -> None:
     ("2022-01-14T12:38:00+03:00", "2022-01-14T09:38:00+00:00"),
     ("2025-04-20T17:38:23.4598287Z", "2025-04-20T17:38:23+00:00"),
     ("not a date", None),
+    # Moscow time as Russian outlets print it (dateutil alone dropped the zone: 3 h off).
+    ("2025-11-20 10:00 MSK", "2025-11-20T07:00:00+00:00"),
+    ("20 Nov 2025 10:00 EST", "2025-11-20T15:00:00+00:00"),
+    # Out of datetime's range once in UTC: not a date, not an error that ends an import.
+    ("0001-01-01T00:00:00+01:00", None),
 ])
 def test_dates_to_utc(raw: str, expected: str | None) -> None:
     assert to_utc_iso(raw) == expected
@@ -80,3 +85,17 @@ def test_canonical_urls_build_on_w3lib_and_add_what_it_does_not_know() -> None:
                     "https://www.svoboda.org/a/33.html/amp", "https://m.svoboda.org/a/33.html"):
         assert canonicalize_url(variant) != "https://www.svoboda.org/a/33.html"   # w3lib alone
         assert canonicalize(variant) == "https://www.svoboda.org/a/33.html"
+
+
+def test_an_import_line_that_breaks_the_reader_is_that_lines_error_only() -> None:
+    import json
+
+    from crawler.importing import ImportLineError, read_import_lines
+    good = {"url": "https://x.example/1", "title": "T", "text": "A court fined an activist."}
+    lines = [json.dumps(good).encode(),
+             json.dumps({**good, "url": "https://x.example/2",
+                         "published_at": "0001-01-01T00:00:00+01:00"}).encode(),
+             json.dumps({**good, "url": "https://x.example/3"}).encode()]
+    read = list(read_import_lines(lines, "import"))
+    assert [n for n, item in read if not isinstance(item, ImportLineError)] == [1, 3]
+    assert "line 2: published_at '0001-01-01T00:00:00+01:00' is not a date" in str(read[1][1])
