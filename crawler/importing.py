@@ -17,6 +17,8 @@ class ImportLineError(ValueError):
     """One line of an import file is unusable; the message names the line."""
 
 
+# Control characters (but tab and line breaks), as extraction drops them from crawled pages.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[^\s/:?#\[\]@]+)$")
 
 
@@ -66,9 +68,10 @@ def article_from_record(record: object, number: int, default_source: str) -> Art
         if published is None:
             raise ImportLineError(f"line {number}: published_at {record['published_at']!r} "
                                   f"is not a date")
-    text = str(record["text"])
+    text = _CONTROL.sub("", str(record["text"]))
+    title = _CONTROL.sub("", str(record["title"]))
     return Article(url=url, canonical_url=url, source=str(record.get("source") or default_source),
-                   title=str(record["title"]), text=text, published_at=published,
+                   title=title, text=text, published_at=published,
                    published_from="import" if published else None,
                    lang_declared=str(record["lang"]) if record.get("lang") else None,
                    word_count=len(text.split()), discovered_via="import",

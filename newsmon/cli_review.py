@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterable
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 import click
 
@@ -104,27 +106,39 @@ def _write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+# Characters XML 1.0 cannot hold even escaped: a feed with one is not well-formed.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _escape(_NOT_XML.sub("", text))
+
+
+def _xml_attr(text: str) -> str:
+    return _quoteattr(_NOT_XML.sub("", text))
+
+
 def _write_atom(rows: Iterable[dict[str, Any]], out: IO[str], title: str, feed_id: str) -> int:
     entries = []
     newest = "1970-01-01T00:00:00+00:00"
     for row in rows:
         updated = row["published_at"] or row["first_seen_at"]
         newest = max(newest, updated)
-        tags = "".join(f"<category term={quoteattr(str(t))}/>"
+        tags = "".join(f"<category term={_xml_attr(str(t))}/>"
                        for t in row["topics"] + row["subtags"])
-        authors = "".join(f"<author><name>{escape(str(a))}</name></author>"
+        authors = "".join(f"<author><name>{_xml_text(str(a))}</name></author>"
                           for a in row["authors"])
         summary = row["description"] or " ".join((row["text"] or "").split()[:60])
         entries.append(
-            f"<entry><id>urn:newsmon:article:{row['id']}</id><title>{escape(row['title'] or '')}"
-            f"</title><link href={quoteattr(row['url'])}/><updated>{escape(updated)}</updated>"
-            f"{authors}{tags}<summary>{escape(summary)}</summary>"
-            f"<source><title>{escape(row['source'])}</title></source></entry>")
+            f"<entry><id>urn:newsmon:article:{row['id']}</id><title>{_xml_text(row['title'] or '')}"
+            f"</title><link href={_xml_attr(row['url'])}/><updated>{_xml_text(updated)}</updated>"
+            f"{authors}{tags}<summary>{_xml_text(summary)}</summary>"
+            f"<source><title>{_xml_text(row['source'])}</title></source></entry>")
     # A feed-level author covers entries without one (RFC 4287 4.1.1); the id is stable.
     out.write('<?xml version="1.0" encoding="utf-8"?>\n'
               '<feed xmlns="http://www.w3.org/2005/Atom">'
-              f"<id>{escape(feed_id)}</id><title>{escape(title)}</title>"
-              f"<updated>{escape(newest)}</updated><author><name>newsmon</name></author>"
+              f"<id>{_xml_text(feed_id)}</id><title>{_xml_text(title)}</title>"
+              f"<updated>{_xml_text(newest)}</updated><author><name>newsmon</name></author>"
               "<generator>newsmon</generator>" + "".join(entries) + "</feed>\n")
     return len(entries)
 

@@ -355,3 +355,24 @@ def test_mistakes_in_digest_and_alerts_options_are_one_line(tmp_path: Path) -> N
                    str(db), db=str(db), check=False)
     assert only.returncode == 1 and "Traceback" not in only.stderr, only.stderr
     assert "no subscription named 'nosuch' (there are: desk)" in only.stderr
+
+
+def test_control_characters_in_imported_text_never_reach_the_store_or_a_feed(
+        tmp_path: Path) -> None:
+    """A crawled page loses its control characters at extraction; an imported record kept
+    them, and an Atom export with one was not well-formed XML."""
+    import sqlite3
+    import xml.etree.ElementTree as ElementTree
+    db = tmp_path / "ctrl.db"
+    source = tmp_path / "ctrl.jsonl"
+    source.write_text(json.dumps({"url": "https://x.example/1", "title": "Court\x1b fines\x08",
+                                  "text": "A court in Kazan\x01 fined an activist.\x0c " * 8})
+                      + "\n", encoding="utf-8")
+    newsmon("import", str(source), "--db", str(db), db=str(db))
+    (row,) = rows_of(str(db), "SELECT title, text FROM articles")
+    assert row["title"] == "Court fines" and "\x01" not in row["text"] \
+        and "\x0c" not in row["text"]
+    sqlite3.connect(db).execute("UPDATE articles SET title = 'Old\x1b row'").connection.commit()
+    atom = newsmon("export", "--db", str(db), "--all", "--format", "atom", db=str(db)).stdout
+    (entry,) = ElementTree.fromstring(atom).iter("{http://www.w3.org/2005/Atom}entry")
+    assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Old row"
