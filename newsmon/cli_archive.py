@@ -161,7 +161,10 @@ def recheck(db_path: str, sources_path: str | None, days: float,
     Example: newsmon recheck --since 3
     """
     from newsmon.maintenance import recheck_jobs
-    overrides = dict(item.split("=", 1) for item in settings if "=" in item)
+    for item in settings:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+    overrides = dict(item.split("=", 1) for item in settings)
     jobs = recheck_jobs(open_db_or_fail(db_path), load_sources_or_fail(sources_path), days)
     if not jobs:
         click.echo(f"nothing to recheck: no stored article from a configured source was "
@@ -173,8 +176,17 @@ def recheck(db_path: str, sources_path: str | None, days: float,
     results = crawl_and_report(db_path, sources_path, jobs, overrides)
     edited = sum(o.updated for o, _ in results.values())
     removed = sum(o.removed for o, _ in results.values())
+    errors = sum(o.errors for o, _ in results.values())
     click.echo(f"rechecked {sum(len(j.kwargs['recheck_urls']) for j in jobs)} article(s): "
-               f"{edited} edited, {removed} removed")
+               f"{edited} edited, {removed} removed, {errors} could not be fetched")
+    failed = [f"{key} ({'did not start' if o.status == 'running' else o.status})"
+              for key, (o, _) in results.items() if o.status in ("failed", "timeout", "running")]
+    if failed or errors:
+        # An outlet that was down was not rechecked: say so, as a failed crawl does.
+        raise click.ClickException(
+            f"{errors} article(s) could not be fetched"
+            + (f"; failed: {', '.join(failed)}" if failed else "")
+            + "; see crawl_runs and unstored_pages")
 
 
 def fill_search_index(db: Any) -> int:

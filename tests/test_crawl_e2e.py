@@ -461,3 +461,19 @@ def test_sigterm_stops_a_crawl_in_workers_and_its_workers(tmp_path: Path) -> Non
     runs = rows(db, "SELECT source, status FROM crawl_runs")
     assert sorted((r["source"], r["status"]) for r in runs) == [
         ("demo-ovd", "interrupted"), ("demo-tmt", "interrupted")], err[-2000:]
+
+
+def test_a_recheck_of_an_outlet_that_is_down_fails(tmp_path: Path) -> None:
+    """Every article unreachable is nothing rechecked: that must not read as a quiet
+    success (it printed "0 edited, 0 removed" and exited 0)."""
+    db = str(tmp_path / "down.db")
+    with MockServer() as server:
+        sources = server.write_sources(tmp_path)
+        newsmon("crawl", "demo-tmt", "--sources", str(sources), db=db)
+    result = newsmon("recheck", "--since", "9999", "--sources", str(sources), *FAST, db=db,
+                     check=False)
+    assert result.returncode == 1, (result.stdout, result.stderr[-2000:])
+    assert "10 could not be fetched" in result.stdout
+    assert "10 article(s) could not be fetched" in result.stderr
+    bad = newsmon("recheck", "-s", "DOWNLOAD_DELAY", db=db, check=False)
+    assert bad.returncode == 2 and "is not NAME=VALUE" in bad.stderr
