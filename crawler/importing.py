@@ -58,6 +58,10 @@ def article_from_record(record: object, number: int, default_source: str) -> Art
     if record.get("id") is not None and (isinstance(record["id"], bool)
                                          or not isinstance(record["id"], (str, int))):
         raise ImportLineError(f"line {number}: field id must be a string or an integer")
+    blank = [k for k in ("url", "title", "text") if not str(record[k]).strip()]
+    if blank:
+        raise ImportLineError(f"line {number}: field(s) {', '.join(blank)} hold only "
+                              f"whitespace")
     url = str(record["url"]).strip()
     if not url.startswith(("http://", "https://")) or not _valid_host(url):
         raise ImportLineError(f"line {number}: url {url[:200]!r} is not an absolute http(s) "

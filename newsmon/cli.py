@@ -295,7 +295,12 @@ def extract(file_or_url: str, page_url: str | None, source: str | None,
         body = path.read_bytes()
         if path.suffix == ".gz":
             import gzip
-            body = gzip.decompress(body)
+            import zlib
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise click.ClickException(f"{file_or_url}: not a readable gzip file "
+                                           f"({exc})") from None
         page_url = page_url or path.resolve().as_uri()
     url = page_url or file_or_url
     configured = load_sources_or_fail(sources_path)

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from newsmon.options import (DB_OPTION, SOURCES_OPTION, TAXONOMY_OPTION, crawl_and_report,
-                             load_sources_or_fail, make_tagger, open_db_or_fail, require_db)
+                             load_sources_or_fail, make_tagger, open_db_or_fail, require_db,
+                             since_to_iso)
 
 
 def _open_captures(db_path: str, readonly: bool = True) -> Any:
@@ -99,6 +100,7 @@ def reprocess(db_path: str, sources_path: str | None, taxonomy_path: str | None,
     from storage.captures import iter_captures
     make_tagger(taxonomy_path)
     require_db(db_path)
+    since = since_to_iso(since) if since is not None else None
     sources = load_sources_or_fail(sources_path)
     captures = _open_captures(db_path)
     try:
@@ -137,6 +139,7 @@ def export_warc(db_path: str, output: str | None, since: str | None) -> None:
     from newsmon.maintenance import write_warc
     from storage.captures import iter_captures
     require_db(db_path)
+    since = since_to_iso(since) if since is not None else None
     captures = _open_captures(db_path)
     target = Path(output or f"newsmon-{datetime.now(timezone.utc):%Y%m%d}.warc.gz")
     count = write_warc(iter_captures(captures, since=since), target)

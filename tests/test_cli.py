@@ -376,3 +376,20 @@ def test_control_characters_in_imported_text_never_reach_the_store_or_a_feed(
     atom = newsmon("export", "--db", str(db), "--all", "--format", "atom", db=str(db)).stdout
     (entry,) = ElementTree.fromstring(atom).iter("{http://www.w3.org/2005/Atom}entry")
     assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Old row"
+
+
+def test_bad_since_values_and_a_broken_gzip_page_are_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "since.db"
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"url": "https://x.example/1", "title": "t",
+                                  "text": "A court in Kazan fined an activist. " * 8}) + "\n")
+    newsmon("import", str(source), "--db", str(db), db=str(db))
+    for command in ("reprocess", "export-warc"):
+        bad = newsmon(command, "--since", "garbage", "--db", str(db), db=str(db), check=False)
+        assert bad.returncode == 2 and "--since" in bad.stderr, (command, bad.stderr)
+        assert "Traceback" not in bad.stderr
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(b"<html>not gzip</html>")
+    broken = newsmon("extract", str(page), db=str(db), check=False)
+    assert broken.returncode == 1 and "not a readable gzip file" in broken.stderr, broken.stderr
+    assert "Traceback" not in broken.stderr

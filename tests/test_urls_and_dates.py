@@ -99,3 +99,16 @@ def test_an_import_line_that_breaks_the_reader_is_that_lines_error_only() -> Non
     read = list(read_import_lines(lines, "import"))
     assert [n for n, item in read if not isinstance(item, ImportLineError)] == [1, 3]
     assert "line 2: published_at '0001-01-01T00:00:00+01:00' is not a date" in str(read[1][1])
+
+
+def test_an_import_field_of_only_whitespace_is_an_error() -> None:
+    import json
+
+    from crawler.importing import ImportLineError, read_import_lines
+    good = {"url": "https://x.example/1", "title": "T", "text": "A court fined an activist."}
+    lines = [json.dumps({**good, "text": "   \n "}).encode(),
+             json.dumps({**good, "title": "\t"}).encode()]
+    read = [str(item) for _, item in read_import_lines(lines, "import")]
+    assert read == ["line 1: field(s) text hold only whitespace",
+                    "line 2: field(s) title hold only whitespace"]
+    assert all(isinstance(item, ImportLineError) for _, item in read_import_lines(lines, "i"))
