@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawler.yamlfile import load_yaml
+
 DEFAULT_SOURCES_PATH = Path(__file__).with_name("sources.yaml")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -407,7 +409,7 @@ def _source(path: str | os.PathLike[str], index: int, raw: Any, defaults_politen
 def parse_sources(text: str, path: str | os.PathLike[str] = "<string>") -> list[Source]:
     """Parse sources YAML text; raise SourceConfigError naming file, source and field."""
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

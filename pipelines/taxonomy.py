@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from crawler.yamlfile import load_yaml
 from pipelines.morphology import Normaliser, fold_words, shared_normaliser
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
@@ -167,29 +168,9 @@ def _terms(path: str | os.PathLike[str], entry: str, raw: Any, normaliser: Norma
     return terms
 
 
-# libyaml's parser where PyYAML was built with it: the bundled taxonomy and gazetteer parse in
-# a tenth of the pure-Python loader's CPU time, which every crawl process pays at startup.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """A YAML loader that refuses a key given twice in one mapping (YAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"),  # noqa: S506
-                         Loader=_UniqueKeyLoader)
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaxonomyError(path, "-", "file not found") from None
     except yaml.YAMLError as exc:

@@ -393,3 +393,11 @@ def test_bad_since_values_and_a_broken_gzip_page_are_one_line(tmp_path: Path) ->
     broken = newsmon("extract", str(page), db=str(db), check=False)
     assert broken.returncode == 1 and "not a readable gzip file" in broken.stderr, broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_an_alerts_file_with_a_key_given_twice_is_refused() -> None:
+    from newsmon.alerts.config import AlertConfigError, parse_config
+    one = "subscriptions:\n  - name: a\n    channel: {webhook: 'http://127.0.0.1:9/a'}\n"
+    assert [s.name for s in parse_config(one, "alerts.yaml").subscriptions] == ["a"]
+    with pytest.raises(AlertConfigError, match="key 'subscriptions' appears twice"):
+        parse_config(one + one.replace("name: a", "name: b"), "alerts.yaml")

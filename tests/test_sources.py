@@ -111,6 +111,18 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
         load_sources(path)
 
 
+def test_a_key_given_twice_is_refused_with_its_line() -> None:
+    """YAML keeps the last of two equal keys: a second `sources:` silently dropped every
+    source above it, a second `discovery:` the first one's feeds."""
+    twice = GOOD + GOOD.replace("id: demo", "id: other")
+    with pytest.raises(SourceConfigError, match=r"line 12, column 1: key 'sources' appears "
+                                                r"twice in one mapping"):
+        parse_sources(twice, "conf/sources.yaml")
+    again = GOOD + "    discovery:\n      sitemaps: [https://example.org/sitemap.xml]\n"
+    with pytest.raises(SourceConfigError, match=r"key 'discovery' appears twice"):
+        parse_sources(again, "conf/sources.yaml")
+
+
 def test_duplicate_ids_rejected() -> None:
     doubled = GOOD + GOOD.split("sources:\n", 1)[1]
     with pytest.raises(SourceConfigError, match="source 'demo', field 'id'"):

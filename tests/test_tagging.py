@@ -124,10 +124,10 @@ def test_taxonomy_key_given_twice_or_broken_yaml_is_refused_by_line(tmp_path: Pa
     assert f"line {line}" in str(info.value) and str(twice) in str(info.value)
     import yaml
 
-    from pipelines.taxonomy import _UniqueKeyLoader
+    from crawler.yamlfile import UniqueKeyLoader
     # libyaml's parser where PyYAML has it (a tenth of the CPU), with the same refusal.
     if yaml.__with_libyaml__:
-        assert issubclass(_UniqueKeyLoader, yaml.CSafeLoader)
+        assert issubclass(UniqueKeyLoader, yaml.CSafeLoader)
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: x\ntopics: [\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"line \d+.*not valid YAML"):

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from crawler.yamlfile import load_yaml
+
 EVENTS = ("new_article", "story_grew", "edited", "removed", "source_failing")
 WEBHOOK_FORMATS = ("json", "slack")
 DEFAULT_DESK_URL = "http://127.0.0.1:8001"
@@ -328,7 +330,7 @@ def parse_config(text: str, path: str, tags: set[str] | None = None) -> AlertCon
     """The configuration in TEXT (read from PATH); `tags`, when given, are the topics and
     subtags a filter may name."""
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as exc:
         raise AlertConfigError(f"{path}: not valid YAML: {exc}") from None
     top = _Reader(path, "top level", doc if doc is not None else {})
