@@ -118,6 +118,12 @@ def _xml_attr(text: str) -> str:
     return _quoteattr(_NOT_XML.sub("", text))
 
 
+def _taxonomy_tags() -> set[str]:
+    from pipelines.taxonomy import load_taxonomy
+    taxonomy = load_taxonomy()
+    return set(taxonomy.topics) | set(taxonomy.subtags)
+
+
 def _write_atom(rows: Iterable[dict[str, Any]], out: IO[str], title: str, feed_id: str) -> int:
     entries = []
     newest = "1970-01-01T00:00:00+00:00"
@@ -175,9 +181,13 @@ def export(db_path: str, topic: str | None, since: str | None, fmt: str, output:
     db = open_db_or_fail(db_path, readonly=True)
     try:
         tags = known_tags(db) if topic else []
-        if topic and topic not in tags:
-            raise click.BadParameter(f"no article is tagged {topic!r}; tags in this database: "
-                                     f"{', '.join(tags) or 'none'}", param_hint="--topic")
+        if topic and topic not in tags and topic not in _taxonomy_tags():
+            # A topic of the taxonomy that nothing is tagged with yet exports nothing; only a
+            # name neither knows is a mistake (a weekly export must not fail on a quiet week).
+            raise click.BadParameter(f"{topic!r} is not a topic or subtag of the taxonomy, "
+                                     f"and no article is tagged with it; tags in this "
+                                     f"database: {', '.join(tags) or 'none'}",
+                                     param_hint="--topic")
         rows = export_articles(db, topic=topic, since=since_iso, relevant_only=not include_all,
                                review_status=review_status, include_duplicates=include_all)
         if fmt == "csv":

@@ -401,3 +401,28 @@ def test_an_alerts_file_with_a_key_given_twice_is_refused() -> None:
     assert [s.name for s in parse_config(one, "alerts.yaml").subscriptions] == ["a"]
     with pytest.raises(AlertConfigError, match="key 'subscriptions' appears twice"):
         parse_config(one + one.replace("name: a", "name: b"), "alerts.yaml")
+
+
+@pytest.mark.parametrize("at", ["T08:00", "0800", "08:00+03:00", "8:00"])
+def test_an_alerts_daily_time_must_be_hh_mm(at: str) -> None:
+    """fromisoformat takes these, then the time was cut to its first five characters."""
+    from newsmon.alerts.config import AlertConfigError, parse_config
+    text = ("subscriptions:\n  - name: a\n    channel: {webhook: 'http://127.0.0.1:9/a'}\n"
+            f"    mode: {{daily_at: '{at}'}}\n")
+    with pytest.raises(AlertConfigError, match=r"mode.*is not a time of day like 08:30"):
+        parse_config(text, "alerts.yaml")
+    good = parse_config(text.replace(at, "08:05"), "alerts.yaml")
+    assert good.subscriptions[0].mode.at == "08:05"
+
+
+def test_export_of_a_taxonomy_topic_nothing_carries_yet_is_empty_not_an_error(
+        tmp_path: Path) -> None:
+    db = tmp_path / "quiet.db"
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"url": "https://x.example/1", "title": "Weather",
+                                  "text": "Snow is expected in Moscow on Friday. " * 8}) + "\n")
+    newsmon("import", str(source), "--db", str(db), db=str(db))
+    quiet = newsmon("export", "--db", str(db), "--topic", "emigration", db=str(db))
+    assert quiet.stdout == ""
+    typo = newsmon("export", "--db", str(db), "--topic", "emigraton", db=str(db), check=False)
+    assert typo.returncode == 2 and "not a topic or subtag of the taxonomy" in typo.stderr

@@ -255,9 +255,12 @@ def _mode(r: _Reader) -> Mode:
         at = m.text("daily_at", required=True)
         assert at is not None
         try:
+            if not re.fullmatch(r"\d{2}:\d{2}", at):    # fromisoformat takes T08:00, 0800
+                raise ValueError(at)
             clock_time.fromisoformat(at)
         except ValueError:
-            m.fail(f"{at!r} is not a time of day like 08:30", "daily_at")
+            m.fail(f"{at!r} is not a time of day like 08:30 (HH:MM; the subscription's "
+                   f"time_zone sets the zone)", "daily_at")
         return Mode("daily", at=at[:5])
     r.fail(f"must be immediate, {{every_minutes: N}} or {{daily_at: 'HH:MM'}}, not {value!r}",
            "mode")
