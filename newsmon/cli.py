@@ -84,10 +84,13 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     if since or until:
         from crawler.dates import WindowBoundError, parse_window_bound
         try:
-            parse_window_bound(since, "since")
-            parse_window_bound(until, "until")
+            start = parse_window_bound(since, "since")
+            end = parse_window_bound(until, "until", end_of_day=True)
         except WindowBoundError as exc:
             raise click.BadParameter(str(exc)) from None
+        if start is not None and end is not None and start >= end:
+            raise click.BadParameter(f"--since {since} is not before --until {until}: the "
+                                     f"window holds no date", param_hint="--since/--until")
     alert_config = None
     if alerts_path:
         from newsmon.cli_alerts import load_alerts_or_fail

@@ -426,3 +426,10 @@ def test_export_of_a_taxonomy_topic_nothing_carries_yet_is_empty_not_an_error(
     assert quiet.stdout == ""
     typo = newsmon("export", "--db", str(db), "--topic", "emigraton", db=str(db), check=False)
     assert typo.returncode == 2 and "not a topic or subtag of the taxonomy" in typo.stderr
+
+
+def test_a_crawl_window_that_holds_no_date_is_refused(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.db")
+    inverted = newsmon("crawl", "--since", "2d", "--until", "5d", db=db, check=False)
+    assert inverted.returncode == 2 and "is not before --until" in inverted.stderr
+    assert not Path(db).exists()
