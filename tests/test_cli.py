@@ -433,3 +433,20 @@ def test_a_crawl_window_that_holds_no_date_is_refused(tmp_path: Path) -> None:
     inverted = newsmon("crawl", "--since", "2d", "--until", "5d", db=db, check=False)
     assert inverted.returncode == 2 and "is not before --until" in inverted.stderr
     assert not Path(db).exists()
+
+
+def test_an_unset_variable_in_an_alerts_channel_is_refused(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """It was sent as it stood: POST /hook/${NOPE_UNSET}, counted as delivered."""
+    from newsmon.alerts.config import AlertConfigError, parse_config
+    monkeypatch.delenv("NEWSMON_TEST_UNSET", raising=False)
+    monkeypatch.setenv("NEWSMON_TEST_TOKEN", "abc")
+    text = ("subscriptions:\n  - name: a\n    channel: {webhook: "
+            "'http://127.0.0.1:9/hook/${NEWSMON_TEST_TOKEN}'}\n")
+    assert parse_config(text, "a.yaml").subscriptions[0].channel.url.endswith("/hook/abc")
+    with pytest.raises(AlertConfigError, match=r"channel.webhook: environment variable "
+                                               r"NEWSMON_TEST_UNSET is not set"):
+        parse_config(text.replace("TOKEN", "UNSET"), "a.yaml")
+    headers = text.replace("}\n", ", headers: {Authorization: 'Bearer $NEWSMON_TEST_UNSET'}}\n")
+    with pytest.raises(AlertConfigError, match=r"headers.Authorization: environment"):
+        parse_config(headers, "a.yaml")

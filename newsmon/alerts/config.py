@@ -204,6 +204,18 @@ def _filter(path: str, where: str, data: Any, tags: set[str] | None) -> Filter:
                   relevant_only=r.flag("relevant_only", True))
 
 
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def _expanded(r: _Reader, field: str, value: str) -> str:
+    """VALUE with $NAME / ${NAME} replaced from the environment; an unset one is an error
+    naming it (expanded as it stood, it was sent: a webhook URL ending in ${TOKEN})."""
+    unset = [a or b for a, b in _VARIABLE.findall(value) if (a or b) not in os.environ]
+    if unset:
+        r.fail(f"environment variable {unset[0]} is not set", field)
+    return os.path.expandvars(value)
+
+
 def _channel(path: str, where: str, data: Any) -> Channel:
     r = _Reader(path, where, data)
     kinds = [k for k in ("email", "webhook", "telegram") if k in r.data]
@@ -223,17 +235,18 @@ def _channel(path: str, where: str, data: Any) -> Channel:
     headers_data = r.data.get("headers") or {}
     if not isinstance(headers_data, dict):
         r.fail("must be a mapping of header: value", "headers")
-    headers = tuple((str(k), os.path.expandvars(str(v))) for k, v in headers_data.items())
+    headers = tuple((str(k), _expanded(r, f"headers.{k}", str(v)))
+                    for k, v in headers_data.items())
     if kind == "telegram":
         if not re.search(r"/bot[^/]+/sendMessage$", urlsplit(url).path):
             r.fail("must be a Telegram Bot API sendMessage URL "
                    "(https://api.telegram.org/bot<token>/sendMessage)", "telegram")
         chat = r.text("chat_id", required=True)
-        return Channel("telegram", url=os.path.expandvars(url), chat_id=chat, headers=headers)
+        return Channel("telegram", url=_expanded(r, kind, url), chat_id=chat, headers=headers)
     fmt = r.text("format", "json")
     if fmt not in WEBHOOK_FORMATS:
         r.fail(f"must be one of {', '.join(WEBHOOK_FORMATS)}, not {fmt!r}", "format")
-    return Channel("webhook", url=os.path.expandvars(url), webhook_format=str(fmt),
+    return Channel("webhook", url=_expanded(r, kind, url), webhook_format=str(fmt),
                    headers=headers)
 
 
