@@ -10,7 +10,7 @@ from scrapy import Spider
 from scrapy.http import Request
 from scrapy.settings import BaseSettings
 
-from crawler.sources import Source, load_sources
+from crawler.sources import Source, SourceConfigError, load_sources
 from crawler.spiders.source_spider import SourceSpider
 from crawler.urls import host_matches
 
@@ -45,14 +45,21 @@ def spider_class_for(source: Source) -> type[SourceSpider]:
 class SourceSpiderLoader:
     """Implements Scrapy's SpiderLoader protocol over crawler/sources.yaml (NEWSMON_SOURCES)."""
 
-    def __init__(self, sources: list[Source]) -> None:
+    def __init__(self, sources: list[Source], error: SourceConfigError | None = None) -> None:
         self._sources = {source.id: source for source in sources}
         self._classes: dict[str, type[SourceSpider]] = {}
+        # A sources file that does not load is raised when a spider is asked for, where the
+        # crawl command reports it in one line (Scrapy builds the loader before any command
+        # runs, and printed a traceback).
+        self._error = error
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> SourceSpiderLoader:
         configured = settings.get("NEWSMON_SOURCES") or None
-        sources = load_sources(configured)
+        try:
+            sources = load_sources(configured)
+        except SourceConfigError as exc:
+            return cls([], exc)
         # `newsmon demo` writes demo-sources.yaml where it runs: with no sources file named,
         # its outlets are crawlable by hand too (scrapy crawl demo-tmt, while `newsmon demo
         # --serve-only` serves them).
@@ -63,6 +70,8 @@ class SourceSpiderLoader:
         return cls(sources)
 
     def load(self, spider_name: str) -> type[Spider]:
+        if self._error is not None:
+            raise self._error
         if spider_name not in self._sources:
             hint = (" (the demo outlets: run `newsmon demo --serve-only` here first, which "
                     "writes demo-sources.yaml)" if spider_name.startswith("demo-") else "")
@@ -73,6 +82,8 @@ class SourceSpiderLoader:
         return self._classes[spider_name]
 
     def list(self) -> list[str]:
+        if self._error is not None:
+            raise self._error
         return sorted(self._sources)
 
     def find_by_request(self, request: Request) -> "builtins.list[str]":

@@ -450,3 +450,18 @@ def test_an_unset_variable_in_an_alerts_channel_is_refused(monkeypatch: pytest.M
     headers = text.replace("}\n", ", headers: {Authorization: 'Bearer $NEWSMON_TEST_UNSET'}}\n")
     with pytest.raises(AlertConfigError, match=r"headers.Authorization: environment"):
         parse_config(headers, "a.yaml")
+
+
+def test_scrapy_crawl_with_a_broken_sources_file_or_an_unknown_source_is_one_line(
+        tmp_path: Path) -> None:
+    broken = tmp_path / "bad.yaml"
+    broken.write_text("sources:\n  - id: x\n", encoding="utf-8")
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(REPO)}
+    for sources, spider, says in (
+            (str(broken), "x", "ERROR: " + str(broken) + ", source 'x', field 'name': is required"),
+            ("", "nosuch", "ERROR: Spider not found: nosuch; configured sources: ")):
+        run = subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider], cwd=tmp_path,
+                             env={**env, "NEWSMON_SOURCES": sources}, capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 1 and says in run.stderr, run.stderr[-2000:]
+        assert "Traceback" not in run.stderr

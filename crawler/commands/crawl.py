@@ -10,12 +10,16 @@ crawl` does. Scrapy picks it up through the COMMANDS_MODULE setting.
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 
+from crawler.sources import SourceConfigError
+
 FAILED_STATUSES = ("failed", "timeout")
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawl):
@@ -33,6 +37,12 @@ class Command(ScrapyCrawl):
         process.create_crawler = remembered  # type: ignore[method-assign,assignment]
         try:
             super().run(args, opts)
+        except (SourceConfigError, KeyError) as exc:
+            # A broken sources file or an unknown source: one line, not a traceback.
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            logger.error("%s", message)
+            self.exitcode = 1
+            return
         finally:
             process.create_crawler = create  # type: ignore[method-assign]
         if self.exitcode == 0 and any(_failed(crawler) for crawler in created):
