@@ -112,7 +112,7 @@ def reprocess(db_path: str, sources_path: str | None, taxonomy_path: str | None,
             _taxonomy_setting(taxonomy_path), quiet=True)
     finally:
         captures.close()
-    outcome, _ = results["reprocess"]
+    outcome, spider = results["reprocess"]
     db = open_db_or_fail(db_path)
     indexed = backfill_fingerprints(db)
     db.close()
@@ -122,6 +122,12 @@ def reprocess(db_path: str, sources_path: str | None, taxonomy_path: str | None,
                f"dropped: {dropped}; "
                f"{outcome.stats.get('newsmon/reprocess/skipped_status', 0)} non-200 capture(s) "
                f"skipped; {indexed} article(s) added to the near-duplicate index")
+    unknown = int(outcome.stats.get("newsmon/reprocess/skipped_unknown_source", 0))
+    if unknown:
+        click.echo(f"{unknown} capture(s) of sources the sources file does not configure were "
+                   f"left as they are (their site rules are unknown, so an unchanged page "
+                   f"would read as an edit): {', '.join(sorted(spider.unknown_sources))}; "
+                   f"pass the sources file they were crawled with (--sources)", err=True)
     if outcome.status != "finished":
         raise click.ClickException(f"the reprocess run ended {outcome.status}")
 

@@ -125,7 +125,8 @@ def test_random_kills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None
                                 str(sources)], cwd=REPO, env=_env(db), capture_output=True,
                                text=True, timeout=300)
         assert final.returncode == 0 and "[finished]" in final.stdout, final.stderr[-3000:]
-        again = subprocess.run([sys.executable, "-m", "newsmon.cli", "reprocess"], cwd=REPO,
+        again = subprocess.run([sys.executable, "-m", "newsmon.cli", "reprocess", "--sources",
+                                str(sources)], cwd=REPO,
                                env=_env(db), capture_output=True, text=True, timeout=300)
         assert again.returncode == 0, again.stderr[-3000:]
         served = {outlet.url(server.base_url, a) for a in outlet.articles()}

@@ -87,12 +87,21 @@ def test_recheck_finds_edits_and_takedowns(site: Any) -> None:
 
 
 def test_reprocess_works_offline(site: Any, tmp_path: Path) -> None:
-    _, db, _, _ = site
-    result = newsmon("reprocess", db=db)                   # the mock server is not needed
-    assert "reprocessed" in result.stdout and "0 new" in result.stdout
+    _, db, sources, _ = site
+    edited = rows(db, "SELECT count(*) AS n FROM articles WHERE edited_at IS NOT NULL")[0]["n"]
+    result = newsmon("reprocess", "--sources", str(sources), db=db)   # no server needed
+    reprocessed = int(result.stdout.split("reprocessed ", 1)[1].split()[0])
+    assert reprocessed >= 35 and "0 new" in result.stdout, result.stdout
     assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 35
     runs = rows(db, "SELECT * FROM crawl_runs WHERE source = 'reprocess'")
     assert runs and runs[-1]["status"] == "finished"
+    # Without the sources file the demo outlets were crawled with, their site rules are
+    # unknown: their captures are left alone, not re-extracted into false edits.
+    blind = newsmon("reprocess", db=db)
+    assert "reprocessed 0 capture(s)" in blind.stdout, blind.stdout
+    assert "left as they are" in blind.stderr and "demo-tmt" in blind.stderr
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE edited_at IS NOT NULL"
+                )[0]["n"] == edited
 
 
 def test_export_warc_is_valid(site: Any, tmp_path: Path) -> None:
@@ -256,7 +265,7 @@ def test_import_and_reprocess_close_as_soon_as_their_items_are_stored(site: Any,
     import os
     import subprocess
     import sys
-    _, db, _, _ = site
+    _, db, sources, _ = site
     script = ("import sys\nfrom scrapy.core.engine import ExecutionEngine\n"
               "ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 600.0\n"
               "from newsmon.cli import main\nsys.argv[0] = 'newsmon'\nmain()\n")
@@ -267,10 +276,11 @@ def test_import_and_reprocess_close_as_soon_as_their_items_are_stored(site: Any,
         + "\n" for n in range(3)), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("NEWSMON_DB", "NEWSMON_SOURCES")}
     for args in (["import", str(lines), "--db", str(tmp_path / "imported.db")],
-                 ["reprocess", "--db", db]):
+                 ["reprocess", "--db", db, "--sources", str(sources)]):
         done = subprocess.run([sys.executable, "-c", script, *args], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
+        assert " 0 capture(s)" not in done.stdout, done.stdout
     assert rows(str(tmp_path / "imported.db"), "SELECT count(*) AS n FROM articles")[0]["n"] == 3
 
 

@@ -118,6 +118,7 @@ class ReprocessSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.captures = captures
         self.sources = {source.id: source for source in sources}
+        self.unknown_sources: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReprocessSpider:
@@ -131,8 +132,14 @@ class ReprocessSpider(scrapy.Spider):
             if capture.status != 200:
                 self.crawler.stats.inc_value("newsmon/reprocess/skipped_status")
                 continue
-            self.crawler.stats.inc_value("newsmon/reprocess/captures")
             source = self.sources.get(capture.source or "")
+            if source is None and capture.source:
+                # Its site rules are unknown: extracted without them, an unchanged page would
+                # read as an edit (a new version, the article marked edited).
+                self.crawler.stats.inc_value("newsmon/reprocess/skipped_unknown_source")
+                self.unknown_sources.add(capture.source)
+                continue
+            self.crawler.stats.inc_value("newsmon/reprocess/captures")
             self.items_done.yielded += 1
             yield PageItem(source=capture.source or "", url=capture.url,
                            requested_url=capture.requested_url or capture.url,
