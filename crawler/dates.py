@@ -41,6 +41,12 @@ def to_utc(value: str | datetime | None) -> datetime | None:
                 except (ValueError, OverflowError, TypeError):
                     return None
     assert parsed is not None
+    if parsed.tzinfo is None and isinstance(value, str):
+        # RFC 822 parsing takes "Mon, 20 Nov 2025 10:00:00 MSK" and drops the zone it does
+        # not know: read it from the table.
+        zone = _ZONES.get(value.strip().rsplit(None, 1)[-1].upper())
+        if zone is not None:
+            parsed = parsed.replace(tzinfo=timezone(timedelta(seconds=zone)))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     try:

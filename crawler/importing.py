@@ -58,10 +58,13 @@ def article_from_record(record: object, number: int, default_source: str) -> Art
     if record.get("id") is not None and (isinstance(record["id"], bool)
                                          or not isinstance(record["id"], (str, int))):
         raise ImportLineError(f"line {number}: field id must be a string or an integer")
-    blank = [k for k in ("url", "title", "text") if not str(record[k]).strip()]
+    text = _CONTROL.sub("", str(record["text"]))
+    title = _CONTROL.sub("", str(record["title"]))
+    blank = [k for k, v in (("url", str(record["url"])), ("title", title), ("text", text))
+             if not v.strip()]
     if blank:
         raise ImportLineError(f"line {number}: field(s) {', '.join(blank)} hold only "
-                              f"whitespace")
+                              f"whitespace or control characters")
     url = str(record["url"]).strip()
     if not url.startswith(("http://", "https://")) or not _valid_host(url):
         raise ImportLineError(f"line {number}: url {url[:200]!r} is not an absolute http(s) "
@@ -72,12 +75,12 @@ def article_from_record(record: object, number: int, default_source: str) -> Art
         if published is None:
             raise ImportLineError(f"line {number}: published_at {record['published_at']!r} "
                                   f"is not a date")
-    text = _CONTROL.sub("", str(record["text"]))
-    title = _CONTROL.sub("", str(record["title"]))
-    return Article(url=url, canonical_url=url, source=str(record.get("source") or default_source),
+    source = str(record.get("source") or "").strip() or default_source
+    lang = str(record.get("lang") or "").strip() or None
+    return Article(url=url, canonical_url=url, source=source,
                    title=title, text=text, published_at=published,
                    published_from="import" if published else None,
-                   lang_declared=str(record["lang"]) if record.get("lang") else None,
+                   lang_declared=lang,
                    word_count=len(text.split()), discovered_via="import",
                    fetched_at=utc_now_iso(), purpose="import")
 

@@ -18,8 +18,16 @@ class UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":      # `<<: *base`: YAML's merge
+                continue
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:                                # a list or mapping as a key
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be a plain value, not {key!r}",
+                    key_node.start_mark) from None
+            if repeated:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark)
             seen.add(key)

@@ -125,7 +125,8 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     _send_alerts_after_crawl(db_path, alert_config)
     # "running": the crawl ended without an outcome (it failed as it started, e.g. on a bad
     # -s value: Scrapy printed why).
-    failed = [f"{key} ({'did not start' if outcome.status == 'running' else outcome.status})"
+    failed = [f"{key} ("
+              f"{'ended without an outcome' if outcome.status == 'running' else outcome.status})"
               for key, (outcome, _) in results.items()
               if outcome.status in ("failed", "timeout", "running")]
     if failed:

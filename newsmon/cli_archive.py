@@ -188,14 +188,14 @@ def recheck(db_path: str, sources_path: str | None, days: float,
     errors = sum(o.errors for o, _ in results.values())
     click.echo(f"rechecked {sum(len(j.kwargs['recheck_urls']) for j in jobs)} article(s): "
                f"{edited} edited, {removed} removed, {errors} could not be fetched")
-    failed = [f"{key} ({'did not start' if o.status == 'running' else o.status})"
+    failed = [f"{key} ({'ended without an outcome' if o.status == 'running' else o.status})"
               for key, (o, _) in results.items() if o.status in ("failed", "timeout", "running")]
     if failed or errors:
         # An outlet that was down was not rechecked: say so, as a failed crawl does.
         raise click.ClickException(
             f"{errors} article(s) could not be fetched"
             + (f"; failed: {', '.join(failed)}" if failed else "")
-            + "; see crawl_runs and unstored_pages")
+            + "; see the log and crawl_runs")
 
 
 def fill_search_index(db: Any) -> int:

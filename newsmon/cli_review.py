@@ -119,8 +119,10 @@ def _xml_attr(text: str) -> str:
 
 
 def _taxonomy_tags() -> set[str]:
+    import os
+
     from pipelines.taxonomy import load_taxonomy
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(os.environ.get("NEWSMON_TAXONOMY") or None)
     return set(taxonomy.topics) | set(taxonomy.subtags)
 
 

@@ -33,6 +33,10 @@ def recheck_job(db_path: str, sources_path: str | None, days: float,
         logger.info("%s", format_outcome(outcome))
         if outcome.status not in ("finished", "skipped"):
             failed.append(f"{outcome.source}: {outcome.status}")
+        elif outcome.errors:
+            # An outlet that was down was not rechecked (as `newsmon recheck` says).
+            failed.append(f"{outcome.source}: {outcome.errors} article(s) could not be "
+                          f"fetched")
     if failed:
         raise RuntimeError(f"recheck did not finish for {', '.join(failed)}")
 

@@ -193,8 +193,12 @@ def crawl_in_workers(source_ids: list[str], workers: int, db_path: str,
         while pending or running:
             while pending and len(running) < workers:
                 source = pending.pop(0)
+                # Its own session: a signal to the parent's whole group (Ctrl-C in a
+                # terminal, systemd's stop) reaches a worker once, forwarded below, not
+                # twice (the second cut its clean stop short: runs left `running`).
                 running[source] = subprocess.Popen([*base, *args, source], env=env,
-                                                   stdout=subprocess.PIPE, text=True)
+                                                   stdout=subprocess.PIPE, text=True,
+                                                   start_new_session=True)
             for source, proc in list(running.items()):
                 if proc.poll() is None:
                     continue

@@ -413,6 +413,10 @@ def test_an_alerts_daily_time_must_be_hh_mm(at: str) -> None:
         parse_config(text, "alerts.yaml")
     good = parse_config(text.replace(at, "08:05"), "alerts.yaml")
     assert good.subscriptions[0].mode.at == "08:05"
+    seconds = parse_config(text.replace(at, "08:05:00"), "alerts.yaml")
+    assert seconds.subscriptions[0].mode.at == "08:05"
+    with pytest.raises(AlertConfigError, match="write the time in quotes"):
+        parse_config(text.replace(f"'{at}'", "18:30"), "alerts.yaml")     # YAML: 1110
 
 
 def test_export_of_a_taxonomy_topic_nothing_carries_yet_is_empty_not_an_error(
@@ -447,9 +451,15 @@ def test_an_unset_variable_in_an_alerts_channel_is_refused(monkeypatch: pytest.M
     with pytest.raises(AlertConfigError, match=r"channel.webhook: environment variable "
                                                r"NEWSMON_TEST_UNSET is not set"):
         parse_config(text.replace("TOKEN", "UNSET"), "a.yaml")
-    headers = text.replace("}\n", ", headers: {Authorization: 'Bearer $NEWSMON_TEST_UNSET'}}\n")
+    headers = text.replace("}\n", ", headers: {Authorization: 'Bearer ${NEWSMON_TEST_UNSET}'}}\n")
     with pytest.raises(AlertConfigError, match=r"headers.Authorization: environment"):
         parse_config(headers, "a.yaml")
+    # A bare $ that names nothing set is part of the value (an OData query, a secret).
+    literal = text.replace("/hook/${NEWSMON_TEST_TOKEN}", "/hook?$format=json")
+    literal = literal.replace("}\n", ", headers: {X-Key: 'k$NEWSMON_TEST_UNSET'}}\n")
+    channel = parse_config(literal, "a.yaml").subscriptions[0].channel
+    assert channel.url.endswith("/hook?$format=json")
+    assert channel.headers == (("X-Key", "k$NEWSMON_TEST_UNSET"),)
 
 
 def test_scrapy_crawl_with_a_broken_sources_file_or_an_unknown_source_is_one_line(

@@ -428,9 +428,10 @@ def test_validators_belong_to_a_source_as_it_reads_its_feeds() -> None:
 
 
 def test_sigterm_stops_a_crawl_in_workers_and_its_workers(tmp_path: Path) -> None:
-    """SIGTERM to `newsmon crawl --workers 2` (a service manager's stop) ended the parent at
-    once and left its workers crawling unsupervised; now it stops them as Ctrl-C does: each
-    run is recorded interrupted, no process is left, and the exit status is not 0."""
+    """SIGTERM to `newsmon crawl --workers 2` ended the parent at once and left its workers
+    crawling unsupervised; sent to its whole process group (systemd's stop, Ctrl-C in a
+    terminal) each worker got it twice and left its run `running`. Now the parent stops
+    them: each run is recorded interrupted, and the exit status is not 0."""
     import signal
     import time
     with MockServer() as server:
@@ -444,7 +445,7 @@ def test_sigterm_stops_a_crawl_in_workers_and_its_workers(tmp_path: Path) -> Non
         proc = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "crawl", "demo-tmt",
                                  "demo-ovd", "--workers", "2", "--sources", str(slow)],
                                 cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -452,7 +453,7 @@ def test_sigterm_stops_a_crawl_in_workers_and_its_workers(tmp_path: Path) -> Non
                                                       "status = 'running'")) == 2:
                     break
                 time.sleep(0.2)
-            proc.send_signal(signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)            # the whole group, as systemd does
             _, err = proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:

@@ -333,7 +333,17 @@ def test_recheck_runs_as_a_function_in_a_child_holding_its_lock(tmp_path: Path,
     assert len(runs) == 1 and runs[0]["status"] == "finished"
     log = Path(outcome.extra["log_path"]).read_text()
     assert "demo-ovd: 0 new" in log and log.count("demo-ovd: 0 new") == 1   # logged once
-    assert FileLock(Paths.for_db(db).lock("job-recheck")).acquire("free again")
+    lock = FileLock(Paths.for_db(db).lock("job-recheck"))
+    assert lock.acquire("free again")
+    lock.release()
+    # An article that could not be fetched was not rechecked: the job says so, as `newsmon
+    # recheck` does, instead of finishing quietly.
+    import sqlite3
+    url = sqlite3.connect(db).execute("SELECT url FROM articles LIMIT 1").fetchone()[0]
+    mock_site.fail(url.split("/", 3)[3], status=503, times=1)            # FAST: no retry
+    down = run_function("recheck", recheck_job, (db, str(sources), 9999, dict(FAST)), db,
+                        300, 5)
+    assert down.status == "failed" and "1 article(s) could not be fetched" in str(down.error)
 
 
 def test_stop_lets_a_crawl_finish_within_the_grace_period(tmp_path: Path,

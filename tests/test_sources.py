@@ -123,6 +123,19 @@ def test_a_key_given_twice_is_refused_with_its_line() -> None:
         parse_sources(again, "conf/sources.yaml")
 
 
+def test_merge_keys_still_load_and_a_list_as_a_key_is_one_error() -> None:
+    """The duplicate-key check must leave YAML's merge key (`<<: *base`) alone."""
+    import yaml
+
+    from crawler.yamlfile import load_yaml
+    doc = load_yaml("base: &base {homepage: 'https://example.org/', enabled: true}\n"
+                    "sources:\n  - <<: *base\n    id: demo\n    enabled: false\n")
+    assert doc["sources"] == [{"homepage": "https://example.org/", "id": "demo",
+                               "enabled": False}]
+    with pytest.raises(yaml.YAMLError, match="a key must be a plain value"):
+        load_yaml("? [a]\n: 1\n")
+
+
 def test_duplicate_ids_rejected() -> None:
     doubled = GOOD + GOOD.split("sources:\n", 1)[1]
     with pytest.raises(SourceConfigError, match="source 'demo', field 'id'"):

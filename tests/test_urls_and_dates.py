@@ -38,6 +38,8 @@ def test_rel_canonical_only_on_same_site() -> None:
     # Moscow time as Russian outlets print it (dateutil alone dropped the zone: 3 h off).
     ("2025-11-20 10:00 MSK", "2025-11-20T07:00:00+00:00"),
     ("20 Nov 2025 10:00 EST", "2025-11-20T15:00:00+00:00"),
+    ("Thu, 20 Nov 2025 10:00:00 MSK", "2025-11-20T07:00:00+00:00"),    # RFC 822's parser
+    ("Nov 20, 2025 10:00 EET", "2025-11-20T08:00:00+00:00"),
     # Out of datetime's range once in UTC: not a date, not an error that ends an import.
     ("0001-01-01T00:00:00+01:00", None),
 ])
@@ -109,6 +111,6 @@ def test_an_import_field_of_only_whitespace_is_an_error() -> None:
     lines = [json.dumps({**good, "text": "   \n "}).encode(),
              json.dumps({**good, "title": "\t"}).encode()]
     read = [str(item) for _, item in read_import_lines(lines, "import")]
-    assert read == ["line 1: field(s) text hold only whitespace",
-                    "line 2: field(s) title hold only whitespace"]
+    assert read == ["line 1: field(s) text hold only whitespace or control characters",
+                    "line 2: field(s) title hold only whitespace or control characters"]
     assert all(isinstance(item, ImportLineError) for _, item in read_import_lines(lines, "i"))

@@ -204,13 +204,14 @@ def _filter(path: str, where: str, data: Any, tags: set[str] | None) -> Filter:
                   relevant_only=r.flag("relevant_only", True))
 
 
-_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_VARIABLE = re.compile(r"\$\{(\w+)\}")
 
 
 def _expanded(r: _Reader, field: str, value: str) -> str:
-    """VALUE with $NAME / ${NAME} replaced from the environment; an unset one is an error
-    naming it (expanded as it stood, it was sent: a webhook URL ending in ${TOKEN})."""
-    unset = [a or b for a, b in _VARIABLE.findall(value) if (a or b) not in os.environ]
+    """VALUE with ${NAME} (and $NAME, when set) replaced from the environment; an unset
+    ${NAME} is an error naming it (it was sent as written: a webhook URL ending in
+    ${TOKEN}). A bare $ that names nothing set stays as written (`?$format=json`)."""
+    unset = [name for name in _VARIABLE.findall(value) if name not in os.environ]
     if unset:
         r.fail(f"environment variable {unset[0]} is not set", field)
     return os.path.expandvars(value)
@@ -265,10 +266,14 @@ def _mode(r: _Reader) -> Mode:
             if minutes != int(minutes):
                 m.fail("must be a whole number of minutes", "every_minutes")
             return Mode("every", minutes=int(minutes))
+        if isinstance(m.data.get("daily_at"), int):      # YAML reads 18:30 as 1110
+            m.fail("write the time in quotes, like '18:30' (unquoted, YAML reads it as a "
+                   "number of minutes)", "daily_at")
         at = m.text("daily_at", required=True)
         assert at is not None
         try:
-            if not re.fullmatch(r"\d{2}:\d{2}", at):    # fromisoformat takes T08:00, 0800
+            # fromisoformat alone also takes T08:00 and 0800, which were then cut short.
+            if not re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", at):
                 raise ValueError(at)
             clock_time.fromisoformat(at)
         except ValueError:
