@@ -336,12 +336,19 @@ def test_demo_moves_off_a_busy_default_port_but_not_off_a_chosen_one(tmp_path: P
         assert chosen.returncode == 1 and "try --port 0" in chosen.stderr
 
 
-def test_mistakes_in_digest_and_alerts_options_are_one_line(tmp_path: Path) -> None:
-    db = tmp_path / "new.db"
-    source = tmp_path / "one.jsonl"
-    source.write_text(json.dumps({"url": "https://x.example/1", "title": "t",
-                                  "text": "A court in Kazan fined an activist. " * 8}) + "\n")
+def _imported(tmp_path: Path, name: str, title: str = "t",
+              text: str = "A court in Kazan fined an activist. " * 8) -> Path:
+    """A database holding one imported article."""
+    db = tmp_path / name
+    source = tmp_path / f"{name}.jsonl"
+    source.write_text(json.dumps({"url": "https://x.example/1", "title": title,
+                                  "text": text}) + "\n", encoding="utf-8")
     newsmon("import", str(source), "--db", str(db), db=str(db))
+    return db
+
+
+def test_mistakes_in_digest_and_alerts_options_are_one_line(tmp_path: Path) -> None:
+    db = _imported(tmp_path, "new.db")
     a_file = tmp_path / "afile"
     a_file.write_text("x")
     digest = newsmon("digest", "--out", str(a_file / "sub"), "--db", str(db), db=str(db),
@@ -379,11 +386,7 @@ def test_control_characters_in_imported_text_never_reach_the_store_or_a_feed(
 
 
 def test_bad_since_values_and_a_broken_gzip_page_are_one_line(tmp_path: Path) -> None:
-    db = tmp_path / "since.db"
-    source = tmp_path / "one.jsonl"
-    source.write_text(json.dumps({"url": "https://x.example/1", "title": "t",
-                                  "text": "A court in Kazan fined an activist. " * 8}) + "\n")
-    newsmon("import", str(source), "--db", str(db), db=str(db))
+    db = _imported(tmp_path, "since.db")
     for command in ("reprocess", "export-warc"):
         bad = newsmon(command, "--since", "garbage", "--db", str(db), db=str(db), check=False)
         assert bad.returncode == 2 and "--since" in bad.stderr, (command, bad.stderr)
@@ -421,11 +424,7 @@ def test_an_alerts_daily_time_must_be_hh_mm(at: str) -> None:
 
 def test_export_of_a_taxonomy_topic_nothing_carries_yet_is_empty_not_an_error(
         tmp_path: Path) -> None:
-    db = tmp_path / "quiet.db"
-    source = tmp_path / "one.jsonl"
-    source.write_text(json.dumps({"url": "https://x.example/1", "title": "Weather",
-                                  "text": "Snow is expected in Moscow on Friday. " * 8}) + "\n")
-    newsmon("import", str(source), "--db", str(db), db=str(db))
+    db = _imported(tmp_path, "quiet.db", "Weather", "Snow is expected in Moscow on Friday. " * 8)
     quiet = newsmon("export", "--db", str(db), "--topic", "emigration", db=str(db))
     assert quiet.stdout == ""
     typo = newsmon("export", "--db", str(db), "--topic", "emigraton", db=str(db), check=False)
