@@ -30,23 +30,29 @@ class Command(ScrapyCrawl):
         create = process.create_crawler
 
         def remembered(spidercls: Any) -> Crawler:
-            crawler = create(spidercls)
+            try:
+                crawler = create(spidercls)
+            except KeyError as exc:                # the spider loader's unknown source
+                raise _UnknownSource(exc.args[0] if exc.args else str(exc)) from None
             created.append(crawler)
             return crawler
 
         process.create_crawler = remembered  # type: ignore[method-assign,assignment]
         try:
             super().run(args, opts)
-        except (SourceConfigError, KeyError) as exc:
+        except (SourceConfigError, _UnknownSource) as exc:
             # A broken sources file or an unknown source: one line, not a traceback.
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            logger.error("%s", message)
+            logger.error("%s", exc)
             self.exitcode = 1
             return
         finally:
             process.create_crawler = create  # type: ignore[method-assign]
         if self.exitcode == 0 and any(_failed(crawler) for crawler in created):
             self.exitcode = 1
+
+
+class _UnknownSource(Exception):
+    """The spider loader has no such source (its KeyError, told apart from any other)."""
 
 
 def _failed(crawler: Crawler) -> bool:
