@@ -14,7 +14,11 @@ IMPORT_FIELDS = ("url", "title", "text", "published_at", "source", "lang", "id")
 
 
 class ImportLineError(ValueError):
-    """One line of an import file is unusable; the message names the line."""
+    """One line of an import file is unusable; the message names the line. `number` is the
+    line, `url` the record's url when it has one (for the record of what was not stored)."""
+
+    number: int = 0
+    url: str | None = None
 
 
 # Control characters (but tab and line breaks), as extraction drops them from crawled pages.
@@ -89,6 +93,7 @@ def read_import_lines(lines: Iterable[bytes], default_source: str
                       ) -> Iterator[tuple[int, Article | ImportLineError]]:
     """(line number, Article or the error that line has) for every non-blank line."""
     for number, raw in enumerate(lines, 1):
+        record: object = None
         try:
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -112,4 +117,7 @@ def read_import_lines(lines: Iterable[bytes], default_source: str
                                       f"({type(exc).__name__}: {exc})") from None
             yield number, article
         except ImportLineError as exc:
+            exc.number = number
+            url = record.get("url") if isinstance(record, dict) else None
+            exc.url = url.strip()[:2000] if isinstance(url, str) and url.strip() else None
             yield number, exc

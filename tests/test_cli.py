@@ -474,3 +474,27 @@ def test_scrapy_crawl_with_a_broken_sources_file_or_an_unknown_source_is_one_lin
                              text=True, timeout=120)
         assert run.returncode == 1 and says in run.stderr, run.stderr[-2000:]
         assert "Traceback" not in run.stderr
+
+
+def test_a_skipped_import_line_leaves_a_record_with_its_run(tmp_path: Path) -> None:
+    """A record that is not stored leaves a row in unstored_pages, like a page a crawl did
+    not store: its url (or its line), the reason and the import's run."""
+    import sqlite3
+    db = tmp_path / "skip.db"
+    source = tmp_path / "skip.jsonl"
+    good = {"url": "https://x.example/1", "title": "t",
+            "text": "A court in Kazan fined an activist. " * 8}
+    source.write_text("\n".join([json.dumps(good),
+                                 json.dumps({**good, "url": "https://x.example/2",
+                                             "published_at": "someday"}),
+                                 "{not json"]) + "\n", encoding="utf-8")
+    result = newsmon("import", str(source), "--db", str(db), db=str(db), check=False)
+    assert result.returncode == 1 and "2 line(s) skipped" in result.stdout, result.stdout
+    conn = sqlite3.connect(db)
+    run_id = conn.execute("SELECT id FROM crawl_runs WHERE source = 'import'").fetchone()[0]
+    records = conn.execute("SELECT run_id, url, kind, stage, reason, detail FROM "
+                           "unstored_pages ORDER BY id").fetchall()
+    assert [r[:5] for r in records] == [
+        (run_id, "https://x.example/2", "dropped", "import", "bad_import_line"),
+        (run_id, "import:line 3", "dropped", "import", "bad_import_line")]
+    assert records[0][5].startswith("line 2: published_at 'someday' is not a date")

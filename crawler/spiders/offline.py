@@ -22,7 +22,7 @@ from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
 from crawler.importing import ImportLineError, read_import_lines
-from crawler.items import Article, PageItem
+from crawler.items import Article, PageItem, Unstored
 from crawler.sources import Source
 
 
@@ -100,6 +100,11 @@ class ImportSpider(scrapy.Spider):
                 assert self.crawler.stats is not None
                 self.crawler.stats.inc_value("newsmon/errors/import_line")
                 self.logger.debug("%s", parsed)
+                # Recorded with the run like a page a crawl did not store (unstored_pages).
+                self.items_done.yielded += 1
+                yield Unstored(self.default_source, parsed.url or f"import:line {number}",
+                               "bad_import_line", kind="dropped", stage="import",
+                               detail=str(parsed))
                 continue
             self.articles[number] = parsed
             self.items_done.yielded += 1
