@@ -332,6 +332,8 @@ def test_the_rate_limit_sends_a_summary_instead_of_a_flood(crawled: Crawled, hoo
     channel: {{webhook: "{hook.base}/hook"}}
     rate_limit: {{messages: 3, per_minutes: 60}}
 """))
+    dry = send_due(str(db), config, dry_run=True)        # says what a send would: 3 messages
+    assert len(dry.would_send) == 3 and dry.would_send[-1].overflow and not hook.received
     summary = send_due(str(db), config)
     total = rows(db, "SELECT count(*) AS n FROM alert_outbox")[0]["n"]
     assert total >= 8 and summary.sent == 3 and len(hook.received) == 3

@@ -278,15 +278,23 @@ def _send_subscription(db: sqlite_utils.Database, config: AlertConfig, sub: Subs
         outbox = store.outbox_rows(db, sub.name)
         pending = [r for r in outbox if r["status"] == "pending"]
         known_subjects = {(r["event"], r["subject"]) for r in outbox}
-        fresh = [dict(e, id=None, detail=json.dumps(e["detail"])) for e in events
-                 if (e["event"], e["subject"]) not in known_subjects]
+        # Not queued in a dry run: stand-in ids (negative) keep the messages apart.
+        fresh = [dict(e, id=-n, detail=json.dumps(e["detail"])) for n, e in enumerate(
+                 (e for e in events if (e["event"], e["subject"]) not in known_subjects), 1)]
         rows = pending + fresh
         if not rows:
             return
         if not batch_due(sub, now, state.get("last_batch_at"), str(state["first_seen_at"])):
             summary.deferred += len(rows)
             return
-        for message, _ in _messages(db, sub, rows, desk):
+        # The rate limit as a real send applies it: what is over it folds into a summary.
+        window = _iso(now - timedelta(minutes=sub.rate_limit.per_minutes))
+        allowed = sub.rate_limit.messages - store.sent_in_window(db, sub.name, window)
+        if allowed <= 0:
+            summary.deferred += len(rows)
+            return
+        would, _ = _overflow(sub, _messages(db, sub, rows, desk), allowed, desk)
+        for message, _ in would:
             summary.would_send.append(message)
             if echo:
                 echo(f"--- would send to {describe(sub.channel)}: {message.subject}\n"
