@@ -56,7 +56,13 @@ def cron_trigger(expr: str, time_zone: str = "UTC") -> CronTrigger:
     if weekday != "*":
         weekday = ",".join(_NAMES[d] for d in _weekdays(weekday, expr))
     try:
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=weekday, timezone=time_zone)
+        trigger = CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                              day_of_week=weekday, timezone=time_zone)
     except ValueError as exc:
         raise CrontabError(f"{expr!r}: {exc}") from None
+    # A date no calendar has (February 31st) is a valid-looking line that never fires: the
+    # scheduler would drop the job after its first run and never crawl the source again.
+    from datetime import datetime, timezone
+    if trigger.get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+        raise CrontabError(f"{expr!r} never fires (no such date)")
+    return trigger

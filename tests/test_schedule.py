@@ -381,6 +381,10 @@ def test_weekday_ranges_and_bad_crontabs() -> None:
     for bad in ("61 * * * *", "0 6 * * 8", "0 6 * *", "0 6 * * 5-2"):
         with pytest.raises(CrontabError):
             cron_trigger(bad)
+    # February 31st: valid-looking, never fires (the scheduler dropped the job after a run).
+    with pytest.raises(CrontabError, match="never fires"):
+        cron_trigger("0 0 31 2 *")
+    assert cron_trigger("0 0 29 2 *").get_next_fire_time(None, monday) is not None
 
 
 def test_a_run_left_running_by_a_dead_crawl_is_closed(tmp_path: Path,
