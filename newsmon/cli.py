@@ -20,7 +20,7 @@ from newsmon.cli_archive import (export_warc, fill_search_index, import_cmd, rec
 from newsmon.cli_review import export, user
 from newsmon.cli_schedule import digest, health, schedule
 from newsmon.cli_tagging import classify, retag
-from newsmon.options import (DB_OPTION, SOURCES_OPTION, crawl_and_report,
+from newsmon.options import (DB_OPTION, SOURCES_OPTION, crawl_and_report, failed_crawls,
                              load_sources_or_fail, open_db_or_fail, record_sources_if_named,
                              source_jobs)
 
@@ -123,12 +123,7 @@ def crawl(source_ids: tuple[str, ...], db_path: str, sources_path: str | None,
     results = crawl_and_report(db_path, sources_path, source_jobs(chosen, spider_args),
                                overrides, create=True)
     _send_alerts_after_crawl(db_path, alert_config)
-    # "running": the crawl ended without an outcome (it failed as it started, e.g. on a bad
-    # -s value: Scrapy printed why).
-    failed = [f"{key} ("
-              f"{'ended without an outcome' if outcome.status == 'running' else outcome.status})"
-              for key, (outcome, _) in results.items()
-              if outcome.status in ("failed", "timeout", "running")]
+    failed = failed_crawls(results)
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} crawl(s) failed: "
                                    f"{', '.join(failed)}; see crawl_runs and unstored_pages")

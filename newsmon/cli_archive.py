@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from newsmon.options import (DB_OPTION, SOURCES_OPTION, TAXONOMY_OPTION, crawl_and_report,
-                             load_sources_or_fail, make_tagger, open_db_or_fail, require_db,
-                             since_to_iso)
+                             failed_crawls, load_sources_or_fail, make_tagger,
+                             open_db_or_fail, require_db, since_to_iso)
 
 
 def _open_captures(db_path: str, readonly: bool = True) -> Any:
@@ -188,8 +188,7 @@ def recheck(db_path: str, sources_path: str | None, days: float,
     errors = sum(o.errors for o, _ in results.values())
     click.echo(f"rechecked {sum(len(j.kwargs['recheck_urls']) for j in jobs)} article(s): "
                f"{edited} edited, {removed} removed, {errors} could not be fetched")
-    failed = [f"{key} ({'ended without an outcome' if o.status == 'running' else o.status})"
-              for key, (o, _) in results.items() if o.status in ("failed", "timeout", "running")]
+    failed = failed_crawls(results)
     if failed or errors:
         # An outlet that was down was not rechecked: say so, as a failed crawl does.
         raise click.ClickException(

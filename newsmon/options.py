@@ -113,6 +113,14 @@ def crawl_and_report(db_path: str, sources_path: str | None, jobs: list[Any],
     return results
 
 
+def failed_crawls(results: dict[str, Any]) -> list[str]:
+    """`key (status)` of each crawl of crawl_and_report's results that failed, timed out or
+    ended without an outcome (status still "running": it failed as it started, e.g. on a
+    bad -s value, and Scrapy printed why)."""
+    return [f"{key} ({'ended without an outcome' if o.status == 'running' else o.status})"
+            for key, (o, _) in results.items() if o.status in ("failed", "timeout", "running")]
+
+
 def source_jobs(source_ids: list[str], spider_args: dict[str, Any]) -> list[Any]:
     """One crawl job per configured source, with the same spider arguments."""
     from newsmon.runner import CrawlJob
