@@ -449,9 +449,12 @@ def test_sigterm_stops_a_crawl_in_workers_and_its_workers(tmp_path: Path) -> Non
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if Path(db).exists() and len(rows(db, "SELECT id FROM crawl_runs WHERE "
-                                                      "status = 'running'")) == 2:
-                    break
+                try:                       # (the database may still be being created)
+                    if Path(db).exists() and len(rows(
+                            db, "SELECT id FROM crawl_runs WHERE status = 'running'")) == 2:
+                        break
+                except sqlite3.OperationalError:
+                    pass
                 time.sleep(0.2)
             os.killpg(proc.pid, signal.SIGTERM)            # the whole group, as systemd does
             _, err = proc.communicate(timeout=60)
